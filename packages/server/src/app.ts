@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { openDatabase, type DatabaseHandle, type Db } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { PscClient } from './modules/auth/psc-client.js';
+import { registerSessionHooks } from './modules/auth/session.hooks.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import { AppError } from './platform/errors.js';
+import { registerErrorHandling } from './platform/error-handler.js';
+import { loggerOptions } from './platform/logger.js';
+import { createMetrics, type Metrics } from './platform/metrics.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    databaseKind: 'pglite' | 'postgres';
+    clock: Clock;
+    metrics: Metrics;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  /** Opened from the config when absent; then closed with the app. */
+  database?: DatabaseHandle;
+  clock?: Clock;
+}
+
+/** Builds the whole HTTP application without listening: main.ts listens, tests inject. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  if (!config.psc.issuer) throw new Error('config.psc.issuer must be resolved (start the sandbox first)');
+  const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel),
+    trustProxy: config.env === 'production',
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('db', database.db);
+  app.decorate('databaseKind', database.kind);
+  app.decorate('clock', options.clock ?? systemClock);
+  app.decorate('metrics', createMetrics());
+  if (!options.database) app.addHook('onClose', () => database.close());
+
+  await migrateToLatest(database);
+
+  registerErrorHandling(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    app.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    app.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+
+  const psc = new PscClient({
+    issuer: config.psc.issuer,
+    clientId: config.psc.clientId,
+    clientSecret: config.psc.clientSecret,
+    timeoutMs: config.psc.timeoutMs,
+    redirectUri: `${config.publicUrl}/auth/callback`,
+  });
+  const authDeps = { db: database.db, psc, session: config.session };
+  registerSessionHooks(app, authDeps);
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes({ ...authDeps, publicUrl: config.publicUrl, cookieSecure: config.session.cookieSecure }));
+
+  await registerWebClient(app, config.webDir);
+  return app;
+}
+
+/** Serves the built React client; unknown non-API GETs get index.html (client-side routes). */
+async function registerWebClient(app: FastifyInstance, webDir: string): Promise<void> {
+  const built = existsSync(join(webDir, 'index.html'));
+  if (built) {
+    await app.register(fastifyStatic, { root: webDir, wildcard: false, index: 'index.html' });
+  } else {
+    app.log.warn({ webDir }, 'web client not built: run `npm run build -w @prostopcovid/web`');
+  }
+  app.setNotFoundHandler(async (request, reply) => {
+    const isPage = request.method === 'GET' && !/^\/(api|auth)\//.test(request.url) && (request.headers.accept ?? '').includes('text/html');
+    if (built && isPage) return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    throw new AppError('NOT_FOUND');
+  });
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has embedded defaults for development', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ env: 'development', port: 3000, publicUrl: 'http://localhost:3000', databaseUrl: undefined });
+    expect(config.psc.issuer).toBeUndefined();
+    expect(Object.isFrozen(config.psc)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be an integer/],
+    [{ PSC_ISSUER: 'not a url' }, /PSC_ISSUER must be an absolute URL/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV must be/],
+    [{ NODE_ENV: 'production' }, /PSC_ISSUER is required in production/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's' }, /DATABASE_URL is required/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', PUBLIC_URL: 'http://x' }, /PUBLIC_URL must be https/],
+  ])('refuses %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('accepts a complete production configuration with secure cookies', () => {
+    const config = loadConfig({ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example/realm/', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', PUBLIC_URL: 'https://pro.example' });
+    expect(config.psc.issuer).toBe('https://psc.example/realm');
+    expect(config.session.cookieSecure).toBe(true);
+  });
+});

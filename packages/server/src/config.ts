@@ -1,0 +1,110 @@
+import { resolve } from 'node:path';
+
+/** Every setting the server reads, typed, validated once and frozen. */
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  /** Public base URL of this server, as browsers reach it (no trailing slash). */
+  readonly publicUrl: string;
+  /** PostgreSQL URL; when absent the embedded PGlite database is used. */
+  readonly databaseUrl: string | undefined;
+  /** PGlite data folder (ignored with databaseUrl); 'memory://' keeps it in memory. */
+  readonly dataDir: string;
+  readonly psc: {
+    /** undefined means: start the bundled sandbox and use it. */
+    readonly issuer: string | undefined;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly timeoutMs: number;
+    readonly sandboxPort: number;
+  };
+  readonly session: {
+    readonly idleMinutes: number;
+    readonly absoluteHours: number;
+    readonly cookieSecure: boolean;
+  };
+  readonly logLevel: string;
+  /** Folder of the built web client served at '/', if it exists. */
+  readonly webDir: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, fallback?: string): string | undefined {
+  const raw = env[name] || fallback;
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL (got "${raw}")`);
+  }
+  return parsed.href.replace(/\/$/, '');
+}
+
+const DEV_CLIENT_SECRET = 'dev-secret-change-me';
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
+    throw new ConfigError(`NODE_ENV must be development, production or test (got "${nodeEnv}")`);
+  }
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const publicUrl = url(env, 'PUBLIC_URL', `http://localhost:${port}`)!;
+  const issuer = url(env, 'PSC_ISSUER');
+  const clientSecret = env.PSC_CLIENT_SECRET || DEV_CLIENT_SECRET;
+  if (nodeEnv === 'production') {
+    // The embedded defaults are for trying the system, never for real patients.
+    if (!issuer) throw new ConfigError('PSC_ISSUER is required in production (the bundled sandbox is for development)');
+    if (clientSecret === DEV_CLIENT_SECRET) throw new ConfigError('PSC_CLIENT_SECRET is required in production');
+    if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is required in production (PGlite is for development)');
+    if (!publicUrl.startsWith('https://')) throw new ConfigError('PUBLIC_URL must be https in production');
+  }
+  if (env.DATABASE_URL && !/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  }
+  const config: Config = {
+    env: nodeEnv,
+    host,
+    port,
+    publicUrl,
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.DATA_DIR || resolve(import.meta.dirname, '../../../.data/pglite'),
+    psc: {
+      issuer,
+      clientId: env.PSC_CLIENT_ID || 'prostopcovid-dev',
+      clientSecret,
+      timeoutMs: integer(env, 'PSC_TIMEOUT_MS', 5000, 100, 60000),
+      sandboxPort: integer(env, 'PSC_SANDBOX_PORT', 4001, 0, 65535),
+    },
+    session: {
+      idleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+      absoluteHours: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 7 * 24),
+      cookieSecure: nodeEnv !== 'development',
+    },
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    webDir: env.WEB_DIR || resolve(import.meta.dirname, '../../web/dist'),
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === 'object') deepFreeze(inner);
+  }
+  return Object.freeze(value);
+}

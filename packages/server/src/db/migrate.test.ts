@@ -1,0 +1,19 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../testing/database.js';
+import { migrateToLatest } from './migrate.js';
+
+describe('migrations', () => {
+  it('apply once, even when two starts race, and are idempotent afterwards', async () => {
+    const handle = await openTestDatabase();
+    try {
+      const [a, b] = await Promise.all([migrateToLatest(handle), migrateToLatest(handle)]);
+      expect([...a, ...b]).toEqual(['0001_foundation']);
+      expect(await migrateToLatest(handle)).toEqual([]);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from professionals`.execute(handle.db);
+      expect(rows[0]!.n).toBe(0);
+    } finally {
+      await handle.close();
+    }
+  });
+});

@@ -1,0 +1,114 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, PscExercice } from '../../db/schema.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export async function insertLoginAttempt(
+  db: Executor,
+  attempt: { id: string; state: string; nonce: string; codeVerifier: string; returnTo: string; now: Date; expiresAt: Date },
+): Promise<void> {
+  await db
+    .insertInto('login_attempts')
+    .values({
+      id: attempt.id,
+      state: attempt.state,
+      nonce: attempt.nonce,
+      code_verifier: attempt.codeVerifier,
+      return_to: attempt.returnTo,
+      created_at: attempt.now,
+      expires_at: attempt.expiresAt,
+    })
+    .execute();
+}
+
+/** Takes the attempt out in one statement: a callback can be completed once only. */
+export async function consumeLoginAttempt(db: Executor, id: string, now: Date) {
+  return db
+    .deleteFrom('login_attempts')
+    .where('id', '=', id)
+    .where('expires_at', '>', now)
+    .returning(['state', 'nonce', 'code_verifier', 'return_to'])
+    .executeTakeFirst();
+}
+
+export async function deleteExpiredLoginAttempts(db: Executor, now: Date): Promise<void> {
+  await db.deleteFrom('login_attempts').where('expires_at', '<=', now).execute();
+}
+
+export async function upsertProfessional(
+  db: Executor,
+  input: { idNatPs: string; givenName: string; familyName: string; professions: string[]; exercices: PscExercice[]; now: Date },
+): Promise<{ id: string }> {
+  return db
+    .insertInto('professionals')
+    .values({
+      id_nat_ps: input.idNatPs,
+      given_name: input.givenName,
+      family_name: input.familyName,
+      professions: input.professions,
+      exercices: JSON.stringify(input.exercices),
+      updated_at: input.now,
+      last_sign_in_at: input.now,
+    })
+    .onConflict((oc) =>
+      oc.column('id_nat_ps').doUpdateSet((eb) => ({
+        given_name: eb.ref('excluded.given_name'),
+        family_name: eb.ref('excluded.family_name'),
+        professions: eb.ref('excluded.professions'),
+        exercices: eb.ref('excluded.exercices'),
+        updated_at: eb.ref('excluded.updated_at'),
+        last_sign_in_at: eb.ref('excluded.last_sign_in_at'),
+      })),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+export async function insertSession(
+  db: Executor,
+  session: { id: string; professionalId: string; csrfToken: string; idToken: string | null; authMeans: string | null; acr: string; now: Date; absoluteExpiresAt: Date },
+): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({
+      id: session.id,
+      professional_id: session.professionalId,
+      csrf_token: session.csrfToken,
+      id_token: session.idToken,
+      auth_means: session.authMeans,
+      acr: session.acr,
+      created_at: session.now,
+      last_seen_at: session.now,
+      absolute_expires_at: session.absoluteExpiresAt,
+    })
+    .execute();
+}
+
+export async function findSessionWithProfessional(db: Executor, id: string) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('professionals', 'professionals.id', 'sessions.professional_id')
+    .select([
+      'sessions.id as sessionId',
+      'sessions.csrf_token as csrfToken',
+      'sessions.id_token as idToken',
+      'sessions.auth_means as authMeans',
+      'sessions.last_seen_at as lastSeenAt',
+      'sessions.absolute_expires_at as absoluteExpiresAt',
+      'professionals.id as professionalId',
+      'professionals.id_nat_ps as idNatPs',
+      'professionals.given_name as givenName',
+      'professionals.family_name as familyName',
+      'professionals.professions as professions',
+    ])
+    .where('sessions.id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Executor, id: string, now: Date): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+}
+
+export async function deleteSession(db: Executor, id: string): Promise<{ id_token: string | null } | undefined> {
+  return db.deleteFrom('sessions').where('id', '=', id).returning('id_token').executeTakeFirst();
+}

@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { contextOf } from '../../platform/context.js';
+import { CallbackQuery, LoginQuery, LogoutBody, MeResponse } from './auth.schemas.js';
+import { completeSignIn, signOut, startSignIn, type AuthDeps } from './auth.service.js';
+import { professionLabel } from './policy.js';
+import { SESSION_COOKIE } from './session.hooks.js';
+
+const LOGIN_COOKIE = 'pscv_login';
+
+export function authRoutes(deps: AuthDeps & { publicUrl: string; cookieSecure: boolean }): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const cookie = (reply: FastifyReply, name: string, value: string, maxAgeSeconds: number) =>
+      reply.setCookie(name, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.cookieSecure, maxAge: maxAgeSeconds });
+
+    app.get('/auth/login', { schema: { querystring: LoginQuery }, config: { auth: 'public' } }, async (request, reply) => {
+      const { authorizationUrl, binding } = await startSignIn(deps, contextOf(request), request.query.returnTo);
+      cookie(reply, LOGIN_COOKIE, binding, 600);
+      return reply.redirect(authorizationUrl.href, 302);
+    });
+
+    app.get('/auth/callback', { schema: { querystring: CallbackQuery }, config: { auth: 'public' } }, async (request, reply) => {
+      reply.clearCookie(LOGIN_COOKIE, { path: '/' });
+      const callbackUrl = new URL(request.url, deps.psc.redirectUri);
+      const result = await completeSignIn(deps, contextOf(request), request.cookies[LOGIN_COOKIE], callbackUrl).catch((error: unknown) => {
+        app.metrics.signIns.inc({ outcome: 'failure' });
+        throw error;
+      });
+      cookie(reply, SESSION_COOKIE, result.sessionToken, deps.session.absoluteHours * 3600);
+      app.metrics.signIns.inc({ outcome: 'success' });
+      return reply.redirect(result.returnTo, 303);
+    });
+
+    app.post('/auth/logout', { schema: { body: LogoutBody }, config: { auth: 'session' } }, async (request, reply) => {
+      const target = await signOut(deps, contextOf(request), request.session!, `${deps.publicUrl}/`);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.redirect(target, 303);
+    });
+
+    app.get('/api/me', { schema: { response: { 200: MeResponse } } }, async (request) => {
+      const session = request.session!;
+      const pro = session.professional;
+      return {
+        idNatPs: pro.idNatPs,
+        givenName: pro.givenName,
+        familyName: pro.familyName,
+        professions: pro.professions.map((code) => ({ code, label: professionLabel(code) })),
+        rights: pro.rights,
+        csrfToken: session.csrfToken,
+        session: {
+          authMeans: session.authMeans,
+          idleExpiresAt: session.idleExpiresAt.toISOString(),
+          absoluteExpiresAt: session.absoluteExpiresAt.toISOString(),
+        },
+      };
+    });
+  };
+}

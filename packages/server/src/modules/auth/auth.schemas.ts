@@ -1,0 +1,33 @@
+import { Type, type Static } from 'typebox';
+import { RIGHTS } from './policy.js';
+
+export const MeResponse = Type.Object({
+  idNatPs: Type.String(),
+  givenName: Type.String(),
+  familyName: Type.String(),
+  professions: Type.Array(Type.Object({ code: Type.String(), label: Type.String() })),
+  rights: Type.Array(Type.Enum(RIGHTS)),
+  csrfToken: Type.String(),
+  session: Type.Object({
+    authMeans: Type.Union([Type.String(), Type.Null()]),
+    idleExpiresAt: Type.String({ format: 'date-time' }),
+    absoluteExpiresAt: Type.String({ format: 'date-time' }),
+  }),
+});
+export type MeResponse = Static<typeof MeResponse>;
+
+export const LoginQuery = Type.Object(
+  { returnTo: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+
+export const CallbackQuery = Type.Object({
+  code: Type.Optional(Type.String({ maxLength: 2000 })),
+  state: Type.Optional(Type.String({ maxLength: 500 })),
+  error: Type.Optional(Type.String({ maxLength: 200 })),
+  error_description: Type.Optional(Type.String({ maxLength: 2000 })),
+  iss: Type.Optional(Type.String({ maxLength: 500 })),
+  session_state: Type.Optional(Type.String({ maxLength: 500 })),
+});
+
+export const LogoutBody = Type.Object({ _csrf: Type.Optional(Type.String({ maxLength: 200 })) });

@@ -1,0 +1,193 @@
+import * as oidc from 'openid-client';
+import type { Db } from '../../db/database.js';
+import type { PscExercice } from '../../db/schema.js';
+import { recordAudit } from '../../platform/audit.js';
+import { MINUTE, HOUR } from '../../platform/clock.js';
+import type { RequestContext, SignedInProfessional } from '../../platform/context.js';
+import { AppError } from '../../platform/errors.js';
+import { generateToken, hashToken, safeEqual } from '../../platform/secrets.js';
+import * as repo from './auth.repository.js';
+import { rightsFor } from './policy.js';
+import type { PscClient } from './psc-client.js';
+
+export interface AuthDeps {
+  db: Db;
+  psc: PscClient;
+  session: { idleMinutes: number; absoluteHours: number };
+}
+
+const LOGIN_ATTEMPT_TTL = 10 * MINUTE;
+const ID_NAT_PS = /^(8\d{11}|0\d{9})$/;
+
+/** Only same-site paths: an open redirect after sign-in would be a phishing tool. */
+export function safeReturnTo(value: string | undefined): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/';
+  return value;
+}
+
+export async function startSignIn(deps: AuthDeps, ctx: RequestContext, returnTo: string | undefined) {
+  const checks = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier() };
+  const authorizationUrl = await deps.psc.buildAuthorizationUrl(checks);
+  // The attempt is bound to this browser by a cookie; the database keeps only its hash.
+  const binding = generateToken();
+  await repo.deleteExpiredLoginAttempts(deps.db, ctx.now);
+  await repo.insertLoginAttempt(deps.db, {
+    id: hashToken(binding),
+    ...checks,
+    returnTo: safeReturnTo(returnTo),
+    now: ctx.now,
+    expiresAt: new Date(ctx.now.getTime() + LOGIN_ATTEMPT_TTL),
+  });
+  return { authorizationUrl, binding };
+}
+
+export interface CompletedSignIn {
+  sessionToken: string;
+  returnTo: string;
+}
+
+export async function completeSignIn(
+  deps: AuthDeps,
+  ctx: RequestContext,
+  binding: string | undefined,
+  callbackUrl: URL,
+): Promise<CompletedSignIn> {
+  try {
+    return await completeSignInOrThrow(deps, ctx, binding, callbackUrl);
+  } catch (error) {
+    if (error instanceof AppError) {
+      await recordAudit(deps.db, ctx, {
+        action: 'auth.sign_in',
+        outcome: error.statusCode === 403 ? 'denied' : 'failure',
+        details: { reason: error.code },
+      });
+    }
+    throw error;
+  }
+}
+
+async function completeSignInOrThrow(
+  deps: AuthDeps,
+  ctx: RequestContext,
+  binding: string | undefined,
+  callbackUrl: URL,
+): Promise<CompletedSignIn> {
+  const attempt = binding ? await repo.consumeLoginAttempt(deps.db, hashToken(binding), ctx.now) : undefined;
+  if (!attempt) throw new AppError('AUTH_LOGIN_UNKNOWN');
+  const params = callbackUrl.searchParams;
+  if (!safeEqual(params.get('state') ?? '', attempt.state)) throw new AppError('AUTH_STATE_MISMATCH');
+  if (params.has('error')) {
+    throw new AppError('AUTH_PROVIDER_DENIED', { details: { providerError: params.get('error') } });
+  }
+  const { idToken, claims, userinfo } = await deps.psc.completeAuthorization(callbackUrl, {
+    state: attempt.state,
+    nonce: attempt.nonce,
+    codeVerifier: attempt.code_verifier,
+  });
+  // eIDAS "substantiel" (CPS card or e-CPS) is the level PSC guarantees; anything less is refused.
+  if (claims.acr !== 'eidas1') throw new AppError('AUTH_ACR_INSUFFICIENT', { details: { acr: claims.acr ?? null } });
+  const identity = readPscIdentity(userinfo);
+  const sessionToken = generateToken();
+  await deps.db.transaction().execute(async (trx) => {
+    const professional = await repo.upsertProfessional(trx, { ...identity, now: ctx.now });
+    await repo.insertSession(trx, {
+      id: hashToken(sessionToken),
+      professionalId: professional.id,
+      csrfToken: generateToken(),
+      idToken,
+      authMeans: identity.authMeans,
+      acr: claims.acr as string,
+      now: ctx.now,
+      absoluteExpiresAt: new Date(ctx.now.getTime() + deps.session.absoluteHours * HOUR),
+    });
+    await recordAudit(trx, ctx, {
+      action: 'auth.sign_in',
+      outcome: 'success',
+      actorId: professional.id,
+      targetType: 'professional',
+      targetId: professional.id,
+      details: { professions: identity.professions, authMeans: identity.authMeans },
+    });
+  });
+  return { sessionToken, returnTo: attempt.return_to };
+}
+
+/** Reads the PSC-shaped userinfo claims; a missing national id makes the identity unusable. */
+export function readPscIdentity(userinfo: Record<string, unknown>) {
+  const idNatPs = typeof userinfo.SubjectNameID === 'string' ? userinfo.SubjectNameID : userinfo.preferred_username;
+  if (typeof idNatPs !== 'string' || !ID_NAT_PS.test(idNatPs)) throw new AppError('AUTH_IDENTITY_INCOMPLETE');
+  const refPro = userinfo.SubjectRefPro as { exercices?: unknown } | undefined;
+  const exercices = (Array.isArray(refPro?.exercices) ? refPro.exercices : [])
+    .filter((e): e is PscExercice => typeof e === 'object' && e !== null && typeof (e as PscExercice).codeProfession === 'string')
+    .slice(0, 20);
+  const professions = [...new Set(exercices.map((e) => e.codeProfession))];
+  const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : '');
+  return {
+    idNatPs,
+    givenName: text(userinfo.given_name),
+    familyName: text(userinfo.family_name),
+    professions,
+    exercices,
+    authMeans: typeof userinfo.Mode_Acces_Raccordement === 'string' ? userinfo.Mode_Acces_Raccordement.slice(0, 50) : null,
+  };
+}
+
+export interface ActiveSession {
+  id: string;
+  csrfToken: string;
+  authMeans: string | null;
+  idleExpiresAt: Date;
+  absoluteExpiresAt: Date;
+  professional: SignedInProfessional;
+}
+
+export type SessionLookup = { status: 'active'; session: ActiveSession } | { status: 'expired' } | { status: 'none' };
+
+/** Resolves the cookie to a session, enforcing the idle and absolute timeouts. */
+export async function resolveSession(deps: AuthDeps, token: string | undefined, now: Date): Promise<SessionLookup> {
+  if (!token) return { status: 'none' };
+  const id = hashToken(token);
+  const row = await repo.findSessionWithProfessional(deps.db, id);
+  if (!row) return { status: 'none' };
+  const idleMs = deps.session.idleMinutes * MINUTE;
+  if (row.absoluteExpiresAt <= now || row.lastSeenAt.getTime() + idleMs <= now.getTime()) {
+    await repo.deleteSession(deps.db, id);
+    return { status: 'expired' };
+  }
+  // Writing on every request would make reads cost a write; a minute of slack is enough.
+  let lastSeenAt = row.lastSeenAt;
+  if (now.getTime() - lastSeenAt.getTime() > MINUTE) {
+    await repo.touchSession(deps.db, id, now);
+    lastSeenAt = now;
+  }
+  const idleExpiresAt = new Date(Math.min(lastSeenAt.getTime() + idleMs, row.absoluteExpiresAt.getTime()));
+  return {
+    status: 'active',
+    session: {
+      id,
+      csrfToken: row.csrfToken,
+      authMeans: row.authMeans,
+      idleExpiresAt,
+      absoluteExpiresAt: row.absoluteExpiresAt,
+      professional: {
+        id: row.professionalId,
+        idNatPs: row.idNatPs,
+        givenName: row.givenName,
+        familyName: row.familyName,
+        professions: row.professions,
+        rights: rightsFor(row.professions),
+      },
+    },
+  };
+}
+
+/** Ends the local session and returns where to send the browser to end the PSC session too. */
+export async function signOut(deps: AuthDeps, ctx: RequestContext, session: ActiveSession, postLogoutRedirectUri: string) {
+  const removed = await deps.db.transaction().execute(async (trx) => {
+    const row = await repo.deleteSession(trx, session.id);
+    await recordAudit(trx, ctx, { action: 'auth.sign_out', outcome: 'success', targetType: 'professional', targetId: session.professional.id });
+    return row;
+  });
+  const endSessionUrl = await deps.psc.buildEndSessionUrl(removed?.id_token ?? null, postLogoutRedirectUri);
+  return endSessionUrl?.href ?? postLogoutRedirectUri;
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { recordAudit } from '../../platform/audit.js';
+import { contextOf } from '../../platform/context.js';
+import { AppError } from '../../platform/errors.js';
+import { safeEqual } from '../../platform/secrets.js';
+import { resolveSession, type ActiveSession, type AuthDeps } from './auth.service.js';
+import type { Right } from './policy.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session: ActiveSession | null;
+    sessionExpired: boolean;
+  }
+  interface FastifyContextConfig {
+    /** Every /api route needs a session unless it says 'public'. */
+    auth?: 'public' | 'session';
+    /** The right the signed-in professional must hold (policy table). */
+    right?: Right;
+  }
+}
+
+export const SESSION_COOKIE = 'pscv_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function needsSession(request: FastifyRequest): boolean {
+  const url = request.routeOptions.url ?? '';
+  return request.routeOptions.config.auth === 'session' || (url.startsWith('/api/') && request.routeOptions.config.auth !== 'public');
+}
+
+export function registerSessionHooks(app: FastifyInstance, deps: AuthDeps): void {
+  app.decorateRequest('session', null);
+  app.decorateRequest('sessionExpired', false);
+
+  app.addHook('onRequest', async (request) => {
+    const url = request.routeOptions.url ?? '';
+    if (!url.startsWith('/api/') && !url.startsWith('/auth/')) return;
+    const lookup = await resolveSession(deps, request.cookies[SESSION_COOKIE], app.clock.now());
+    request.session = lookup.status === 'active' ? lookup.session : null;
+    request.sessionExpired = lookup.status === 'expired';
+  });
+
+  app.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!needsSession(request)) return;
+    const session = request.session;
+    if (!session) {
+      if (request.sessionExpired) {
+        await refuse(request, 'AUTH_SESSION_EXPIRED');
+      }
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      throw new AppError('AUTH_REQUIRED');
+    }
+    if (!SAFE_METHODS.has(request.method)) {
+      const body = request.body as { _csrf?: unknown } | undefined;
+      const sent = request.headers['x-csrf-token'] ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
+      if (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) await refuse(request, 'AUTH_CSRF_INVALID');
+    }
+    const right = request.routeOptions.config.right;
+    if (right && !session.professional.rights.includes(right)) await refuse(request, 'AUTH_FORBIDDEN', { right });
+  });
+}
+
+/** Audits the refusal (its own write: nothing else changes) and answers it. */
+async function refuse(request: FastifyRequest, code: 'AUTH_SESSION_EXPIRED' | 'AUTH_CSRF_INVALID' | 'AUTH_FORBIDDEN', details: Record<string, unknown> = {}): Promise<never> {
+  await recordAudit(request.server.db, contextOf(request), {
+    action: 'auth.access_refused',
+    outcome: 'denied',
+    targetType: 'route',
+    targetId: `${request.method} ${request.routeOptions.url}`,
+    details: { reason: code, ...details },
+  });
+  throw new AppError(code);
+}

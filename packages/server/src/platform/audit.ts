@@ -1,0 +1,39 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { RequestContext } from './context.js';
+
+export interface AuditEntry {
+  action: string;
+  outcome: 'success' | 'failure' | 'denied';
+  targetType?: string;
+  targetId?: string;
+  /** Never a secret nor health data: identifiers, reasons, counts. */
+  details?: Record<string, unknown>;
+  /** Overrides the actor from the context (e.g. the professional who just signed in). */
+  actorId?: string;
+}
+
+/** Writes one audit row with the caller's transaction, so the audit and the change commit together. */
+export async function recordAudit(
+  trx: Transaction<Database> | Kysely<Database>,
+  ctx: RequestContext,
+  entry: AuditEntry,
+): Promise<void> {
+  const actorId = entry.actorId ?? ctx.professional?.id ?? null;
+  await trx
+    .insertInto('audit_log')
+    .values({
+      occurred_at: ctx.now,
+      actor_type: actorId ? 'professional' : 'anonymous',
+      actor_id: actorId,
+      action: entry.action,
+      outcome: entry.outcome,
+      target_type: entry.targetType ?? null,
+      target_id: entry.targetId ?? null,
+      ip: ctx.ip,
+      user_agent: ctx.userAgent,
+      request_id: ctx.requestId,
+      details: JSON.stringify(entry.details ?? {}),
+    })
+    .execute();
+}

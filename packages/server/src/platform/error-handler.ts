@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorBody, type ErrorCode } from './errors.js';
+
+/** Fastify's own 4xx errors, mapped to catalogue entries. */
+function fromFastify(error: FastifyError): AppError | null {
+  if (error.validation) {
+    return new AppError('REQUEST_INVALID', {
+      details: error.validation.map((v) => ({ path: v.instancePath || v.params?.missingProperty || '', message: v.message })),
+    });
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 500) return null;
+  const byStatus: Record<number, ErrorCode> = { 413: 'REQUEST_TOO_LARGE', 415: 'REQUEST_UNSUPPORTED_MEDIA', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 429: 'RATE_LIMITED' };
+  return new AppError(byStatus[status] ?? 'REQUEST_INVALID', { cause: error });
+}
+
+/** Pages a browser lands on (sign-in redirects) get HTML; everything else JSON. */
+function wantsHtml(request: FastifyRequest): boolean {
+  return request.url.startsWith('/auth/') && request.method === 'GET';
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export function errorPage(title: string, message: string, requestId: string): string {
+  return `<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} — ProStopCovid</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#161616}a{color:#000091}</style></head>
+<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="/">Retour à l'accueil</a></p>
+<p><small>Référence : ${escapeHtml(requestId)}</small></p></body></html>`;
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  const retryAfter = error.statusCode === 503 || error.statusCode === 429 ? '30' : undefined;
+  if (retryAfter) reply.header('retry-after', retryAfter);
+  reply.status(error.statusCode);
+  if (wantsHtml(request)) {
+    const title = error.statusCode >= 500 ? 'Service indisponible' : 'Connexion impossible';
+    return reply.type('text/html; charset=utf-8').send(errorPage(title, error.userMessage, request.id));
+  }
+  const body: ErrorBody = { error: { code: error.code, message: error.userMessage, requestId: request.id } };
+  if (error.details !== undefined && error.code === 'REQUEST_INVALID') body.error.details = error.details;
+  return reply.send(body);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const known = error instanceof AppError ? error : fromFastify(error);
+    if (known) {
+      const cause = known.cause instanceof Error ? known.cause.message : undefined;
+      request.log.info({ code: known.code, status: known.statusCode, cause }, 'request refused');
+      return send(request, reply, known);
+    }
+    // Never leak internals: the cause goes to the log, the user gets the request id.
+    request.log.error({ err: error }, 'unhandled error');
+    return send(request, reply, new AppError('INTERNAL'));
+  });
+}
+

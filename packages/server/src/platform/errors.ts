@@ -1,0 +1,49 @@
+/**
+ * The one error catalogue: stable MODULE_REASON codes, their HTTP status and the French
+ * message a user reads. Services throw `new AppError('CODE')`; one handler answers.
+ */
+export const errorCatalogue = {
+  REQUEST_INVALID: [400, 'La requête est invalide.'],
+  REQUEST_TOO_LARGE: [413, 'La requête est trop volumineuse.'],
+  REQUEST_UNSUPPORTED_MEDIA: [415, "Ce format de contenu n'est pas accepté."],
+  NOT_FOUND: [404, "Cette ressource n'existe pas."],
+  METHOD_NOT_ALLOWED: [405, "Cette méthode n'est pas autorisée ici."],
+  RATE_LIMITED: [429, 'Trop de requêtes. Réessayez dans quelques instants.'],
+  AUTH_REQUIRED: [401, 'Vous devez vous connecter avec Pro Santé Connect.'],
+  AUTH_SESSION_EXPIRED: [401, 'Votre session a expiré. Reconnectez-vous avec Pro Santé Connect.'],
+  AUTH_FORBIDDEN: [403, "Votre profession ne vous permet pas d'effectuer cette action."],
+  AUTH_CSRF_INVALID: [403, 'Jeton de sécurité manquant ou invalide. Rechargez la page puis recommencez.'],
+  AUTH_LOGIN_UNKNOWN: [400, 'Cette tentative de connexion est inconnue ou a expiré. Recommencez la connexion.'],
+  AUTH_STATE_MISMATCH: [400, 'La réponse de Pro Santé Connect ne correspond pas à votre demande de connexion. Recommencez la connexion.'],
+  AUTH_PROVIDER_DENIED: [403, 'Pro Santé Connect a refusé la connexion.'],
+  AUTH_TOKEN_INVALID: [400, "La réponse de Pro Santé Connect n'a pas pu être validée. Recommencez la connexion."],
+  AUTH_ACR_INSUFFICIENT: [403, "Le niveau d'authentification est insuffisant : une connexion par carte CPS ou e-CPS (eIDAS substantiel) est exigée."],
+  AUTH_IDENTITY_INCOMPLETE: [403, "Pro Santé Connect n'a pas transmis votre identifiant national de professionnel de santé."],
+  AUTH_PROVIDER_UNAVAILABLE: [503, 'Pro Santé Connect ne répond pas pour le moment. Réessayez dans quelques minutes.'],
+  SERVICE_UNAVAILABLE: [503, 'Le service est momentanément indisponible. Réessayez dans quelques instants.'],
+  INTERNAL: [500, 'Une erreur interne est survenue. Si elle persiste, communiquez la référence au support.'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class AppError extends Error {
+  readonly statusCode: number;
+  readonly userMessage: string;
+
+  constructor(
+    readonly code: ErrorCode,
+    options: { cause?: unknown; details?: unknown; message?: string } = {},
+  ) {
+    const [status, userMessage] = errorCatalogue[code];
+    super(options.message ?? code, { cause: options.cause });
+    this.statusCode = status;
+    this.userMessage = userMessage;
+    this.details = options.details;
+  }
+
+  readonly details: unknown;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; requestId: string; details?: unknown };
+}

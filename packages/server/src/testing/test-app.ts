@@ -1,0 +1,137 @@
+import { randomInt } from 'node:crypto';
+import { driveLogin, professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../app.js';
+import { loadConfig, type Config } from '../config.js';
+import type { DatabaseHandle } from '../db/database.js';
+import { ManualClock } from '../platform/clock.js';
+import { openTestDatabase } from './database.js';
+
+export const TEST_PUBLIC_URL = 'http://app.test';
+const CLIENT = { client_id: 'prostopcovid-test', client_secret: 'test-secret' };
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: DatabaseHandle;
+  sandbox: RunningSandbox;
+  clock: ManualClock;
+  config: Config;
+  /** Professionals the sandbox knows; factories add to it. */
+  professionals: SandboxProfessional[];
+  close(): Promise<void>;
+}
+
+/** A real app on a fresh database, signed in through a real PSC sandbox on a random port. */
+export async function createTestApp(
+  options: {
+    env?: Record<string, string>;
+    clientOverrides?: Record<string, unknown>;
+    walletDiscovery?: boolean;
+    /** Extra routes registered before the app is ready (to exercise shared mechanisms). */
+    routes?: (app: FastifyInstance) => void;
+  } = {},
+): Promise<TestApp> {
+  const professionals = [...shippedProfessionals];
+  const sandbox = await startPscSandbox({
+    port: 0,
+    professionals,
+    walletDiscovery: options.walletDiscovery,
+    clients: [
+      {
+        ...CLIENT,
+        redirect_uris: [`${TEST_PUBLIC_URL}/auth/callback`],
+        post_logout_redirect_uris: [`${TEST_PUBLIC_URL}/`],
+        ...options.clientOverrides,
+      },
+    ],
+  });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: TEST_PUBLIC_URL,
+    PSC_ISSUER: sandbox.issuer,
+    PSC_CLIENT_ID: CLIENT.client_id,
+    PSC_CLIENT_SECRET: CLIENT.client_secret,
+    PSC_TIMEOUT_MS: '2000',
+    WEB_DIR: '/nonexistent',
+    ...options.env,
+  });
+  const database = await openTestDatabase();
+  const clock = new ManualClock(new Date());
+  const app = await buildApp({ config, database, clock });
+  options.routes?.(app);
+  await app.ready();
+  return {
+    app,
+    database,
+    sandbox,
+    clock,
+    config,
+    professionals,
+    close: async () => {
+      await app.close();
+      await database.close();
+      await sandbox.close();
+    },
+  };
+}
+
+/** A synthetic professional with the given profession(s), known to the test's PSC sandbox. */
+export function createProfessional(t: TestApp, input: { profession: string | string[]; givenName?: string; familyName?: string }): SandboxProfessional {
+  const codes = Array.isArray(input.profession) ? input.profession : [input.profession];
+  const professional: SandboxProfessional = {
+    idNatPs: `8${String(randomInt(10 ** 10, 10 ** 11 - 1)).padStart(11, '0')}`,
+    givenName: input.givenName ?? 'Camille',
+    familyName: input.familyName ?? `TEST-${codes.join('-')}`,
+    label: `Professionnel de test (${codes.join(', ')})`,
+    exercices: codes.map((code) => ({
+      codeProfession: code,
+      codeCategorieProfessionnelle: 'C',
+      activities: [{ raisonSocialeSite: 'Cabinet de test', identifiantTechniqueDeLaStructure: 'R10000000000000' }],
+    })),
+  };
+  t.professionals.push(professional);
+  return professional;
+}
+
+export interface SignedIn {
+  cookie: string;
+  csrfToken: string;
+  /** Headers for a state-changing request: session cookie and CSRF token. */
+  headers: { cookie: string; 'x-csrf-token': string };
+}
+
+function cookieValue(response: LightMyRequestResponse, name: string): string | undefined {
+  return response.cookies.find((c) => c.name === name)?.value;
+}
+
+/** Starts a sign-in at the app and returns the PSC authorization URL and the browser-binding cookie. */
+export async function beginSignIn(t: TestApp, returnTo = '/') {
+  const response = await t.app.inject({ method: 'GET', url: `/auth/login?returnTo=${encodeURIComponent(returnTo)}` });
+  if (response.statusCode !== 302) throw new Error(`login answered ${response.statusCode}: ${response.body}`);
+  const loginCookie = cookieValue(response, 'pscv_login');
+  if (!loginCookie) throw new Error('no login cookie');
+  return { authorizationUrl: response.headers.location as string, loginCookie };
+}
+
+/** Delivers PSC's redirect back to the app's callback, as the browser would. */
+export function deliverCallback(t: TestApp, callbackUrl: string, loginCookie: string | undefined) {
+  const url = new URL(callbackUrl);
+  return t.app.inject({
+    method: 'GET',
+    url: url.pathname + url.search,
+    ...(loginCookie ? { cookies: { pscv_login: loginCookie } } : {}),
+  });
+}
+
+/** The full OIDC round trip through the sandbox, as a browser would do it. */
+export async function signIn(t: TestApp, professional: SandboxProfessional, means: 'CARTE_CPS' | 'MOBILE' = 'CARTE_CPS'): Promise<SignedIn> {
+  const { authorizationUrl, loginCookie } = await beginSignIn(t);
+  const callbackUrl = await driveLogin(authorizationUrl, { idNatPs: professional.idNatPs, means });
+  const callback = await deliverCallback(t, callbackUrl, loginCookie);
+  const session = cookieValue(callback, 'pscv_session');
+  if (callback.statusCode !== 303 || !session) throw new Error(`callback answered ${callback.statusCode}: ${callback.body}`);
+  const cookie = `pscv_session=${session}`;
+  const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
+  const csrfToken = me.json<{ csrfToken: string }>().csrfToken;
+  return { cookie, csrfToken, headers: { cookie, 'x-csrf-token': csrfToken } };
+}

@@ -1,0 +1,47 @@
+/** The one way the client talks to the server: JSON, same-origin cookies, CSRF header on writes. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The server could not be reached at all (offline, server down): callers keep local data. */
+export class NetworkError extends Error {}
+
+let csrfToken: string | null = null;
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export async function apiRequest<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new NetworkError('Le serveur est injoignable. Vérifiez votre connexion.');
+  }
+  const payload = (await response.json().catch(() => null)) as
+    | (T & { error?: { code: string; message: string } })
+    | null;
+  if (!response.ok) {
+    const error = payload?.error;
+    throw new ApiError(response.status, error?.code ?? 'UNKNOWN', error?.message ?? `Erreur ${response.status}`);
+  }
+  return payload as T;
+}
+
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}

@@ -1,0 +1,73 @@
+import { del, get, set } from 'idb-keyval';
+import { useSyncExternalStore } from 'react';
+import { ApiError, NetworkError, apiRequest, setCsrfToken } from './api';
+
+export type Right = 'codes:issue' | 'tests:record' | 'vaccinations:record';
+
+export interface Me {
+  idNatPs: string;
+  givenName: string;
+  familyName: string;
+  professions: Array<{ code: string; label: string }>;
+  rights: Right[];
+  session: { authMeans: string | null; idleExpiresAt: string; absoluteExpiresAt: string };
+}
+
+export type MeState =
+  | { status: 'loading' }
+  | { status: 'signed-out'; reason?: string }
+  | { status: 'signed-in'; me: Me; offline: boolean }
+  | { status: 'error'; message: string };
+
+/**
+ * The client's local store. Components read from here, never from fetch: the last known
+ * state is kept in IndexedDB so the portal can show it while the server is unreachable
+ * (DOMAIN.md §4); the outbox of acts will live beside it.
+ */
+interface State {
+  me: MeState;
+}
+
+let state: State = { me: { status: 'loading' } };
+const listeners = new Set<() => void>();
+const ME_KEY = 'me';
+
+function update(next: Partial<State>): void {
+  state = { ...state, ...next };
+  for (const listener of listeners) listener();
+}
+
+export function useStore<T>(select: (s: State) => T): T {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => select(state),
+  );
+}
+
+export async function loadMe(): Promise<void> {
+  const cached = await get<Me>(ME_KEY).catch(() => undefined);
+  if (cached && state.me.status === 'loading') update({ me: { status: 'signed-in', me: cached, offline: true } });
+  try {
+    const { csrfToken, ...me } = await apiRequest<Me & { csrfToken: string }>('GET', '/api/me');
+    setCsrfToken(csrfToken);
+    await set(ME_KEY, me).catch(() => undefined);
+    update({ me: { status: 'signed-in', me, offline: false } });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      setCsrfToken(null);
+      await del(ME_KEY).catch(() => undefined);
+      update({ me: { status: 'signed-out', reason: error.code === 'AUTH_SESSION_EXPIRED' ? error.message : undefined } });
+    } else if (error instanceof NetworkError && cached) {
+      update({ me: { status: 'signed-in', me: cached, offline: true } });
+    } else {
+      update({ me: { status: 'error', message: error instanceof Error ? error.message : 'Erreur inconnue' } });
+    }
+  }
+}
+
+export async function forgetMe(): Promise<void> {
+  await del(ME_KEY).catch(() => undefined);
+}
