@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
@@ -11,10 +13,14 @@ import { migrateToLatest } from './db/migrate.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { PscClient } from './modules/auth/psc-client.js';
 import { registerSessionHooks } from './modules/auth/session.hooks.js';
+import { CodeHasher } from './modules/codes/code-hasher.js';
+import { codesRoutes } from './modules/codes/codes.routes.js';
+import { declarationsRoutes } from './modules/declarations/declarations.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { AppError } from './platform/errors.js';
 import { registerErrorHandling } from './platform/error-handler.js';
+import { loadDevelopmentHmacKey } from './platform/keys.js';
 import { loggerOptions } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 
@@ -45,6 +51,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
+    // Strict input: unknown properties and wrong types are refused, not silently fixed.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('db', database.db);
@@ -67,6 +75,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
+  await registerApiDocs(app, config.publicUrl);
 
   const psc = new PscClient({
     issuer: config.psc.issuer,
@@ -81,8 +90,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(authRoutes({ ...authDeps, publicUrl: config.publicUrl, cookieSecure: config.session.cookieSecure }));
 
+  const hasher = new CodeHasher(config.codes.hmacKeys ?? [loadDevelopmentHmacKey(config.keysDir, 'code-hmac')]);
+  await app.register(codesRoutes({ db: database.db, hasher, publicUrl: config.publicUrl, ...config.codes }));
+  await app.register(declarationsRoutes({ db: database.db, hasher, ...config.codes }));
+
   await registerWebClient(app, config.webDir);
   return app;
+}
+
+/** OpenAPI description of every route at /docs (the app's public API is tagged `app`). */
+async function registerApiDocs(app: FastifyInstance, publicUrl: string): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'ProStopCovid API', version: '1', description: "API du portail professionnel et de l'application StopCovid" },
+      servers: [{ url: publicUrl }],
+      tags: [
+        { name: 'app', description: 'StopCovid app (public, versioned)' },
+        { name: 'pro', description: 'Pro portal (PSC session + CSRF token)' },
+      ],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 }
 
 /** Serves the built React client; unknown non-API GETs get index.html (client-side routes). */

@@ -17,14 +17,19 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'staging' }, /NODE_ENV must be/],
     [{ NODE_ENV: 'production' }, /PSC_ISSUER is required in production/],
     [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's' }, /DATABASE_URL is required/],
-    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', PUBLIC_URL: 'http://x' }, /PUBLIC_URL must be https/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x' }, /CODE_HMAC_KEYS is required/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, PUBLIC_URL: 'http://x' }, /PUBLIC_URL must be https/],
+    [{ CODE_HMAC_KEYS: 'k1:c2hvcnQ=' }, /at least 32 bytes/],
+    [{ CODE_HMAC_KEYS: `a:${Buffer.alloc(32).toString('base64')},a:${Buffer.alloc(32).toString('base64')}` }, /duplicate key ids/],
+    [{ CODE_TTL_MINUTES: '0' }, /CODE_TTL_MINUTES must be an integer/],
   ])('refuses %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
 
   it('accepts a complete production configuration with secure cookies', () => {
-    const config = loadConfig({ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example/realm/', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', PUBLIC_URL: 'https://pro.example' });
+    const config = loadConfig({ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example/realm/', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', PUBLIC_URL: 'https://pro.example', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}` });
+    expect(config.codes.hmacKeys).toHaveLength(1);
     expect(config.psc.issuer).toBe('https://psc.example/realm');
     expect(config.session.cookieSecure).toBe(true);
   });

@@ -24,6 +24,18 @@ export interface Config {
     readonly absoluteHours: number;
     readonly cookieSecure: boolean;
   };
+  readonly codes: {
+    /** HMAC keys for declaration codes, newest first; undefined: a development key kept in keysDir. */
+    readonly hmacKeys: ReadonlyArray<{ readonly id: string; readonly key: Buffer }> | undefined;
+    readonly ttlMinutes: number;
+    readonly issueLimitPerHour: number;
+    readonly redeemLimitPerDevice: number;
+    readonly redeemLimitPerAddress: number;
+    readonly redeemWindowMinutes: number;
+    readonly uploadTokenMinutes: number;
+  };
+  /** Where development keys are generated and kept. */
+  readonly keysDir: string;
   readonly logLevel: string;
   /** Folder of the built web client served at '/', if it exists. */
   readonly webDir: string;
@@ -57,6 +69,22 @@ function url(env: Env, name: string, fallback?: string): string | undefined {
 
 const DEV_CLIENT_SECRET = 'dev-secret-change-me';
 
+/** `id:base64key,id:base64key`, newest first: codes hashed with an older key stay redeemable until they expire. */
+function hmacKeys(env: Env, name: string): Array<{ id: string; key: Buffer }> | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  const keys = raw.split(',').map((entry) => {
+    const [id, secret, extra] = entry.trim().split(':');
+    const key = Buffer.from(secret ?? '', 'base64');
+    if (!id || !/^[A-Za-z0-9_.-]{1,32}$/.test(id) || extra !== undefined || key.length < 32) {
+      throw new ConfigError(`${name} must be a comma-separated list of id:base64key with keys of at least 32 bytes`);
+    }
+    return { id, key };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new ConfigError(`${name} has duplicate key ids`);
+  return keys;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV ?? 'development';
   if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
@@ -72,6 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (!issuer) throw new ConfigError('PSC_ISSUER is required in production (the bundled sandbox is for development)');
     if (clientSecret === DEV_CLIENT_SECRET) throw new ConfigError('PSC_CLIENT_SECRET is required in production');
     if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is required in production (PGlite is for development)');
+    if (!env.CODE_HMAC_KEYS) throw new ConfigError('CODE_HMAC_KEYS is required in production');
     if (!publicUrl.startsWith('https://')) throw new ConfigError('PUBLIC_URL must be https in production');
   }
   if (env.DATABASE_URL && !/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
@@ -96,6 +125,16 @@ export function loadConfig(env: Env = process.env): Config {
       absoluteHours: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 7 * 24),
       cookieSecure: nodeEnv !== 'development',
     },
+    codes: {
+      hmacKeys: hmacKeys(env, 'CODE_HMAC_KEYS'),
+      ttlMinutes: integer(env, 'CODE_TTL_MINUTES', 60, 1, 24 * 60),
+      issueLimitPerHour: integer(env, 'CODE_ISSUE_LIMIT_PER_HOUR', 30, 1, 1_000_000),
+      redeemLimitPerDevice: integer(env, 'REDEEM_LIMIT_PER_DEVICE', 10, 1, 1_000_000),
+      redeemLimitPerAddress: integer(env, 'REDEEM_LIMIT_PER_ADDRESS', 60, 1, 1_000_000),
+      redeemWindowMinutes: integer(env, 'REDEEM_LIMIT_WINDOW_MINUTES', 60, 1, 24 * 60),
+      uploadTokenMinutes: integer(env, 'UPLOAD_TOKEN_MINUTES', 30, 1, 24 * 60),
+    },
+    keysDir: env.KEYS_DIR || resolve(import.meta.dirname, '../../../.data/keys'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     webDir: env.WEB_DIR || resolve(import.meta.dirname, '../../web/dist'),
   };
@@ -104,7 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
 
 function deepFreeze<T extends object>(value: T): T {
   for (const inner of Object.values(value)) {
-    if (inner && typeof inner === 'object') deepFreeze(inner);
+    if (inner && typeof inner === 'object' && !ArrayBuffer.isView(inner)) deepFreeze(inner);
   }
   return Object.freeze(value);
 }

@@ -63,7 +63,55 @@ export interface AuditLogTable {
   details: JSONColumnType<Record<string, unknown>>;
 }
 
+export interface DeclarationCodesTable {
+  id: Generated<string>;
+  code_hash: string | null;
+  key_id: string;
+  kind: 'short' | 'long';
+  case_kind: 'confirmed' | 'probable' | null;
+  qr_code_unavailable: Generated<boolean>;
+  professional_id: string | null;
+  issued_at: Timestamp;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+}
+
+export interface DeclarationsTable {
+  id: Generated<string>;
+  code_id: string;
+  onset_kind: 'symptoms' | 'test' | 'unknown';
+  /** Dates are read back as YYYY-MM-DD strings (a type parser keeps them from becoming Dates). */
+  onset_date: string | null;
+  window_from: string;
+  window_to: string;
+  upload_token_hash: string;
+  token_expires_at: Timestamp;
+  declared_at: Timestamp;
+  uploaded_at: Timestamp | null;
+  contacts_accepted: number | null;
+  contacts_rejected: number | null;
+}
+
+export interface ContactsTable {
+  id: Generated<number>;
+  declaration_id: string;
+  ephemeral_id: Buffer;
+  seen_at: Timestamp;
+  duration_seconds: number;
+  rssi: number;
+}
+
+export interface RateLimitHitsTable {
+  key: string;
+  window_start: Timestamp;
+  hits: number;
+}
+
 export interface Database {
+  declaration_codes: DeclarationCodesTable;
+  declarations: DeclarationsTable;
+  contacts: ContactsTable;
+  rate_limit_hits: RateLimitHitsTable;
   professionals: ProfessionalsTable;
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;

@@ -30,8 +30,7 @@ export function errorPage(title: string, message: string, requestId: string): st
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-  const retryAfter = error.statusCode === 503 || error.statusCode === 429 ? '30' : undefined;
-  if (retryAfter) reply.header('retry-after', retryAfter);
+  if (error.statusCode === 503 || error.statusCode === 429) reply.header('retry-after', String(error.retryAfterSeconds ?? 30));
   reply.status(error.statusCode);
   if (wantsHtml(request)) {
     const title = error.statusCode >= 500 ? 'Service indisponible' : 'Connexion impossible';
@@ -39,6 +38,7 @@ function send(request: FastifyRequest, reply: FastifyReply, error: AppError): Fa
   }
   const body: ErrorBody = { error: { code: error.code, message: error.userMessage, requestId: request.id } };
   if (error.details !== undefined && error.code === 'REQUEST_INVALID') body.error.details = error.details;
+  if (error.retryAfterSeconds !== undefined) body.error.retryAfterSeconds = error.retryAfterSeconds;
   return reply.send(body);
 }
 

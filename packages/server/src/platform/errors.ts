@@ -20,6 +20,14 @@ export const errorCatalogue = {
   AUTH_ACR_INSUFFICIENT: [403, "Le niveau d'authentification est insuffisant : une connexion par carte CPS ou e-CPS (eIDAS substantiel) est exigée."],
   AUTH_IDENTITY_INCOMPLETE: [403, "Pro Santé Connect n'a pas transmis votre identifiant national de professionnel de santé."],
   AUTH_PROVIDER_UNAVAILABLE: [503, 'Pro Santé Connect ne répond pas pour le moment. Réessayez dans quelques minutes.'],
+  CODES_QR_CONFIRMATION_REQUIRED: [400, "Pour un cas confirmé, confirmez que le QR code SI-DEP du patient est indisponible ou ne fonctionne pas et qu'il ne sera pas utilisé en parallèle par une autre personne."],
+  CODES_ISSUE_LIMIT: [429, 'Vous avez atteint la limite de codes générés par heure. Réessayez plus tard.'],
+  CODES_GENERATION_FAILED: [503, "Aucun code n'a pu être généré. Réessayez dans quelques instants."],
+  CODE_INVALID: [403, 'Ce code est invalide, expiré ou déjà utilisé.'],
+  DECLARATION_ONSET_INVALID: [400, "La date doit être comprise entre aujourd'hui et il y a 14 jours."],
+  DECLARATION_DEVICE_REQUIRED: [400, "L'en-tête X-Device-Id (identifiant de l'appareil, 8 à 128 caractères parmi A-Z a-z 0-9 _ -) est obligatoire."],
+  DECLARATION_RATE_LIMITED: [429, 'Trop de tentatives de saisie de code. Réessayez plus tard.'],
+  DECLARATION_TOKEN_INVALID: [401, "L'autorisation d'envoi est invalide, expirée ou déjà utilisée."],
   SERVICE_UNAVAILABLE: [503, 'Le service est momentanément indisponible. Réessayez dans quelques instants.'],
   INTERNAL: [500, 'Une erreur interne est survenue. Si elle persiste, communiquez la référence au support.'],
 } as const satisfies Record<string, readonly [number, string]>;
@@ -32,18 +40,21 @@ export class AppError extends Error {
 
   constructor(
     readonly code: ErrorCode,
-    options: { cause?: unknown; details?: unknown; message?: string } = {},
+    options: { cause?: unknown; details?: unknown; message?: string; retryAfterSeconds?: number } = {},
   ) {
     const [status, userMessage] = errorCatalogue[code];
     super(options.message ?? code, { cause: options.cause });
     this.statusCode = status;
     this.userMessage = userMessage;
     this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   readonly details: unknown;
+  /** For 429/503: when to try again (sent as Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; requestId: string; details?: unknown };
+  error: { code: string; message: string; requestId: string; details?: unknown; retryAfterSeconds?: number };
 }

@@ -10,6 +10,13 @@ import { openTestDatabase } from './database.js';
 export const TEST_PUBLIC_URL = 'http://app.test';
 const CLIENT = { client_id: 'prostopcovid-test', client_secret: 'test-secret' };
 
+/** Fixed HMAC keys, so tests can rotate them: `${TEST_HMAC_KEYS.k2},${TEST_HMAC_KEYS.k1}`. */
+export const TEST_HMAC_KEYS = {
+  k1: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  k2: `k2:${Buffer.alloc(32, 2).toString('base64')}`,
+  k3: `k3:${Buffer.alloc(32, 3).toString('base64')}`,
+};
+
 export interface TestApp {
   app: FastifyInstance;
   database: DatabaseHandle;
@@ -19,6 +26,20 @@ export interface TestApp {
   /** Professionals the sandbox knows; factories add to it. */
   professionals: SandboxProfessional[];
   close(): Promise<void>;
+}
+
+function testConfig(issuer: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: TEST_PUBLIC_URL,
+    PSC_ISSUER: issuer,
+    PSC_CLIENT_ID: CLIENT.client_id,
+    PSC_CLIENT_SECRET: CLIENT.client_secret,
+    PSC_TIMEOUT_MS: '2000',
+    WEB_DIR: '/nonexistent',
+    CODE_HMAC_KEYS: TEST_HMAC_KEYS.k1,
+    ...env,
+  });
 }
 
 /** A real app on a fresh database, signed in through a real PSC sandbox on a random port. */
@@ -45,16 +66,7 @@ export async function createTestApp(
       },
     ],
   });
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PUBLIC_URL: TEST_PUBLIC_URL,
-    PSC_ISSUER: sandbox.issuer,
-    PSC_CLIENT_ID: CLIENT.client_id,
-    PSC_CLIENT_SECRET: CLIENT.client_secret,
-    PSC_TIMEOUT_MS: '2000',
-    WEB_DIR: '/nonexistent',
-    ...options.env,
-  });
+  const config = testConfig(sandbox.issuer, options.env);
   const database = await openTestDatabase();
   const clock = new ManualClock(new Date());
   const app = await buildApp({ config, database, clock });
@@ -73,6 +85,14 @@ export async function createTestApp(
       await sandbox.close();
     },
   };
+}
+
+/** Another app instance on the same database and PSC sandbox, e.g. after a configuration change. */
+export async function buildSiblingApp(t: TestApp, env: Record<string, string>): Promise<FastifyInstance> {
+  const config = testConfig(t.sandbox.issuer, env);
+  const app = await buildApp({ config, database: t.database, clock: t.clock });
+  await app.ready();
+  return app;
 }
 
 /** A synthetic professional with the given profession(s), known to the test's PSC sandbox. */
@@ -134,4 +154,22 @@ export async function signIn(t: TestApp, professional: SandboxProfessional, mean
   const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
   const csrfToken = me.json<{ csrfToken: string }>().csrfToken;
   return { cookie, csrfToken, headers: { cookie, 'x-csrf-token': csrfToken } };
+}
+
+/** Issues a declaration code as a signed-in professional; returns the code in clear. */
+export async function issueTestCode(app: FastifyInstance, session: SignedIn, caseKind: 'confirmed' | 'probable' = 'probable'): Promise<string> {
+  const response = await app.inject({ method: 'POST', url: '/api/codes', headers: session.headers, payload: { caseKind, qrCodeUnavailable: true } });
+  if (response.statusCode !== 201) throw new Error(`issue answered ${response.statusCode}: ${response.body}`);
+  return response.json<{ code: string }>().code;
+}
+
+let deviceCounter = 0;
+/** A fresh device id, as each app install would have. */
+export function newDeviceId(): string {
+  return `test-device-${process.pid}-${++deviceCounter}-${randomInt(1e9)}`;
+}
+
+/** The app's declaration call. */
+export function declare(app: FastifyInstance, code: string, onset: Record<string, string>, deviceId = newDeviceId()) {
+  return app.inject({ method: 'POST', url: '/api/app/v1/declarations', headers: { 'x-device-id': deviceId }, payload: { code, onset } });
 }

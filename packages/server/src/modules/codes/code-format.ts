@@ -1,0 +1,36 @@
+import { randomInt } from 'node:crypto';
+
+/**
+ * Crockford's Base32 alphabet: no I, L, O (read as 1, 1, 0) and no U. 32^6 ≈ 1.07 × 10^9
+ * six-character codes.
+ */
+export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const SHORT_CODE_LENGTH = 6;
+
+export function generateShortCode(): string {
+  let code = '';
+  for (let i = 0; i < SHORT_CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return code;
+}
+
+const LOOK_ALIKES: Record<string, string> = { O: '0', I: '1', L: '1' };
+
+/**
+ * What the patient typed, as a canonical code: case, spaces, dashes and dots ignored,
+ * look-alike letters read as the digits they resemble. Null when it cannot be a code.
+ */
+export function normalizeShortCode(input: string): string | null {
+  const compact = input.toUpperCase().replace(/[\s\-.]/g, '');
+  let code = '';
+  for (const char of compact) {
+    const mapped = LOOK_ALIKES[char] ?? char;
+    if (!CODE_ALPHABET.includes(mapped)) return null;
+    code += mapped;
+  }
+  return code.length === SHORT_CODE_LENGTH ? code : null;
+}
+
+/** "K7Q4XM" → "K7Q 4XM", easier to dictate. */
+export function groupForDictation(code: string): string {
+  return `${code.slice(0, 3)} ${code.slice(3)}`;
+}

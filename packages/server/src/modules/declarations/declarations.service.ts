@@ -1,0 +1,118 @@
+import type { Db } from '../../db/database.js';
+import { recordAudit } from '../../platform/audit.js';
+import { MINUTE } from '../../platform/clock.js';
+import type { RequestContext } from '../../platform/context.js';
+import { isValidIsoDate, parisDate } from '../../platform/dates.js';
+import { AppError } from '../../platform/errors.js';
+import { hitRateLimit } from '../../platform/rate-limit.js';
+import { generateToken, hashToken } from '../../platform/secrets.js';
+import type { CodeHasher } from '../codes/code-hasher.js';
+import { normalizeShortCode } from '../codes/code-format.js';
+import { consumeCode } from '../codes/codes.repository.js';
+import { contactWindow, isOnsetDateAllowed } from './contact-window.js';
+import * as repo from './declarations.repository.js';
+import type { DeclareBody, UploadContactsBody } from './declarations.schemas.js';
+
+export interface DeclarationsDeps {
+  db: Db;
+  hasher: CodeHasher;
+  redeemLimitPerDevice: number;
+  redeemLimitPerAddress: number;
+  redeemWindowMinutes: number;
+  uploadTokenMinutes: number;
+}
+
+const DEVICE_ID = /^[A-Za-z0-9_-]{8,128}$/;
+
+/**
+ * The app redeems a code with the onset answer. A wrong, expired or used code gets one and
+ * the same answer; attempts are limited per device and per address whatever their outcome.
+ */
+export async function declareWithCode(deps: DeclarationsDeps, ctx: RequestContext, deviceId: string | undefined, input: DeclareBody) {
+  if (!deviceId || !DEVICE_ID.test(deviceId)) throw new AppError('DECLARATION_DEVICE_REQUIRED');
+  const today = parisDate(ctx.now);
+  const onset = input.onset;
+  if (onset.kind !== 'unknown' && (!isValidIsoDate(onset.date) || !isOnsetDateAllowed(onset.date, today))) {
+    throw new AppError('DECLARATION_ONSET_INVALID');
+  }
+
+  const windowMs = deps.redeemWindowMinutes * MINUTE;
+  for (const [key, limit] of [
+    [`redeem:device:${deviceId}`, deps.redeemLimitPerDevice],
+    [`redeem:ip:${ctx.ip}`, deps.redeemLimitPerAddress],
+  ] as const) {
+    const result = await hitRateLimit(deps.db, key, limit, windowMs, ctx.now);
+    if (!result.allowed) {
+      // Audited once per window, not for every refused hit, so a flood cannot fill the log.
+      if (result.hits === limit + 1) {
+        await recordAudit(deps.db, ctx, { action: 'declarations.rate_limited', outcome: 'denied', details: { limiter: key.split(':')[1] } });
+      }
+      throw new AppError('DECLARATION_RATE_LIMITED', { retryAfterSeconds: result.retryAfterSeconds });
+    }
+  }
+
+  const code = normalizeShortCode(input.code);
+  const window = contactWindow(onset, today);
+  const uploadToken = generateToken();
+  const tokenExpiresAt = new Date(ctx.now.getTime() + deps.uploadTokenMinutes * MINUTE);
+  const declared = code
+    ? await deps.db.transaction().execute(async (trx) => {
+        const consumed = await consumeCode(trx, deps.hasher.candidates(code), ctx.now);
+        if (!consumed) return null;
+        const declarationId = await repo.insertDeclaration(trx, {
+          codeId: consumed.id,
+          onsetKind: onset.kind,
+          onsetDate: onset.kind === 'unknown' ? null : onset.date,
+          windowFrom: window.from,
+          windowTo: window.to,
+          tokenHash: hashToken(uploadToken),
+          tokenExpiresAt,
+          now: ctx.now,
+        });
+        await recordAudit(trx, ctx, {
+          action: 'declarations.redeem',
+          outcome: 'success',
+          targetType: 'declaration',
+          targetId: declarationId,
+          details: { codeId: consumed.id, codeKind: consumed.kind, onsetKind: onset.kind },
+        });
+        return declarationId;
+      })
+    : null;
+  if (!declared) {
+    await recordAudit(deps.db, ctx, { action: 'declarations.redeem', outcome: 'failure', details: { reason: 'CODE_INVALID' } });
+    throw new AppError('CODE_INVALID');
+  }
+  return { uploadToken, tokenExpiresAt: tokenExpiresAt.toISOString(), window };
+}
+
+/** Stores the contacts seen inside the declaration's window; the others are refused and counted. */
+export async function uploadContacts(deps: DeclarationsDeps, ctx: RequestContext, authorization: string | undefined, input: UploadContactsBody) {
+  const token = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(authorization ?? '')?.[1];
+  if (!token) throw new AppError('DECLARATION_TOKEN_INVALID');
+  const nowMs = ctx.now.getTime();
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const declaration = await repo.claimUpload(trx, hashToken(token), ctx.now);
+    if (!declaration) return null;
+    const accepted: Array<{ ephemeralId: Buffer; seenAt: Date; durationSeconds: number; rssi: number }> = [];
+    for (const contact of input.contacts) {
+      const seenAt = new Date(contact.seenAt);
+      const day = parisDate(seenAt);
+      if (Number.isNaN(seenAt.getTime()) || seenAt.getTime() > nowMs || day < declaration.window_from || day > declaration.window_to) continue;
+      accepted.push({ ephemeralId: Buffer.from(contact.ephemeralId, 'base64'), seenAt, durationSeconds: contact.durationSeconds, rssi: contact.rssi });
+    }
+    const rejected = input.contacts.length - accepted.length;
+    await repo.insertContacts(trx, declaration.id, accepted);
+    await repo.recordUploadCounts(trx, declaration.id, accepted.length, rejected);
+    await recordAudit(trx, ctx, {
+      action: 'declarations.upload_contacts',
+      outcome: 'success',
+      targetType: 'declaration',
+      targetId: declaration.id,
+      details: { accepted: accepted.length, rejectedOutsideWindow: rejected },
+    });
+    return { accepted: accepted.length, rejectedOutsideWindow: rejected };
+  });
+  if (!result) throw new AppError('DECLARATION_TOKEN_INVALID');
+  return result;
+}
