@@ -19,7 +19,7 @@ import { declarationsRoutes } from './modules/declarations/declarations.routes.j
 import { healthRoutes } from './modules/health/health.routes.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { AppError } from './platform/errors.js';
-import { registerErrorHandling } from './platform/error-handler.js';
+import { registerErrorHandling, send } from './platform/error-handler.js';
 import { loadDevelopmentHmacKey } from './platform/keys.js';
 import { loggerOptions } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
@@ -47,12 +47,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
   const app = Fastify({
     logger: loggerOptions(config.logLevel),
-    trustProxy: config.env === 'production',
+    trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
     // Strict input: unknown properties and wrong types are refused, not silently fixed.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Malformed URLs and the like go through the catalogue too.
+    frameworkErrors: (error, request, reply) => send(request, reply, new AppError('REQUEST_INVALID', { cause: error })),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('db', database.db);
@@ -62,10 +64,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (!options.database) app.addHook('onClose', () => database.close());
 
   await migrateToLatest(database);
+  // The logout form posts here and is then redirected to PSC.
+  const pscOrigin = new URL(config.psc.issuer).origin;
 
   registerErrorHandling(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'same-origin');
+    reply.header('x-frame-options', 'DENY');
+    if (/^\/(api|auth)\//.test(request.url)) {
+      // Identity, CSRF tokens and health data: never kept by a browser or proxy cache.
+      reply.header('cache-control', 'no-store');
+    } else if (!request.url.startsWith('/docs')) {
+      reply.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' " + pscOrigin);
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -20,11 +20,19 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x' }, /CODE_HMAC_KEYS is required/],
     [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, PUBLIC_URL: 'http://x' }, /PUBLIC_URL must be https/],
     [{ CODE_HMAC_KEYS: 'k1:c2hvcnQ=' }, /at least 32 bytes/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'http://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, PUBLIC_URL: 'https://x' }, /PSC_ISSUER must be https/],
+    [{ PUBLIC_URL: 'http://localhost:3000/portal' }, /without a path/],
+    [{ TRUST_PROXY: 'everyone' }, /TRUST_PROXY must be/],
     [{ CODE_HMAC_KEYS: `a:${Buffer.alloc(32).toString('base64')},a:${Buffer.alloc(32).toString('base64')}` }, /duplicate key ids/],
     [{ CODE_TTL_MINUTES: '0' }, /CODE_TTL_MINUTES must be an integer/],
   ])('refuses %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads TRUST_PROXY as a list of proxies', () => {
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(loadConfig({}).trustProxy).toBe(false);
   });
 
   it('accepts a complete production configuration with secure cookies', () => {

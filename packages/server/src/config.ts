@@ -36,6 +36,8 @@ export interface Config {
   };
   /** Where development keys are generated and kept. */
   readonly keysDir: string;
+  /** Fastify trustProxy: false, true, or a list of proxy addresses/CIDRs whose X-Forwarded-For is believed. */
+  readonly trustProxy: boolean | string[];
   readonly logLevel: string;
   /** Folder of the built web client served at '/', if it exists. */
   readonly webDir: string;
@@ -85,6 +87,16 @@ function hmacKeys(env: Env, name: string): Array<{ id: string; key: Buffer }> | 
   return keys;
 }
 
+function trustProxy(raw: string | undefined): boolean | string[] {
+  if (!raw || raw === 'false') return false;
+  if (raw === 'true') return true;
+  const list = raw.split(',').map((part) => part.trim());
+  if (list.some((part) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(part))) {
+    throw new ConfigError('TRUST_PROXY must be true, false, or a comma-separated list of addresses/CIDRs');
+  }
+  return list;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV ?? 'development';
   if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
@@ -102,7 +114,9 @@ export function loadConfig(env: Env = process.env): Config {
     if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is required in production (PGlite is for development)');
     if (!env.CODE_HMAC_KEYS) throw new ConfigError('CODE_HMAC_KEYS is required in production');
     if (!publicUrl.startsWith('https://')) throw new ConfigError('PUBLIC_URL must be https in production');
+    if (!issuer.startsWith('https://')) throw new ConfigError('PSC_ISSUER must be https in production');
   }
+  if (new URL(publicUrl).pathname !== '/') throw new ConfigError('PUBLIC_URL must be an origin, without a path');
   if (env.DATABASE_URL && !/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   }
@@ -134,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
       redeemWindowMinutes: integer(env, 'REDEEM_LIMIT_WINDOW_MINUTES', 60, 1, 24 * 60),
       uploadTokenMinutes: integer(env, 'UPLOAD_TOKEN_MINUTES', 30, 1, 24 * 60),
     },
+    trustProxy: trustProxy(env.TRUST_PROXY),
     keysDir: env.KEYS_DIR || resolve(import.meta.dirname, '../../../.data/keys'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     webDir: env.WEB_DIR || resolve(import.meta.dirname, '../../web/dist'),

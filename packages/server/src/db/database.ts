@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -55,8 +56,44 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     return { db, kind: 'postgres', schema: options.schema ?? 'public', close: () => db.destroy() };
   }
   const dataDir = options.dataDir ?? 'memory://';
-  if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
+  const unlock = dataDir.includes('://') ? () => {} : lockDataDir(dataDir);
   const pglite = new PGlite(dataDir, { parsers: pgliteParsers });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: 'pglite', schema: 'public', close: () => db.destroy() };
+  return {
+    db,
+    kind: 'pglite',
+    schema: 'public',
+    close: async () => {
+      await db.destroy();
+      unlock();
+    },
+  };
+}
+
+/**
+ * PGlite is an embedded database: two processes opening the same folder would silently
+ * diverge. A lock file holding the owner's pid refuses the second one.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lockFile = join(dataDir, '..', `${basename(dataDir)}.lock`);
+  try {
+    writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+  } catch {
+    const owner = Number(readFileSync(lockFile, 'utf8'));
+    if (owner && owner !== process.pid && isAlive(owner)) {
+      throw new Error(`the PGlite data folder ${dataDir} is in use by process ${owner}`);
+    }
+    writeFileSync(lockFile, String(process.pid)); // a stale lock from a crashed process
+  }
+  return () => rmSync(lockFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

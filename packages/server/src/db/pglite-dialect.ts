@@ -32,6 +32,8 @@ export class PGliteDialect implements Dialect {
   }
 }
 
+const ACQUIRE_TIMEOUT_MS = 15_000;
+
 class PGliteDriver implements Driver {
   private tail: Promise<void> = Promise.resolve();
   private readonly connection: DatabaseConnection;
@@ -59,7 +61,19 @@ class PGliteDriver implements Driver {
     let release!: () => void;
     const previous = this.tail;
     this.tail = new Promise<void>((resolve) => (release = resolve));
-    await previous;
+    // A query on `db` inside a transaction would wait for the transaction forever (PostgreSQL
+    // would just take another connection): fail loudly instead of hanging every request.
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      previous.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ACQUIRE_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!waited) {
+      // Keep the queue intact: this slot is handed on once the holder releases.
+      void previous.then(release);
+      throw new Error(`PGlite connection not available after ${ACQUIRE_TIMEOUT_MS} ms (a query on db inside a transaction?)`);
+    }
     this.release = release;
     return this.connection;
   }

@@ -38,9 +38,9 @@ export interface SessionsTable {
 }
 
 export interface LoginAttemptsTable {
-  /** SHA-256 of the browser-binding cookie value. */
-  id: string;
   state: string;
+  /** SHA-256 of the browser-binding cookie value: the callback must come from the same browser. */
+  binding_hash: string;
   nonce: string;
   code_verifier: string;
   return_to: string;

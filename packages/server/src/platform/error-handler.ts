@@ -14,9 +14,9 @@ function fromFastify(error: FastifyError): AppError | null {
   return new AppError(byStatus[status] ?? 'REQUEST_INVALID', { cause: error });
 }
 
-/** Pages a browser lands on (sign-in redirects) get HTML; everything else JSON. */
+/** Pages a browser lands on (sign-in redirects, the logout form) get HTML; everything else JSON. */
 function wantsHtml(request: FastifyRequest): boolean {
-  return request.url.startsWith('/auth/') && request.method === 'GET';
+  return request.url.startsWith('/auth/') && (request.method === 'GET' || (request.headers.accept ?? '').includes('text/html'));
 }
 
 const escapeHtml = (text: string) =>
@@ -29,7 +29,10 @@ export function errorPage(title: string, message: string, requestId: string): st
 <p><small>Référence : ${escapeHtml(requestId)}</small></p></body></html>`;
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+export function send(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  // Headers set before the failure (a redirect, a cookie) must not leave with the error.
+  reply.removeHeader('location');
+  reply.removeHeader('set-cookie');
   if (error.statusCode === 503 || error.statusCode === 429) reply.header('retry-after', String(error.retryAfterSeconds ?? 30));
   reply.status(error.statusCode);
   if (wantsHtml(request)) {

@@ -8,11 +8,8 @@ export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: {
+      // Request headers are not logged at all (see the req serializer).
       paths: [
-        'req.headers.cookie',
-        'req.headers.authorization',
-        'req.headers["x-csrf-token"]',
-        'res.headers["set-cookie"]',
         '*.password',
         '*.code',
         '*.code_verifier',

@@ -25,15 +25,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       absolute_expires_at timestamptz not null
     )`,
     sql`create index sessions_professional_idx on sessions (professional_id)`,
+    sql`create index sessions_last_seen_idx on sessions (last_seen_at)`,
+    sql`create index sessions_absolute_expiry_idx on sessions (absolute_expires_at)`,
     sql`create table login_attempts (
-      id text primary key,
-      state text not null,
+      state text primary key,
+      binding_hash text not null,
       nonce text not null,
       code_verifier text not null,
       return_to text not null,
       created_at timestamptz not null,
       expires_at timestamptz not null
     )`,
+    sql`create index login_attempts_expiry_idx on login_attempts (expires_at)`,
     sql`create table audit_log (
       id bigserial primary key,
       occurred_at timestamptz not null,

@@ -5,13 +5,13 @@ type Executor = Kysely<Database> | Transaction<Database>;
 
 export async function insertLoginAttempt(
   db: Executor,
-  attempt: { id: string; state: string; nonce: string; codeVerifier: string; returnTo: string; now: Date; expiresAt: Date },
+  attempt: { bindingHash: string; state: string; nonce: string; codeVerifier: string; returnTo: string; now: Date; expiresAt: Date },
 ): Promise<void> {
   await db
     .insertInto('login_attempts')
     .values({
-      id: attempt.id,
       state: attempt.state,
+      binding_hash: attempt.bindingHash,
       nonce: attempt.nonce,
       code_verifier: attempt.codeVerifier,
       return_to: attempt.returnTo,
@@ -21,18 +21,25 @@ export async function insertLoginAttempt(
     .execute();
 }
 
-/** Takes the attempt out in one statement: a callback can be completed once only. */
-export async function consumeLoginAttempt(db: Executor, id: string, now: Date) {
+/** Takes the attempt out in one statement, only for the browser that started it: a callback completes once. */
+export async function consumeLoginAttempt(db: Executor, state: string, bindingHash: string, now: Date) {
   return db
     .deleteFrom('login_attempts')
-    .where('id', '=', id)
+    .where('state', '=', state)
+    .where('binding_hash', '=', bindingHash)
     .where('expires_at', '>', now)
     .returning(['state', 'nonce', 'code_verifier', 'return_to'])
     .executeTakeFirst();
 }
 
-export async function deleteExpiredLoginAttempts(db: Executor, now: Date): Promise<void> {
+export async function loginAttemptExists(db: Executor, state: string): Promise<boolean> {
+  return (await db.selectFrom('login_attempts').select('state').where('state', '=', state).executeTakeFirst()) !== undefined;
+}
+
+/** Housekeeping on each sign-in: expired attempts and sessions are useless rows. */
+export async function deleteExpiredAuthRows(db: Executor, now: Date, idleCutoff: Date): Promise<void> {
   await db.deleteFrom('login_attempts').where('expires_at', '<=', now).execute();
+  await db.deleteFrom('sessions').where((eb) => eb.or([eb('absolute_expires_at', '<=', now), eb('last_seen_at', '<=', idleCutoff)])).execute();
 }
 
 export async function upsertProfessional(

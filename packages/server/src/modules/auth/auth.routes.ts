@@ -1,20 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { contextOf } from '../../platform/context.js';
-import { CallbackQuery, LoginQuery, LogoutBody, MeResponse } from './auth.schemas.js';
-import { completeSignIn, signOut, startSignIn, type AuthDeps } from './auth.service.js';
+import { CallbackQuery, LoginQuery, MeResponse } from './auth.schemas.js';
+import { completeSignIn, dropSession, signOut, startSignIn, type AuthDeps } from './auth.service.js';
 import { professionLabel } from './policy.js';
-import { SESSION_COOKIE } from './session.hooks.js';
+import { SESSION_COOKIE, clearSessionCookie, verifyCsrf } from './session.hooks.js';
 
 const LOGIN_COOKIE = 'pscv_login';
 
 export function authRoutes(deps: AuthDeps & { publicUrl: string; cookieSecure: boolean }): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const cookie = (reply: FastifyReply, name: string, value: string, maxAgeSeconds: number) =>
-      reply.setCookie(name, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.cookieSecure, maxAge: maxAgeSeconds });
+    // No Max-Age on the session cookie: it ends with the browser (shared workstations); the
+    // server enforces the idle and absolute timeouts anyway.
+    const cookie = (reply: FastifyReply, name: string, value: string, maxAgeSeconds?: number) =>
+      reply.setCookie(name, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.cookieSecure, ...(maxAgeSeconds ? { maxAge: maxAgeSeconds } : {}) });
 
     app.get('/auth/login', { schema: { querystring: LoginQuery }, config: { auth: 'public' } }, async (request, reply) => {
-      const { authorizationUrl, binding } = await startSignIn(deps, contextOf(request), request.query.returnTo);
+      const { authorizationUrl, binding } = await startSignIn(deps, contextOf(request), request.query.returnTo, request.cookies[LOGIN_COOKIE]);
       cookie(reply, LOGIN_COOKIE, binding, 600);
       return reply.redirect(authorizationUrl.href, 302);
     });
@@ -26,14 +28,17 @@ export function authRoutes(deps: AuthDeps & { publicUrl: string; cookieSecure: b
         app.metrics.signIns.inc({ outcome: 'failure' });
         throw error;
       });
-      cookie(reply, SESSION_COOKIE, result.sessionToken, deps.session.absoluteHours * 3600);
+      await dropSession(deps, request.cookies[SESSION_COOKIE]);
+      cookie(reply, SESSION_COOKIE, result.sessionToken);
       app.metrics.signIns.inc({ outcome: 'success' });
       return reply.redirect(result.returnTo, 303);
     });
 
-    app.post('/auth/logout', { schema: { body: LogoutBody }, config: { auth: 'session' } }, async (request, reply) => {
-      const target = await signOut(deps, contextOf(request), request.session!, `${deps.publicUrl}/`);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    // Public so that a browser whose session already expired still ends its PSC session.
+    app.post('/auth/logout', { config: { auth: 'public' } }, async (request, reply) => {
+      if (request.session) await verifyCsrf(request, request.session);
+      const target = await signOut(deps, contextOf(request), request.session, `${deps.publicUrl}/`);
+      clearSessionCookie(reply);
       return reply.redirect(target, 303);
     });
 

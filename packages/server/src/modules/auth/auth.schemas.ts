@@ -17,7 +17,7 @@ export const MeResponse = Type.Object({
 export type MeResponse = Static<typeof MeResponse>;
 
 export const LoginQuery = Type.Object(
-  { returnTo: Type.Optional(Type.String({ maxLength: 500 })) },
+  { returnTo: Type.Optional(Type.String({ maxLength: 500, pattern: '^/[\\x21-\\x7e]*$', description: 'A path of this site' })) },
   { additionalProperties: false },
 );
 
@@ -29,5 +29,3 @@ export const CallbackQuery = Type.Object({
   iss: Type.Optional(Type.String({ maxLength: 500 })),
   session_state: Type.Optional(Type.String({ maxLength: 500 })),
 });
-
-export const LogoutBody = Type.Object({ _csrf: Type.Optional(Type.String({ maxLength: 200 })) });

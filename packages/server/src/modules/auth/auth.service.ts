@@ -5,7 +5,7 @@ import { recordAudit } from '../../platform/audit.js';
 import { MINUTE, HOUR } from '../../platform/clock.js';
 import type { RequestContext, SignedInProfessional } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
-import { generateToken, hashToken, safeEqual } from '../../platform/secrets.js';
+import { generateToken, hashToken } from '../../platform/secrets.js';
 import * as repo from './auth.repository.js';
 import { rightsFor } from './policy.js';
 import type { PscClient } from './psc-client.js';
@@ -19,20 +19,36 @@ export interface AuthDeps {
 const LOGIN_ATTEMPT_TTL = 10 * MINUTE;
 const ID_NAT_PS = /^(8\d{11}|0\d{9})$/;
 
-/** Only same-site paths: an open redirect after sign-in would be a phishing tool. */
+/**
+ * Only a path of this site: an open redirect after sign-in would be a phishing tool. The
+ * value is resolved as a browser would (which drops tabs and reads backslashes as slashes),
+ * so nothing can turn it into another origin.
+ */
 export function safeReturnTo(value: string | undefined): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/';
-  return value;
+  const base = 'http://return-to.invalid';
+  if (!value || !/^\/[\x21-\x7e]*$/.test(value)) return '/';
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    return '/';
+  }
+  return url.origin === base ? url.pathname + url.search + url.hash : '/';
 }
 
-export async function startSignIn(deps: AuthDeps, ctx: RequestContext, returnTo: string | undefined) {
+const BINDING = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Starts a PSC sign-in. The attempt is bound to this browser by a cookie (the database keeps
+ * its hash); a browser keeps one binding, so sign-ins started in two tabs both complete.
+ */
+export async function startSignIn(deps: AuthDeps, ctx: RequestContext, returnTo: string | undefined, existingBinding: string | undefined) {
   const checks = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier() };
   const authorizationUrl = await deps.psc.buildAuthorizationUrl(checks);
-  // The attempt is bound to this browser by a cookie; the database keeps only its hash.
-  const binding = generateToken();
-  await repo.deleteExpiredLoginAttempts(deps.db, ctx.now);
+  const binding = existingBinding && BINDING.test(existingBinding) ? existingBinding : generateToken();
+  await repo.deleteExpiredAuthRows(deps.db, ctx.now, new Date(ctx.now.getTime() - deps.session.idleMinutes * MINUTE));
   await repo.insertLoginAttempt(deps.db, {
-    id: hashToken(binding),
+    bindingHash: hashToken(binding),
     ...checks,
     returnTo: safeReturnTo(returnTo),
     now: ctx.now,
@@ -55,7 +71,8 @@ export async function completeSignIn(
   try {
     return await completeSignInOrThrow(deps, ctx, binding, callbackUrl);
   } catch (error) {
-    if (error instanceof AppError) {
+    // A callback without any binding cookie is noise anyone can send: not worth an audit row.
+    if (error instanceof AppError && binding) {
       await recordAudit(deps.db, ctx, {
         action: 'auth.sign_in',
         outcome: error.statusCode === 403 ? 'denied' : 'failure',
@@ -72,10 +89,14 @@ async function completeSignInOrThrow(
   binding: string | undefined,
   callbackUrl: URL,
 ): Promise<CompletedSignIn> {
-  const attempt = binding ? await repo.consumeLoginAttempt(deps.db, hashToken(binding), ctx.now) : undefined;
-  if (!attempt) throw new AppError('AUTH_LOGIN_UNKNOWN');
   const params = callbackUrl.searchParams;
-  if (!safeEqual(params.get('state') ?? '', attempt.state)) throw new AppError('AUTH_STATE_MISMATCH');
+  const state = params.get('state');
+  if (!binding || !state) throw new AppError('AUTH_LOGIN_UNKNOWN');
+  const attempt = await repo.consumeLoginAttempt(deps.db, state, hashToken(binding), ctx.now);
+  if (!attempt) {
+    // Started elsewhere (another browser, a forged link) or already used or expired.
+    throw new AppError((await repo.loginAttemptExists(deps.db, state)) ? 'AUTH_STATE_MISMATCH' : 'AUTH_LOGIN_UNKNOWN');
+  }
   if (params.has('error')) {
     throw new AppError('AUTH_PROVIDER_DENIED', { details: { providerError: params.get('error') } });
   }
@@ -181,13 +202,23 @@ export async function resolveSession(deps: AuthDeps, token: string | undefined, 
   };
 }
 
-/** Ends the local session and returns where to send the browser to end the PSC session too. */
-export async function signOut(deps: AuthDeps, ctx: RequestContext, session: ActiveSession, postLogoutRedirectUri: string) {
-  const removed = await deps.db.transaction().execute(async (trx) => {
-    const row = await repo.deleteSession(trx, session.id);
-    await recordAudit(trx, ctx, { action: 'auth.sign_out', outcome: 'success', targetType: 'professional', targetId: session.professional.id });
-    return row;
-  });
+/**
+ * Ends the local session (if still there) and returns where to send the browser to end the
+ * PSC session too: on a shared workstation the next "Se connecter" must not reopen it.
+ */
+export async function signOut(deps: AuthDeps, ctx: RequestContext, session: ActiveSession | null, postLogoutRedirectUri: string) {
+  const removed = session
+    ? await deps.db.transaction().execute(async (trx) => {
+        const row = await repo.deleteSession(trx, session.id);
+        await recordAudit(trx, ctx, { action: 'auth.sign_out', outcome: 'success', targetType: 'professional', targetId: session.professional.id });
+        return row;
+      })
+    : undefined;
   const endSessionUrl = await deps.psc.buildEndSessionUrl(removed?.id_token ?? null, postLogoutRedirectUri);
   return endSessionUrl?.href ?? postLogoutRedirectUri;
+}
+
+/** A new sign-in replaces the browser's previous session rather than leaving it alive. */
+export async function dropSession(deps: AuthDeps, token: string | undefined): Promise<void> {
+  if (token) await repo.deleteSession(deps.db, hashToken(token));
 }

@@ -1,7 +1,7 @@
 import { driveLogin, professionals } from '@prostopcovid/psc-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR, MINUTE } from '../../platform/clock.js';
-import { beginSignIn, createProfessional, createTestApp, deliverCallback, signIn, type TestApp } from '../../testing/test-app.js';
+import { beginSignIn, buildSiblingApp, createProfessional, createTestApp, deliverCallback, signIn, type TestApp } from '../../testing/test-app.js';
 
 let t: TestApp;
 
@@ -61,13 +61,46 @@ describe('sign-in through Pro Santé Connect', () => {
     for (const [returnTo, expected] of [
       ['/codes?x=1', '/codes?x=1'],
       ['//evil.example/', '/'],
-      ['https://evil.example/', '/'],
+      ['/\\evil.example/', '/'],
+      ['/\\/evil.example/', '/'],
     ]) {
       const { authorizationUrl, loginCookie } = await beginSignIn(t, returnTo);
       const callback = await deliverCallback(t, await driveLogin(authorizationUrl, { idNatPs: shipped('10').idNatPs }), loginCookie);
       expect(callback.statusCode).toBe(303);
       expect(callback.headers.location).toBe(expected);
     }
+  });
+
+  it('refuses a return path that is not a plain path of this site', async () => {
+    for (const returnTo of ['https://evil.example/', '/\t/evil.example', '/\u0000', '/€', '/a b']) {
+      const response = await t.app.inject({ method: 'GET', url: `/auth/login?returnTo=${encodeURIComponent(returnTo)}` });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers.location).toBeUndefined();
+    }
+  });
+
+  it('completes sign-ins started in two tabs of the same browser', async () => {
+    const first = await beginSignIn(t);
+    const response = await t.app.inject({ method: 'GET', url: '/auth/login', cookies: { pscv_login: first.loginCookie } });
+    const secondUrl = response.headers.location as string;
+    expect(response.cookies.find((c) => c.name === 'pscv_login')?.value).toBe(first.loginCookie);
+    const secondCallback = await driveLogin(secondUrl, { idNatPs: shipped('10').idNatPs });
+    const firstCallback = await driveLogin(first.authorizationUrl, { idNatPs: shipped('10').idNatPs });
+    expect((await deliverCallback(t, firstCallback, first.loginCookie)).statusCode).toBe(303);
+    expect((await deliverCallback(t, secondCallback, first.loginCookie)).statusCode).toBe(303);
+  });
+
+  it('replaces the browser\'s previous session on a new sign-in', async () => {
+    const old = await signIn(t, shipped('10'));
+    const { authorizationUrl, loginCookie } = await beginSignIn(t);
+    const callbackUrl = new URL(await driveLogin(authorizationUrl, { idNatPs: shipped('60').idNatPs }));
+    const callback = await t.app.inject({
+      method: 'GET',
+      url: callbackUrl.pathname + callbackUrl.search,
+      cookies: { pscv_login: loginCookie, pscv_session: old.cookie.split('=')[1]! },
+    });
+    expect(callback.statusCode).toBe(303);
+    expect((await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: old.cookie } })).statusCode).toBe(401);
   });
 
   it('refuses an ID token without acr eidas1', async () => {
@@ -125,7 +158,36 @@ describe('sign-in through Pro Santé Connect', () => {
   });
 });
 
+describe('sign-out', () => {
+  it('still ends the PSC session when the local one has already expired', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: 'pscv_session=gone', accept: 'text/html' } });
+    expect(response.statusCode).toBe(303);
+    expect((response.headers.location as string).startsWith(t.sandbox.issuer)).toBe(true);
+  });
+
+  it('answers a browser form with a bad token with a French page', async () => {
+    const nurse = await signIn(t, shipped('60'));
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { cookie: nurse.cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '_csrf=wrong',
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.headers['content-type']).toContain('text/html');
+    expect(response.body).toContain('Rechargez la page');
+  });
+});
+
 describe('protected routes', () => {
+  it('keeps identity answers out of caches and sends security headers', async () => {
+    const gp = await signIn(t, shipped('10'));
+    const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: gp.cookie } });
+    expect(me.headers['cache-control']).toBe('no-store');
+    expect(me.headers['x-content-type-options']).toBe('nosniff');
+    expect(me.headers['x-frame-options']).toBe('DENY');
+  });
+
   it('answers 401 without a session, or with an unknown one', async () => {
     for (const headers of [{}, { cookie: 'pscv_session=forged' }]) {
       const response = await t.app.inject({ method: 'GET', url: '/api/me', headers });
@@ -230,21 +292,22 @@ describe('userinfo as a signed JWT', () => {
 });
 
 describe('when PSC is down', () => {
-  it('keeps open sessions working and answers new sign-ins with 503', async () => {
+  it('keeps open sessions working and answers new sign-ins with 503', { timeout: 40_000 }, async () => {
     const local = await createTestApp();
     try {
       const gp = await signIn(local, shipped('10'));
       await local.sandbox.close();
       expect((await local.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: gp.cookie } })).statusCode).toBe(200);
-      // Discovery is cached; the next sign-in fails at PSC's token endpoint, not here.
-      const fresh = await createTestApp();
-      await fresh.sandbox.close();
-      const login = await fresh.app.inject({ method: 'GET', url: '/auth/login' });
-      expect(login.statusCode).toBe(503);
-      expect(login.headers['retry-after']).toBeDefined();
-      expect(login.body).toContain('Pro Santé Connect ne répond pas');
-      await fresh.app.close();
-      await fresh.database.close();
+      // An instance that never reached PSC cannot even start a sign-in: a clear 503.
+      const fresh = await buildSiblingApp(local, { PSC_ISSUER: local.sandbox.issuer });
+      try {
+        const login = await fresh.inject({ method: 'GET', url: '/auth/login' });
+        expect(login.statusCode).toBe(503);
+        expect(login.headers['retry-after']).toBeDefined();
+        expect(login.body).toContain('Pro Santé Connect ne répond pas');
+      } finally {
+        await fresh.close();
+      }
     } finally {
       await local.app.close();
       await local.database.close();

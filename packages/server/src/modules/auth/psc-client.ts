@@ -73,25 +73,17 @@ export class PscClient {
   /** Code exchange plus userinfo; protocol failures become AppErrors the user can read. */
   async completeAuthorization(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }) {
     const configuration = await this.configurationOrThrow();
-    let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
-    try {
-      tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
+    const tokens = await callPsc(() =>
+      oidc.authorizationCodeGrant(configuration, callbackUrl, {
         pkceCodeVerifier: checks.codeVerifier,
         expectedState: checks.state,
         expectedNonce: checks.nonce,
         idTokenExpected: true,
-      });
-    } catch (error) {
-      throw isNetworkFailure(error) ? unavailable(error) : new AppError('AUTH_TOKEN_INVALID', { cause: error });
-    }
+      }),
+    );
     const claims = tokens.claims();
     if (!claims) throw new AppError('AUTH_TOKEN_INVALID', { message: 'no ID token' });
-    let userinfo: oidc.UserInfoResponse;
-    try {
-      userinfo = await oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub);
-    } catch (error) {
-      throw isNetworkFailure(error) ? unavailable(error) : new AppError('AUTH_TOKEN_INVALID', { cause: error });
-    }
+    const userinfo = await callPsc(() => oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub));
     return { idToken: tokens.id_token ?? null, claims, userinfo };
   }
 
@@ -107,6 +99,15 @@ export class PscClient {
       post_logout_redirect_uri: postLogoutRedirectUri,
       ...(idToken ? { id_token_hint: idToken } : {}),
     });
+  }
+}
+
+/** PSC unreachable is a 503 to retry later; a response that fails validation is the user's 400. */
+async function callPsc<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw isNetworkFailure(error) ? unavailable(error) : new AppError('AUTH_TOKEN_INVALID', { cause: error });
   }
 }
 

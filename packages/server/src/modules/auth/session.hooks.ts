@@ -20,6 +20,10 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'pscv_session';
+
+export function clearSessionCookie(reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, { path: '/' });
+}
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function needsSession(request: FastifyRequest): boolean {
@@ -46,17 +50,20 @@ export function registerSessionHooks(app: FastifyInstance, deps: AuthDeps): void
       if (request.sessionExpired) {
         await refuse(request, 'AUTH_SESSION_EXPIRED');
       }
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(reply);
       throw new AppError('AUTH_REQUIRED');
     }
-    if (!SAFE_METHODS.has(request.method)) {
-      const body = request.body as { _csrf?: unknown } | undefined;
-      const sent = request.headers['x-csrf-token'] ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
-      if (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) await refuse(request, 'AUTH_CSRF_INVALID');
-    }
+    if (!SAFE_METHODS.has(request.method)) await verifyCsrf(request, session);
     const right = request.routeOptions.config.right;
     if (right && !session.professional.rights.includes(right)) await refuse(request, 'AUTH_FORBIDDEN', { right });
   });
+}
+
+/** The synchronizer token of the session, from the `x-csrf-token` header or a form's `_csrf` field. */
+export async function verifyCsrf(request: FastifyRequest, session: ActiveSession): Promise<void> {
+  const body = request.body as { _csrf?: unknown } | undefined;
+  const sent = request.headers['x-csrf-token'] ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
+  if (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) await refuse(request, 'AUTH_CSRF_INVALID');
 }
 
 /** Audits the refusal (its own write: nothing else changes) and answers it. */

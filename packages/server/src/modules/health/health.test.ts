@@ -48,6 +48,12 @@ describe('error handling', () => {
     expect(huge.statusCode).toBe(413);
   });
 
+  it('answers malformed URLs through the catalogue', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/%' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('REQUEST_INVALID');
+  });
+
   it('hides internals of a 500 and gives the request id', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/test/boom' });
     expect(response.statusCode).toBe(500);
