@@ -1,19 +1,35 @@
-import { useStore } from './data/store';
+import { Link, Route, Switch } from 'wouter';
+import { useStore, type Me } from './data/store';
 import { SignInPage } from './features/auth/SignInPage';
+import { CodesPage } from './features/codes/CodesPage';
+import { DeclarationPage } from './features/declaration/DeclarationPage';
 import { HomePage } from './features/home/HomePage';
 
-export function App() {
+function Header({ title, me }: { title: string; me?: Me }) {
+  return (
+    <header className="site-header">
+      <div className="container header-row">
+        <p className="brand">
+          <span className="marianne">République française</span>
+          <strong>ProStopCovid</strong> — {title}
+        </p>
+        {me && (
+          <nav aria-label="Menu principal">
+            <Link href="/">Accueil</Link>
+            {me.rights.includes('codes:issue') && <Link href="/codes">Codes StopCovid</Link>}
+          </nav>
+        )}
+      </div>
+    </header>
+  );
+}
+
+/** The pro portal: everything behind a PSC session. */
+function ProPortal() {
   const me = useStore((s) => s.me);
   return (
     <>
-      <header className="site-header">
-        <div className="container">
-          <p className="brand">
-            <span className="marianne">République française</span>
-            <strong>ProStopCovid</strong> — Portail des professionnels de santé
-          </p>
-        </div>
-      </header>
+      <Header title="Portail des professionnels de santé" me={me.status === 'signed-in' ? me.me : undefined} />
       <main className="container" id="contenu">
         {me.status === 'loading' && (
           <p role="status" aria-live="polite">
@@ -21,7 +37,16 @@ export function App() {
           </p>
         )}
         {me.status === 'signed-out' && <SignInPage reason={me.reason} />}
-        {me.status === 'signed-in' && <HomePage me={me.me} offline={me.offline} />}
+        {me.status === 'signed-in' && (
+          <Switch>
+            <Route path="/codes">
+              <CodesPage me={me.me} />
+            </Route>
+            <Route>
+              <HomePage me={me.me} offline={me.offline} />
+            </Route>
+          </Switch>
+        )}
         {me.status === 'error' && (
           <div className="alert alert-error" role="alert">
             <p>{me.message}</p>
@@ -32,5 +57,21 @@ export function App() {
         )}
       </main>
     </>
+  );
+}
+
+export function App() {
+  return (
+    <Switch>
+      <Route path="/app">
+        <Header title="Application StopCovid (simulation web)" />
+        <main className="container" id="contenu">
+          <DeclarationPage />
+        </main>
+      </Route>
+      <Route>
+        <ProPortal />
+      </Route>
+    </Switch>
   );
 }

@@ -9,4 +9,5 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
-void loadMe();
+// The patient page needs no professional session.
+if (!location.pathname.startsWith('/app')) void loadMe();

@@ -31,6 +31,18 @@ describe('operations endpoints', () => {
   });
 });
 
+describe('API documentation', () => {
+  it('describes the app API as OpenAPI at /docs', async () => {
+    const spec = await t.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(spec.statusCode).toBe(200);
+    const body = spec.json();
+    expect(body.openapi).toMatch(/^3\./);
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/app/v1/declarations', '/api/app/v1/declarations/contacts', '/api/codes']));
+    expect(body.paths['/api/app/v1/declarations'].post.tags).toEqual(['app']);
+    expect((await t.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+});
+
 describe('error handling', () => {
   it('answers unknown routes with a JSON 404 in French', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/nothing-here' });

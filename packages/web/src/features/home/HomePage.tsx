@@ -1,3 +1,5 @@
+import type { FormEvent } from 'react';
+import { Link } from 'wouter';
 import { getCsrfToken } from '../../data/api';
 import { forgetMe, type Me, type Right } from '../../data/store';
 
@@ -11,6 +13,13 @@ const meansLabels: Record<string, string> = { CARTE_CPS: 'carte CPS', MOBILE: 'e
 
 function formatTime(iso: string): string {
   return new Date(iso).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short' });
+}
+
+/** Forgets the cached identity before the browser leaves for PSC's logout (not racing it). */
+function signOut(event: FormEvent<HTMLFormElement>) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  void forgetMe().finally(() => form.submit());
 }
 
 export function HomePage({ me, offline }: { me: Me; offline: boolean }) {
@@ -39,7 +48,7 @@ export function HomePage({ me, offline }: { me: Me; offline: boolean }) {
             valable jusqu'à {formatTime(me.session.absoluteExpiresAt)}
           </dd>
         </dl>
-        <form method="post" action="/auth/logout" onSubmit={() => void forgetMe()}>
+        <form method="post" action="/auth/logout" onSubmit={signOut}>
           <input type="hidden" name="_csrf" value={getCsrfToken() ?? ''} />
           <button type="submit" className="button secondary">
             Se déconnecter
@@ -53,7 +62,8 @@ export function HomePage({ me, offline }: { me: Me; offline: boolean }) {
             const allowed = me.rights.includes(right);
             return (
               <li key={right} className={allowed ? 'allowed' : 'denied'} data-right={right} data-allowed={allowed}>
-                <span aria-hidden="true">{allowed ? '✔' : '✖'}</span> {rightLabels[right]}
+                <span aria-hidden="true">{allowed ? '✔' : '✖'}</span>{' '}
+                {allowed && right === 'codes:issue' ? <Link href="/codes">{rightLabels[right]}</Link> : rightLabels[right]}
                 {!allowed && <span className="hint"> — non autorisé pour votre profession</span>}
               </li>
             );

@@ -1,0 +1,59 @@
+import { useSyncExternalStore } from 'react';
+import { apiRequest } from './api';
+
+export type CaseKind = 'confirmed' | 'probable';
+
+export interface IssuedCode {
+  code: string;
+  codeForDictation: string;
+  expiresAt: string;
+  deepLink: string;
+}
+
+export interface CodeHistoryEntry {
+  id: string;
+  issuedAt: string;
+  caseKind: CaseKind;
+  status: 'pending' | 'used' | 'expired';
+  expiresAt: string;
+  usedAt: string | null;
+}
+
+type HistoryState = { status: 'idle' | 'loading' } | { status: 'loaded'; codes: CodeHistoryEntry[] } | { status: 'error'; message: string };
+
+/**
+ * The professional's code history. The code itself is returned to the caller once and never
+ * kept here: it must not outlive its display (DOMAIN.md §1).
+ */
+let history: HistoryState = { status: 'idle' };
+const listeners = new Set<() => void>();
+function setHistory(next: HistoryState) {
+  history = next;
+  for (const listener of listeners) listener();
+}
+
+export function useCodeHistory(): HistoryState {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => history,
+  );
+}
+
+export async function loadCodeHistory(): Promise<void> {
+  if (history.status !== 'loaded') setHistory({ status: 'loading' });
+  try {
+    const { codes } = await apiRequest<{ codes: CodeHistoryEntry[] }>('GET', '/api/codes');
+    setHistory({ status: 'loaded', codes });
+  } catch (error) {
+    setHistory({ status: 'error', message: error instanceof Error ? error.message : 'Erreur inconnue' });
+  }
+}
+
+export async function issueCode(caseKind: CaseKind, qrCodeUnavailable: boolean): Promise<IssuedCode> {
+  const issued = await apiRequest<IssuedCode>('POST', '/api/codes', { caseKind, qrCodeUnavailable });
+  void loadCodeHistory();
+  return issued;
+}

@@ -1,0 +1,135 @@
+import { useState, type FormEvent } from 'react';
+import { declare, formatDate, localDate, simulateContactHistory, uploadContacts, type Declared, type Onset } from '../../data/declaration';
+
+type OnsetChoice = 'symptoms' | 'test' | 'unknown';
+
+function codeFromLink(): string {
+  return new URLSearchParams(location.hash.slice(1)).get('code') ?? '';
+}
+
+/**
+ * What the StopCovid app does after a diagnosis: the patient enters (or scans, through the
+ * link in the QR code) the code from their doctor, answers the onset question, and shares
+ * the contact history of the period that follows from it.
+ */
+export function DeclarationPage() {
+  const [code, setCode] = useState(codeFromLink);
+  const [choice, setChoice] = useState<OnsetChoice | null>(null);
+  const [date, setDate] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [declared, setDeclared] = useState<Declared | null>(null);
+  const [uploaded, setUploaded] = useState<{ accepted: number; rejectedOutsideWindow: number } | null>(null);
+  const today = localDate();
+  const earliest = localDate(14);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    if (code.replace(/[\s.-]/g, '').length !== 6) return setError('Le code comporte 6 caractères.');
+    if (!choice) return setError('Répondez à la question sur les symptômes.');
+    if (choice !== 'unknown' && (!date || date < earliest || date > today)) {
+      return setError(`Choisissez une date entre le ${formatDate(earliest)} et aujourd'hui.`);
+    }
+    const onset: Onset = choice === 'unknown' ? { kind: 'unknown' } : { kind: choice, date };
+    setBusy(true);
+    try {
+      setDeclared(await declare(code, onset));
+      history.replaceState(null, '', location.pathname); // the code is spent: take it out of the address bar
+    } catch (e) {
+      setError(e instanceof Error ? e.message : 'Erreur inconnue');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function sendHistory() {
+    if (!declared) return;
+    setBusy(true);
+    setError(null);
+    try {
+      setUploaded(await uploadContacts(declared.uploadToken, simulateContactHistory()));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : 'Erreur inconnue');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card narrow" aria-labelledby="titre-declaration">
+      <h1 id="titre-declaration">Me déclarer comme cas COVID-19</h1>
+      {!declared && (
+        <form onSubmit={submit} noValidate>
+          <label htmlFor="code">Code remis par votre médecin ou infirmier</label>
+          <input
+            id="code"
+            name="code"
+            className="code-input"
+            autoComplete="one-time-code"
+            autoCapitalize="characters"
+            spellCheck={false}
+            maxLength={12}
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+            placeholder="K7Q 4XM"
+          />
+          <fieldset>
+            <legend>Quand vos symptômes ont-ils commencé ?</legend>
+            <label className="choice">
+              <input type="radio" name="onset" checked={choice === 'symptoms'} onChange={() => setChoice('symptoms')} />
+              <span>J'ai des symptômes</span>
+            </label>
+            <label className="choice">
+              <input type="radio" name="onset" checked={choice === 'test'} onChange={() => setChoice('test')} />
+              <span>Pas de symptômes</span>
+            </label>
+            <label className="choice">
+              <input type="radio" name="onset" checked={choice === 'unknown'} onChange={() => setChoice('unknown')} />
+              <span>Je ne sais pas</span>
+            </label>
+          </fieldset>
+          {choice && choice !== 'unknown' && (
+            <p>
+              <label htmlFor="onset-date">{choice === 'symptoms' ? 'Date de début des symptômes' : 'Date du test positif'}</label>
+              <input id="onset-date" type="date" min={earliest} max={today} value={date} onChange={(e) => setDate(e.target.value)} />
+            </p>
+          )}
+          {error && (
+            <p className="alert alert-error" role="alert">
+              {error}
+            </p>
+          )}
+          <button type="submit" disabled={busy}>
+            {busy ? 'Vérification…' : 'Valider'}
+          </button>
+        </form>
+      )}
+      {declared && (
+        <div aria-live="polite">
+          <p className="alert alert-info" data-testid="window">
+            Code accepté. Les contacts du <strong>{formatDate(declared.window.from)}</strong> au <strong>{formatDate(declared.window.to)}</strong>{' '}
+            seront partagés pour prévenir les personnes exposées.
+          </p>
+          {!uploaded ? (
+            <>
+              <p className="hint">Cette page simule un téléphone : elle envoie un historique de contacts Bluetooth fictif sur 14 jours.</p>
+              {error && (
+                <p className="alert alert-error" role="alert">
+                  {error}
+                </p>
+              )}
+              <button type="button" onClick={sendHistory} disabled={busy}>
+                {busy ? 'Envoi…' : 'Partager mon historique de contacts'}
+              </button>
+            </>
+          ) : (
+            <p className="alert alert-info" data-testid="uploaded">
+              Merci. {uploaded.accepted} contact(s) partagé(s) ; {uploaded.rejectedOutsideWindow} hors de la période, écarté(s).
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
