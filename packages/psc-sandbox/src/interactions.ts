@@ -4,6 +4,7 @@ import type { Interaction, Provider } from 'oidc-provider';
 import { AMR_BY_MEANS } from './claims.js';
 import { SESSION_EXPIRED_MESSAGE } from './errors.js';
 import { errorPage, loginPage } from './html.js';
+import { findProfessional } from './professionals.js';
 import { OIDC_SCOPES } from './provider.js';
 import type { AcrChoice, AuthenticationMeans, SandboxLogger, SandboxProfessional } from './types.js';
 
@@ -46,8 +47,6 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 /** Handles the sandbox's own interaction pages: the French login form and automatic consent. */
 export function createInteractionHandler(deps: InteractionDeps) {
   const { provider, SessionNotFound, issuerPath, professionals, logger } = deps;
-  // Looked up at each call: tests add professionals to the list after start.
-  const byId = { get: (id: string) => professionals.find((p) => p.idNatPs === id) };
 
   async function autoConsent(req: IncomingMessage, res: ServerResponse, details: Interaction): Promise<void> {
     const accountId = details.session?.accountId;
@@ -73,7 +72,7 @@ export function createInteractionHandler(deps: InteractionDeps) {
     const acr = form.get('acr') || 'eidas1';
     const selected = { idNatPs, means, acr };
 
-    const professional = byId.get(idNatPs);
+    const professional = findProfessional(professionals, idNatPs);
     let error: string | undefined;
     if (!idNatPs) error = 'Veuillez choisir un professionnel de santé.';
     else if (!professional) error = `Identifiant national inconnu : « ${idNatPs} ». Choisissez un professionnel de la liste.`;

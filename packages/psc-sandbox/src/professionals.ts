@@ -184,3 +184,8 @@ export const professionals: SandboxProfessional[] = [
     ],
   },
 ];
+
+/** Looked up at each call, not indexed once: tests add professionals to the list after start. */
+export function findProfessional(list: readonly SandboxProfessional[], idNatPs: string): SandboxProfessional | undefined {
+  return list.find((p) => p.idNatPs === idNatPs);
+}

@@ -7,6 +7,7 @@ import { logoutPage, logoutSuccessPage } from './html.js';
 import { generateSigningJwks } from './keys.js';
 import { loadOidcProvider } from './load-oidc-provider.js';
 import { createMemoryAdapter } from './memory-adapter.js';
+import { findProfessional } from './professionals.js';
 import type { SandboxClient, SandboxLogger, SandboxProfessional } from './types.js';
 
 export const OIDC_SCOPES = ['openid', 'scope_all'];
@@ -50,8 +51,6 @@ export async function createProvider(opts: ProviderOptions): Promise<{
   SessionNotFound: new (description?: string) => Error;
 }> {
   const { Provider, errors } = await loadOidcProvider(opts.logger);
-  // Looked up at each call: tests add professionals to the list after start.
-  const byId = { get: (id: string) => opts.professionals.find((p) => p.idNatPs === id) };
 
   // Assigned below; findAccount only runs once the provider is serving requests.
   let provider: Provider;
@@ -59,7 +58,7 @@ export async function createProvider(opts: ProviderOptions): Promise<{
   // The means (carte CPS / e-CPS) is recorded as the session's amr at login; userinfo
   // finds the session through the access token's sessionUid.
   const findAccount: FindAccount = async (ctx, sub, token) => {
-    const professional = byId.get(sub);
+    const professional = findProfessional(opts.professionals, sub);
     if (!professional) return undefined;
     return {
       accountId: sub,
