@@ -62,7 +62,7 @@ const SERVER_ENV_KEYS = [
   'DATABASE_URL', 'DATA_DIR', 'PSC_ISSUER', 'PSC_CLIENT_ID', 'PSC_CLIENT_SECRET', 'PSC_TIMEOUT_MS', 'PSC_SANDBOX_PORT', 'CODE_HMAC_KEYS',
   'KEYS_DIR', 'WEB_DIR', 'HOST', 'PORT', 'PUBLIC_URL', 'NODE_ENV', 'LOG_LEVEL', 'CODE_TTL_MINUTES', 'CODE_ISSUE_LIMIT_PER_HOUR',
   'REDEEM_LIMIT_PER_DEVICE', 'REDEEM_LIMIT_PER_ADDRESS', 'REDEEM_LIMIT_WINDOW_MINUTES', 'UPLOAD_TOKEN_MINUTES', 'SESSION_IDLE_MINUTES',
-  'SESSION_ABSOLUTE_HOURS',
+  'SESSION_ABSOLUTE_HOURS', 'TRUST_PROXY',
 ];
 
 function childEnv(extra: Record<string, string>): Record<string, string | undefined> {
@@ -259,6 +259,7 @@ async function runSystem(database: 'pglite' | 'postgres', dbEnv: Record<string, 
         CODE_ISSUE_LIMIT_PER_HOUR: '1000000',
         REDEEM_LIMIT_PER_DEVICE: '1000000',
         REDEEM_LIMIT_PER_ADDRESS: '1000000',
+        TRUST_PROXY: '127.0.0.1',
       }),
       readyMarker: 'ProStopCovid est prêt',
       nodeArgs: cpuProfArgs(`server-${database}`),
@@ -324,6 +325,7 @@ async function runSystemScenarios(database: 'pglite' | 'postgres', baseUrl: stri
   let exhausted = 0;
   let devices = 0;
   const devicePrefix = `bench-${randomBytes(4).toString('hex')}`;
+  const clientAddress = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
   const redeemOptions = (): Options => ({
     url: `${baseUrl}/api/app/v1/declarations`,
     method: 'POST',
@@ -335,7 +337,9 @@ async function runSystemScenarios(database: 'pglite' | 'postgres', baseUrl: stri
           if (code === undefined) exhausted++;
           return {
             ...request,
-            headers: { ...request.headers, 'x-device-id': `${devicePrefix}-${++devices}` },
+            // Phones reach the service through a load balancer from many addresses: the
+            // server trusts 127.0.0.1 as that proxy and reads the client's from the header.
+            headers: { ...request.headers, 'x-device-id': `${devicePrefix}-${++devices}`, 'x-forwarded-for': clientAddress(devices) },
             // Once the codes run out a made-up one is sent: its 403 marks the run invalid.
             body: JSON.stringify({ code: code ?? 'ZZZZZZ', onset: { kind: 'unknown' } }),
           };

@@ -12,6 +12,7 @@ import { openDatabase, type DatabaseHandle, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { PscClient } from './modules/auth/psc-client.js';
+import { SessionCache } from './modules/auth/session-cache.js';
 import { registerSessionHooks } from './modules/auth/session.hooks.js';
 import { CodeHasher } from './modules/codes/code-hasher.js';
 import { codesRoutes } from './modules/codes/codes.routes.js';
@@ -97,7 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     timeoutMs: config.psc.timeoutMs,
     redirectUri: `${config.publicUrl}/auth/callback`,
   });
-  const authDeps = { db: database.db, psc, session: config.session };
+  const authDeps = { db: database.db, psc, session: config.session, sessionCache: new SessionCache(config.session.cacheSeconds * 1000) };
   registerSessionHooks(app, authDeps);
 
   await app.register(healthRoutes);

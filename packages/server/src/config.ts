@@ -22,6 +22,8 @@ export interface Config {
   readonly session: {
     readonly idleMinutes: number;
     readonly absoluteHours: number;
+    /** Per-process cache of session rows (0: none); a sign-out reaches other processes within it. */
+    readonly cacheSeconds: number;
     readonly cookieSecure: boolean;
   };
   readonly codes: {
@@ -137,6 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
     session: {
       idleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
       absoluteHours: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 7 * 24),
+      cacheSeconds: integer(env, 'SESSION_CACHE_SECONDS', 5, 0, 60),
       cookieSecure: nodeEnv !== 'development',
     },
     codes: {

@@ -32,6 +32,22 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 const pgliteParsers = { [pgliteTypes.INT8]: (value: string) => Number(value), [pgliteTypes.DATE]: (value: string) => value };
 
+/** Hot statements carry this marker; their text is fixed, so the set of names is bounded. */
+const PREPARED_MARKER = /\/\* prepared:([a-z0-9_]+) \*\//;
+
+/**
+ * Runs statements marked `/* prepared:name *\/` as named prepared statements: PostgreSQL then
+ * parses and plans them once per connection instead of on every request (the issuing and
+ * redeeming statements cost more to plan than to run).
+ */
+function prepareMarkedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
+    const name = typeof text === 'string' ? PREPARED_MARKER.exec(text)?.[1] : undefined;
+    return name ? query({ name, text, values }) : query(text, values, ...rest);
+  };
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) {
     if (options.schema && !/^[a-z_][a-z0-9_]*$/.test(options.schema)) {
@@ -52,6 +68,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       connectionTimeoutMillis: 5000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
+    pool.on('connect', prepareMarkedStatements);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', schema: options.schema ?? 'public', close: () => db.destroy() };
   }

@@ -13,27 +13,29 @@ export interface AuditEntry {
   actorId?: string;
 }
 
+/** The audit row's columns (for statements that write the audit row themselves, in one round trip). */
+export function auditRow(ctx: RequestContext, entry: AuditEntry) {
+  const actorId = entry.actorId ?? ctx.professional?.id ?? null;
+  return {
+    occurred_at: ctx.now,
+    actor_type: actorId ? ('professional' as const) : ('anonymous' as const),
+    actor_id: actorId,
+    action: entry.action,
+    outcome: entry.outcome,
+    target_type: entry.targetType ?? null,
+    target_id: entry.targetId ?? null,
+    ip: ctx.ip,
+    user_agent: ctx.userAgent,
+    request_id: ctx.requestId,
+    details: JSON.stringify(entry.details ?? {}),
+  };
+}
+
 /** Writes one audit row with the caller's transaction, so the audit and the change commit together. */
 export async function recordAudit(
   trx: Transaction<Database> | Kysely<Database>,
   ctx: RequestContext,
   entry: AuditEntry,
 ): Promise<void> {
-  const actorId = entry.actorId ?? ctx.professional?.id ?? null;
-  await trx
-    .insertInto('audit_log')
-    .values({
-      occurred_at: ctx.now,
-      actor_type: actorId ? 'professional' : 'anonymous',
-      actor_id: actorId,
-      action: entry.action,
-      outcome: entry.outcome,
-      target_type: entry.targetType ?? null,
-      target_id: entry.targetId ?? null,
-      ip: ctx.ip,
-      user_agent: ctx.userAgent,
-      request_id: ctx.requestId,
-      details: JSON.stringify(entry.details ?? {}),
-    })
-    .execute();
+  await trx.insertInto('audit_log').values(auditRow(ctx, entry)).execute();
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, PscExercice } from '../../db/schema.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -109,6 +109,7 @@ export async function findSessionWithProfessional(db: Executor, id: string) {
       'professionals.professions as professions',
     ])
     .where('sessions.id', '=', id)
+    .modifyFront(sql`/* prepared:find_session */`)
     .executeTakeFirst();
 }
 

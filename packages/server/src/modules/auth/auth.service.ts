@@ -9,11 +9,13 @@ import { generateToken, hashToken } from '../../platform/secrets.js';
 import * as repo from './auth.repository.js';
 import { rightsFor } from './policy.js';
 import type { PscClient } from './psc-client.js';
+import type { SessionCache } from './session-cache.js';
 
 export interface AuthDeps {
   db: Db;
   psc: PscClient;
   session: { idleMinutes: number; absoluteHours: number };
+  sessionCache: SessionCache;
 }
 
 const LOGIN_ATTEMPT_TTL = 10 * MINUTE;
@@ -168,10 +170,11 @@ export type SessionLookup = { status: 'active'; session: ActiveSession } | { sta
 export async function resolveSession(deps: AuthDeps, token: string | undefined, now: Date): Promise<SessionLookup> {
   if (!token) return { status: 'none' };
   const id = hashToken(token);
-  const row = await repo.findSessionWithProfessional(deps.db, id);
+  let row = deps.sessionCache.get(id, now) ?? (await repo.findSessionWithProfessional(deps.db, id));
   if (!row) return { status: 'none' };
   const idleMs = deps.session.idleMinutes * MINUTE;
   if (row.absoluteExpiresAt <= now || row.lastSeenAt.getTime() + idleMs <= now.getTime()) {
+    deps.sessionCache.delete(id);
     await repo.deleteSession(deps.db, id);
     return { status: 'expired' };
   }
@@ -180,7 +183,9 @@ export async function resolveSession(deps: AuthDeps, token: string | undefined, 
   if (now.getTime() - lastSeenAt.getTime() > MINUTE) {
     await repo.touchSession(deps.db, id, now);
     lastSeenAt = now;
+    row = { ...row, lastSeenAt };
   }
+  deps.sessionCache.set(id, row, now);
   const idleExpiresAt = new Date(Math.min(lastSeenAt.getTime() + idleMs, row.absoluteExpiresAt.getTime()));
   return {
     status: 'active',
@@ -209,6 +214,7 @@ export async function resolveSession(deps: AuthDeps, token: string | undefined, 
 export async function signOut(deps: AuthDeps, ctx: RequestContext, session: ActiveSession | null, postLogoutRedirectUri: string) {
   const removed = session
     ? await deps.db.transaction().execute(async (trx) => {
+        deps.sessionCache.delete(session.id);
         const row = await repo.deleteSession(trx, session.id);
         await recordAudit(trx, ctx, { action: 'auth.sign_out', outcome: 'success', targetType: 'professional', targetId: session.professional.id });
         return row;
@@ -220,5 +226,7 @@ export async function signOut(deps: AuthDeps, ctx: RequestContext, session: Acti
 
 /** A new sign-in replaces the browser's previous session rather than leaving it alive. */
 export async function dropSession(deps: AuthDeps, token: string | undefined): Promise<void> {
-  if (token) await repo.deleteSession(deps.db, hashToken(token));
+  if (!token) return;
+  deps.sessionCache.delete(hashToken(token));
+  await repo.deleteSession(deps.db, hashToken(token));
 }

@@ -1,56 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { auditRow } from '../../platform/audit.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
-
-/** Serialises issuing per professional, so the hourly limit holds under concurrent requests. */
-export async function lockProfessional(trx: Transaction<Database>, professionalId: string): Promise<void> {
-  await trx.selectFrom('professionals').select('id').where('id', '=', professionalId).forUpdate().execute();
-}
-
-export async function countCodesIssuedSince(db: Executor, professionalId: string, since: Date) {
-  return db
-    .selectFrom('declaration_codes')
-    .select([sql<number>`count(*)::int`.as('count'), sql<Date | null>`min(issued_at)`.as('oldest')])
-    .where('professional_id', '=', professionalId)
-    .where('issued_at', '>', since)
-    .executeTakeFirstOrThrow();
-}
-
-/** True when one of these hashes belongs to a code that can still be redeemed. */
-export async function isLiveCodeHash(db: Executor, hashes: string[], now: Date): Promise<boolean> {
-  const row = await db
-    .selectFrom('declaration_codes')
-    .select('id')
-    .where('code_hash', 'in', hashes)
-    .where('consumed_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Inserts the code unless its hash is taken; returns the new id, or undefined on a clash. */
-export async function insertCode(
-  db: Executor,
-  code: { hash: string; keyId: string; kind: 'short' | 'long'; caseKind: 'confirmed' | 'probable' | null; qrCodeUnavailable: boolean; professionalId: string | null; now: Date; expiresAt: Date },
-): Promise<string | undefined> {
-  const row = await db
-    .insertInto('declaration_codes')
-    .values({
-      code_hash: code.hash,
-      key_id: code.keyId,
-      kind: code.kind,
-      case_kind: code.caseKind,
-      qr_code_unavailable: code.qrCodeUnavailable,
-      professional_id: code.professionalId,
-      issued_at: code.now,
-      expires_at: code.expiresAt,
-    })
-    .onConflict((oc) => oc.column('code_hash').where('consumed_at', 'is', null).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return row?.id;
-}
 
 /** An expired, unused code no longer needs its hash: clearing it frees the value. */
 export async function releaseExpiredHash(db: Executor, hash: string, now: Date): Promise<boolean> {
@@ -64,21 +16,6 @@ export async function releaseExpiredHash(db: Executor, hash: string, now: Date):
   return result.numUpdatedRows > 0n;
 }
 
-/**
- * Consumes a live code in one statement: under concurrent attempts exactly one gets the row
- * back. The hash comparison happens inside the database's index lookup.
- */
-export async function consumeCode(db: Executor, hashes: string[], now: Date) {
-  return db
-    .updateTable('declaration_codes')
-    .set({ consumed_at: now })
-    .where('code_hash', 'in', hashes)
-    .where('consumed_at', 'is', null)
-    .where('expires_at', '>', now)
-    .returning(['id', 'kind', 'case_kind', 'professional_id'])
-    .executeTakeFirst();
-}
-
 export async function listCodesOfProfessional(db: Executor, professionalId: string, limit: number) {
   return db
     .selectFrom('declaration_codes')
@@ -88,4 +25,51 @@ export async function listCodesOfProfessional(db: Executor, professionalId: stri
     .orderBy('issued_at', 'desc')
     .limit(limit)
     .execute();
+}
+
+export interface IssueStatement {
+  counterKey: string;
+  windowStart: Date;
+  limit: number;
+  hash: string;
+  /** Hashes of the same value under older keys: it must not be live under any of them. */
+  olderHashes: string[];
+  keyId: string;
+  caseKind: 'confirmed' | 'probable';
+  qrCodeUnavailable: boolean;
+  professionalId: string;
+  now: Date;
+  expiresAt: Date;
+  audit: ReturnType<typeof auditRow>;
+}
+
+/**
+ * Counts the issue against the professional's hourly limit, inserts the code and its audit
+ * row: one statement, hence atomic, in one round trip. The counter row's lock serialises a
+ * professional's concurrent issues, so the limit is exact. `hits` is null when the limit is
+ * reached (nothing written); `codeId` is null when the value clashed with a live code.
+ */
+export async function insertCountedCode(db: Executor, s: IssueStatement): Promise<{ hits: number | null; codeId: string | null }> {
+  const a = s.audit;
+  const older = s.olderHashes.length > 0 ? sql`code_hash in (${sql.join(s.olderHashes)})` : sql`false`;
+  const name = s.olderHashes.length > 0 ? `issue_code_${s.olderHashes.length}` : 'issue_code';
+  const { rows } = await sql<{ hits: number | null; code_id: string | null }>`/* prepared:${sql.raw(name)} */
+    with hit as (
+      insert into rate_limit_hits as r (key, window_start, hits) values (${s.counterKey}, ${s.windowStart}, 1)
+      on conflict (key, window_start) do update set hits = r.hits + 1 where r.hits < ${s.limit}
+      returning hits
+    ), code as (
+      insert into declaration_codes (code_hash, key_id, kind, case_kind, qr_code_unavailable, professional_id, issued_at, expires_at)
+      select ${s.hash}, ${s.keyId}, 'short', ${s.caseKind}, ${s.qrCodeUnavailable}, ${s.professionalId}, ${s.now}, ${s.expiresAt} from hit
+      where not exists (select 1 from declaration_codes where ${older} and consumed_at is null and expires_at > ${s.now})
+      on conflict (code_hash) where consumed_at is null do nothing
+      returning id
+    ), audit as (
+      insert into audit_log (occurred_at, actor_type, actor_id, action, outcome, target_type, target_id, ip, user_agent, request_id, details)
+      select ${a.occurred_at}, ${a.actor_type}, ${a.actor_id}, ${a.action}, ${a.outcome}, ${a.target_type}, code.id::text, ${a.ip}, ${a.user_agent}, ${a.request_id}, ${a.details}::jsonb
+      from code
+    )
+    select (select hits from hit) as hits, (select id from code) as code_id
+  `.execute(db);
+  return { hits: rows[0]?.hits ?? null, codeId: rows[0]?.code_id ?? null };
 }

@@ -1,8 +1,9 @@
 import type { Db } from '../../db/database.js';
-import { recordAudit } from '../../platform/audit.js';
+import { auditRow, recordAudit } from '../../platform/audit.js';
 import { HOUR, MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
+import { sweepOldCounters } from '../../platform/rate-limit.js';
 import type { CodeHasher } from './code-hasher.js';
 import { generateShortCode, groupForDictation } from './code-format.js';
 import * as repo from './codes.repository.js';
@@ -25,55 +26,49 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
     throw new AppError('CODES_QR_CONFIRMATION_REQUIRED');
   }
   const expiresAt = new Date(ctx.now.getTime() + deps.ttlMinutes * MINUTE);
-  try {
-    const code = await deps.db.transaction().execute(async (trx) => {
-      await repo.lockProfessional(trx, professional.id);
-      const recent = await repo.countCodesIssuedSince(trx, professional.id, new Date(ctx.now.getTime() - HOUR));
-      if (recent.count >= deps.issueLimitPerHour) {
-        const freesAt = (recent.oldest?.getTime() ?? ctx.now.getTime()) + HOUR;
-        throw new AppError('CODES_ISSUE_LIMIT', { retryAfterSeconds: Math.max(1, Math.ceil((freesAt - ctx.now.getTime()) / 1000)) });
-      }
-      for (let draw = 0; draw < MAX_DRAWS; draw++) {
-        const candidate = generateShortCode();
-        const [current, ...older] = deps.hasher.candidates(candidate);
-        // The same value may still be live under a previous key: draw again rather than share it.
-        if (older.length > 0 && (await repo.isLiveCodeHash(trx, older, ctx.now))) continue;
-        const values = {
-          hash: current!,
-          keyId: deps.hasher.currentKeyId,
-          kind: 'short' as const,
-          caseKind: input.caseKind,
-          qrCodeUnavailable: input.qrCodeUnavailable === true,
-          professionalId: professional.id,
-          now: ctx.now,
-          expiresAt,
-        };
-        let id = await repo.insertCode(trx, values);
-        if (!id && (await repo.releaseExpiredHash(trx, current!, ctx.now))) id = await repo.insertCode(trx, values);
-        if (!id) continue;
-        await recordAudit(trx, ctx, {
-          action: 'codes.issue',
-          outcome: 'success',
-          targetType: 'declaration_code',
-          targetId: id,
-          details: { caseKind: input.caseKind, qrCodeUnavailable: values.qrCodeUnavailable },
-        });
-        return candidate;
-      }
-      throw new AppError('CODES_GENERATION_FAILED');
+  // The limit counts issues per clock hour, in the shared counter table.
+  const windowStart = new Date(Math.floor(ctx.now.getTime() / HOUR) * HOUR);
+  const qrCodeUnavailable = input.qrCodeUnavailable === true;
+  for (let draw = 0; draw < MAX_DRAWS; draw++) {
+    const code = generateShortCode();
+    const [hash, ...olderHashes] = deps.hasher.candidates(code);
+    const { hits, codeId } = await repo.insertCountedCode(deps.db, {
+      counterKey: `issue:${professional.id}`,
+      windowStart,
+      limit: deps.issueLimitPerHour,
+      hash: hash!,
+      olderHashes,
+      keyId: deps.hasher.currentKeyId,
+      caseKind: input.caseKind,
+      qrCodeUnavailable,
+      professionalId: professional.id,
+      now: ctx.now,
+      expiresAt,
+      audit: auditRow(ctx, {
+        action: 'codes.issue',
+        outcome: 'success',
+        targetType: 'declaration_code',
+        details: { caseKind: input.caseKind, qrCodeUnavailable },
+      }),
     });
-    return {
-      code,
-      codeForDictation: groupForDictation(code),
-      expiresAt: expiresAt.toISOString(),
-      deepLink: `${deps.publicUrl}/app#code=${code}`,
-    };
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'CODES_ISSUE_LIMIT') {
-      await recordAudit(deps.db, ctx, { action: 'codes.issue', outcome: 'denied', details: { reason: error.code } });
+    if (hits === null) {
+      await recordAudit(deps.db, ctx, { action: 'codes.issue', outcome: 'denied', details: { reason: 'CODES_ISSUE_LIMIT' } });
+      const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + HOUR - ctx.now.getTime()) / 1000));
+      throw new AppError('CODES_ISSUE_LIMIT', { retryAfterSeconds });
     }
-    throw error;
+    if (codeId) {
+      await sweepOldCounters(deps.db, ctx.now);
+      return {
+        code,
+        codeForDictation: groupForDictation(code),
+        expiresAt: expiresAt.toISOString(),
+        deepLink: `${deps.publicUrl}/app#code=${code}`,
+      };
+    }
+    // The value is taken (rare): if by an expired code, free it; either way draw again.
+    await repo.releaseExpiredHash(deps.db, hash!, ctx.now);
   }
+  throw new AppError('CODES_GENERATION_FAILED');
 }
 
 /** The professional's own codes: when, which case, what became of it. Never the code. */

@@ -1,5 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { auditRow } from '../../platform/audit.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -61,4 +62,57 @@ export async function insertContacts(
       )
       .execute();
   }
+}
+
+export interface RedeemStatement {
+  limits: Array<{ key: string; limit: number }>;
+  windowStart: Date;
+  /** The code's hash under every accepted key; empty when the input cannot be a code. */
+  hashes: string[];
+  now: Date;
+  onsetKind: 'symptoms' | 'test' | 'unknown';
+  onsetDate: string | null;
+  windowFrom: string;
+  windowTo: string;
+  tokenHash: string;
+  tokenExpiresAt: Date;
+  audit: ReturnType<typeof auditRow>;
+}
+
+/**
+ * One statement, so one round trip and one commit: count the attempt against every limit,
+ * and only if all allow it, consume the live code, record the declaration and its audit row.
+ * The consuming UPDATE is what makes concurrent attempts safe: exactly one gets the row.
+ */
+export async function redeemCounted(db: Executor, s: RedeemStatement) {
+  const a = s.audit;
+  const counters = sql.join(s.limits.map((l) => sql`(${l.key}, ${s.windowStart}::timestamptz, 1)`));
+  const limitOf = sql.join(s.limits.map((l) => sql`when ${l.key} then ${l.limit}::int`), sql` `);
+  const matches = s.hashes.length > 0 ? sql`code_hash in (${sql.join(s.hashes)})` : sql`false`;
+  // The text varies only with the number of limits and hashes: a handful of prepared statements.
+  const name = `redeem_code_${s.limits.length}_${s.hashes.length}`;
+  const { rows } = await sql<{ hits: Array<{ key: string; hits: number; allowed: boolean }>; declaration_id: string | null; code_id: string | null; code_kind: string | null }>`/* prepared:${sql.raw(name)} */
+    with hit as (
+      insert into rate_limit_hits as r (key, window_start, hits) values ${counters}
+      on conflict (key, window_start) do update set hits = r.hits + 1
+      returning key, hits, hits <= (case key ${limitOf} end) as allowed
+    ), consumed as (
+      update declaration_codes set consumed_at = ${s.now}
+      where ${matches} and consumed_at is null and expires_at > ${s.now} and (select bool_and(allowed) from hit)
+      returning id, kind
+    ), declaration as (
+      insert into declarations (code_id, onset_kind, onset_date, window_from, window_to, upload_token_hash, token_expires_at, declared_at)
+      select id, ${s.onsetKind}, ${s.onsetDate}::date, ${s.windowFrom}::date, ${s.windowTo}::date, ${s.tokenHash}, ${s.tokenExpiresAt}, ${s.now} from consumed
+      returning id, code_id
+    ), audit as (
+      insert into audit_log (occurred_at, actor_type, actor_id, action, outcome, target_type, target_id, ip, user_agent, request_id, details)
+      select ${a.occurred_at}, ${a.actor_type}, ${a.actor_id}, ${a.action}, ${a.outcome}, ${a.target_type}, declaration.id::text, ${a.ip}, ${a.user_agent}, ${a.request_id},
+        ${a.details}::jsonb || jsonb_build_object('codeId', declaration.code_id, 'codeKind', (select kind from consumed))
+      from declaration
+    )
+    select (select json_agg(json_build_object('key', key, 'hits', hits, 'allowed', allowed)) from hit) as hits,
+      (select id from declaration) as declaration_id, (select id from consumed) as code_id, (select kind from consumed) as code_kind
+  `.execute(db);
+  const row = rows[0]!;
+  return { hits: typeof row.hits === 'string' ? (JSON.parse(row.hits) as typeof row.hits) : row.hits, declarationId: row.declaration_id };
 }

@@ -1,14 +1,13 @@
 import type { Db } from '../../db/database.js';
-import { recordAudit } from '../../platform/audit.js';
+import { auditRow, recordAudit } from '../../platform/audit.js';
 import { MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { isValidIsoDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
-import { hitRateLimit } from '../../platform/rate-limit.js';
+import { sweepOldCounters } from '../../platform/rate-limit.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
 import type { CodeHasher } from '../codes/code-hasher.js';
 import { normalizeShortCode } from '../codes/code-format.js';
-import { consumeCode } from '../codes/codes.repository.js';
 import { contactWindow, isOnsetDateAllowed } from './contact-window.js';
 import * as repo from './declarations.repository.js';
 import type { DeclareBody, UploadContactsBody } from './declarations.schemas.js';
@@ -37,49 +36,41 @@ export async function declareWithCode(deps: DeclarationsDeps, ctx: RequestContex
   }
 
   const windowMs = deps.redeemWindowMinutes * MINUTE;
-  for (const [key, limit] of [
-    [`redeem:device:${deviceId}`, deps.redeemLimitPerDevice],
-    [`redeem:ip:${ctx.ip}`, deps.redeemLimitPerAddress],
-  ] as const) {
-    const result = await hitRateLimit(deps.db, key, limit, windowMs, ctx.now);
-    if (!result.allowed) {
-      // Audited once per window, not for every refused hit, so a flood cannot fill the log.
-      if (result.hits === limit + 1) {
-        await recordAudit(deps.db, ctx, { action: 'declarations.rate_limited', outcome: 'denied', details: { limiter: key.split(':')[1] } });
-      }
-      throw new AppError('DECLARATION_RATE_LIMITED', { retryAfterSeconds: result.retryAfterSeconds });
-    }
-  }
-
+  const windowStart = new Date(Math.floor(ctx.now.getTime() / windowMs) * windowMs);
   const code = normalizeShortCode(input.code);
   const window = contactWindow(onset, today);
   const uploadToken = generateToken();
   const tokenExpiresAt = new Date(ctx.now.getTime() + deps.uploadTokenMinutes * MINUTE);
-  const declared = code
-    ? await deps.db.transaction().execute(async (trx) => {
-        const consumed = await consumeCode(trx, deps.hasher.candidates(code), ctx.now);
-        if (!consumed) return null;
-        const declarationId = await repo.insertDeclaration(trx, {
-          codeId: consumed.id,
-          onsetKind: onset.kind,
-          onsetDate: onset.kind === 'unknown' ? null : onset.date,
-          windowFrom: window.from,
-          windowTo: window.to,
-          tokenHash: hashToken(uploadToken),
-          tokenExpiresAt,
-          now: ctx.now,
-        });
-        await recordAudit(trx, ctx, {
-          action: 'declarations.redeem',
-          outcome: 'success',
-          targetType: 'declaration',
-          targetId: declarationId,
-          details: { codeId: consumed.id, codeKind: consumed.kind, onsetKind: onset.kind },
-        });
-        return declarationId;
-      })
-    : null;
-  if (!declared) {
+  // Even input that cannot be a code goes through the statement: it counts against the
+  // limits, and every refusal takes the same path.
+  const { hits, declarationId } = await repo.redeemCounted(deps.db, {
+    limits: [
+      { key: `redeem:device:${deviceId}`, limit: deps.redeemLimitPerDevice },
+      { key: `redeem:ip:${ctx.ip}`, limit: deps.redeemLimitPerAddress },
+    ],
+    windowStart,
+    hashes: code ? deps.hasher.candidates(code) : [],
+    now: ctx.now,
+    onsetKind: onset.kind,
+    onsetDate: onset.kind === 'unknown' ? null : onset.date,
+    windowFrom: window.from,
+    windowTo: window.to,
+    tokenHash: hashToken(uploadToken),
+    tokenExpiresAt,
+    audit: auditRow(ctx, { action: 'declarations.redeem', outcome: 'success', targetType: 'declaration', details: { onsetKind: onset.kind } }),
+  });
+  await sweepOldCounters(deps.db, ctx.now);
+  const refusedBy = hits.find((h) => !h.allowed);
+  if (refusedBy) {
+    // Audited once per window and limiter, not for every refused hit, so a flood cannot fill the log.
+    const limit = refusedBy.key.startsWith('redeem:device:') ? deps.redeemLimitPerDevice : deps.redeemLimitPerAddress;
+    if (refusedBy.hits === limit + 1) {
+      await recordAudit(deps.db, ctx, { action: 'declarations.rate_limited', outcome: 'denied', details: { limiter: refusedBy.key.split(':')[1] } });
+    }
+    const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + windowMs - ctx.now.getTime()) / 1000));
+    throw new AppError('DECLARATION_RATE_LIMITED', { retryAfterSeconds });
+  }
+  if (!declarationId) {
     await recordAudit(deps.db, ctx, { action: 'declarations.redeem', outcome: 'failure', details: { reason: 'CODE_INVALID' } });
     throw new AppError('CODE_INVALID');
   }
