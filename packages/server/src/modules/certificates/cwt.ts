@@ -1,0 +1,53 @@
+import { cborToJson, decodeCbor } from './cbor.js';
+import { DccError } from './dcc-error.js';
+
+/** CWT claim keys (RFC 8392) and the EU health certificate claim (hcert). */
+const CLAIM_ISS = 1;
+const CLAIM_EXP = 4;
+const CLAIM_IAT = 6;
+const CLAIM_HCERT = -260;
+const HCERT_EU_DCC = 1;
+
+export interface CwtClaims {
+  /** Issuing country (ISO 3166-1 alpha-2), when present. */
+  issuer?: string;
+  /** Seconds since the epoch. */
+  issuedAt?: number;
+  expiresAt?: number;
+  /** The DCC itself, as JSON (`-260` → `1`). */
+  dcc: Record<string, unknown>;
+}
+
+const invalid = (detail: string, cause?: unknown) =>
+  new DccError('decode', `Le contenu CBOR du certificat est invalide : ${detail}.`, { cause });
+
+function numericDate(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(`la date ${name} n’est pas un nombre`);
+  return value;
+}
+
+/** Decodes the COSE payload: CWT claims with the DCC under -260 / 1. */
+export function decodeCwtClaims(payload: Uint8Array): CwtClaims {
+  let claims: unknown;
+  try {
+    claims = decodeCbor(payload);
+  } catch (cause) {
+    throw invalid('ce n’est pas du CBOR valide', cause);
+  }
+  if (!(claims instanceof Map)) throw invalid('les revendications CWT doivent être une table');
+  const hcert = claims.get(CLAIM_HCERT);
+  if (!(hcert instanceof Map)) throw invalid('la revendication hcert (-260) est absente');
+  const dcc = cborToJson(hcert.get(HCERT_EU_DCC));
+  if (dcc === null || typeof dcc !== 'object' || Array.isArray(dcc)) {
+    throw invalid('le certificat (-260 / 1) doit être un objet JSON');
+  }
+  const iss = claims.get(CLAIM_ISS);
+  if (iss !== undefined && typeof iss !== 'string') throw invalid('l’émetteur (iss) doit être un texte');
+  return {
+    ...(iss !== undefined && { issuer: iss }),
+    ...(claims.has(CLAIM_IAT) && { issuedAt: numericDate(claims.get(CLAIM_IAT), 'd’émission (iat)') }),
+    ...(claims.has(CLAIM_EXP) && { expiresAt: numericDate(claims.get(CLAIM_EXP), 'd’expiration (exp)') }),
+    dcc: dcc as Record<string, unknown>,
+  };
+}
