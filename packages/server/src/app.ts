@@ -15,9 +15,11 @@ import { PscClient } from './modules/auth/psc-client.js';
 import { SessionCache } from './modules/auth/session-cache.js';
 import { registerSessionHooks } from './modules/auth/session.hooks.js';
 import { CodeHasher } from './modules/codes/code-hasher.js';
+import { actsRoutes } from './modules/acts/acts.routes.js';
 import { codesRoutes } from './modules/codes/codes.routes.js';
 import { declarationsRoutes } from './modules/declarations/declarations.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { referenceRoutes } from './modules/reference/reference.routes.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { AppError } from './platform/errors.js';
 import { registerErrorHandling, send } from './platform/error-handler.js';
@@ -107,6 +109,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const hasher = new CodeHasher(config.codes.hmacKeys ?? [loadDevelopmentHmacKey(config.keysDir, 'code-hmac')]);
   await app.register(codesRoutes({ db: database.db, hasher, publicUrl: config.publicUrl, ...config.codes }));
   await app.register(declarationsRoutes({ db: database.db, hasher, ...config.codes }));
+  await app.register(referenceRoutes);
+  await app.register(actsRoutes);
 
   await registerWebClient(app, config.webDir);
   return app;

@@ -107,7 +107,43 @@ export interface RateLimitHitsTable {
   hits: number;
 }
 
+interface PatientColumns {
+  family_name: string;
+  given_name: string;
+  birth_date: string;
+  sex: 'F' | 'M' | 'U';
+  email: string | null;
+  phone: string | null;
+}
+
+export interface TestResultsTable extends PatientColumns {
+  id: Generated<string>;
+  test_type: 'antigen' | 'supervised-self-test' | 'rt-pcr';
+  sampled_at: Timestamp;
+  result: 'detected' | 'not-detected';
+  device_id: string | null;
+  place: string;
+  professional_id: string | null;
+  recorded_at: Timestamp;
+}
+
+export interface VaccinationsTable extends PatientColumns {
+  id: Generated<string>;
+  product: string;
+  manufacturer: string;
+  prophylaxis: string;
+  dose_number: number;
+  series_total: number;
+  vaccinated_on: string;
+  lot_number: string;
+  place: string;
+  professional_id: string;
+  recorded_at: Timestamp;
+}
+
 export interface Database {
+  test_results: TestResultsTable;
+  vaccinations: VaccinationsTable;
   declaration_codes: DeclarationCodesTable;
   declarations: DeclarationsTable;
   contacts: ContactsTable;

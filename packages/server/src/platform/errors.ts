@@ -28,6 +28,13 @@ export const errorCatalogue = {
   DECLARATION_DEVICE_REQUIRED: [400, "L'en-tête X-Device-Id (identifiant de l'appareil, 8 à 128 caractères parmi A-Z a-z 0-9 _ -) est obligatoire."],
   DECLARATION_RATE_LIMITED: [429, 'Trop de tentatives de saisie de code. Réessayez plus tard.'],
   DECLARATION_TOKEN_INVALID: [401, "L'autorisation d'envoi est invalide, expirée ou déjà utilisée."],
+  ACTS_PATIENT_INVALID: [400, "L'identité du patient est incomplète ou invalide."],
+  ACTS_BIRTH_DATE_INVALID: [400, 'La date de naissance est invalide (ni future, ni antérieure à 1900).'],
+  ACTS_DATE_IN_FUTURE: [400, "La date de l'acte ne peut pas être dans le futur."],
+  ACTS_DATE_TOO_OLD: [400, "La date de l'acte est trop ancienne pour être saisie (plus de 30 jours)."],
+  TESTS_DEVICE_UNKNOWN: [400, "Ce test ne figure pas dans la liste européenne des tests antigéniques rapides."],
+  VACCINATIONS_PRODUCT_UNKNOWN: [400, "Ce vaccin ne figure pas dans la liste européenne des vaccins COVID-19 reconnus."],
+  VACCINATIONS_DOSE_INVALID: [400, 'Le numéro de dose doit être compris entre 1 et le nombre total de doses du schéma (9 au plus).'],
   SERVICE_UNAVAILABLE: [503, 'Le service est momentanément indisponible. Réessayez dans quelques instants.'],
   INTERNAL: [500, 'Une erreur interne est survenue. Si elle persiste, communiquez la référence au support.'],
 } as const satisfies Record<string, readonly [number, string]>;

@@ -1,0 +1,32 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { testDevices, vaccineProducts } from './value-sets.js';
+
+const TestDevices = Type.Object({
+  devices: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), active: Type.Boolean() })),
+});
+const VaccineProducts = Type.Object({
+  products: Type.Array(
+    Type.Object({ id: Type.String(), name: Type.String(), manufacturerId: Type.String(), manufacturerName: Type.String(), prophylaxis: Type.String() }),
+  ),
+});
+
+/** Reference lists for the forms: small, static, cacheable (the offline portal keeps a copy). */
+export const referenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/api/reference/test-devices',
+    { schema: { tags: ['pro'], summary: 'EU list of rapid antigen tests (brand and reference)', response: { 200: TestDevices } } },
+    async (_request, reply) => {
+      reply.header('cache-control', 'private, max-age=86400');
+      return { devices: [...testDevices] };
+    },
+  );
+  app.get(
+    '/api/reference/vaccines',
+    { schema: { tags: ['pro'], summary: 'COVID-19 vaccine products with their manufacturer and prophylaxis', response: { 200: VaccineProducts } } },
+    async (_request, reply) => {
+      reply.header('cache-control', 'private, max-age=86400');
+      return { products: [...vaccineProducts] };
+    },
+  );
+};
