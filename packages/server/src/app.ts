@@ -18,6 +18,7 @@ import { CodeHasher } from './modules/codes/code-hasher.js';
 import { actsRoutes } from './modules/acts/acts.routes.js';
 import { codesRoutes } from './modules/codes/codes.routes.js';
 import { declarationsRoutes } from './modules/declarations/declarations.routes.js';
+import { labsRoutes } from './modules/labs/labs.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
 import { systemClock, type Clock } from './platform/clock.js';
@@ -100,7 +101,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     timeoutMs: config.psc.timeoutMs,
     redirectUri: `${config.publicUrl}/auth/callback`,
   });
-  const authDeps = { db: database.db, psc, session: config.session, sessionCache: new SessionCache(config.session.cacheSeconds * 1000) };
+  const authDeps = { db: database.db, psc, session: config.session, sessionCache: new SessionCache(config.session.cacheSeconds * 1000), operators: new Set(config.operators) };
   registerSessionHooks(app, authDeps);
 
   await app.register(healthRoutes);
@@ -111,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(declarationsRoutes({ db: database.db, hasher, ...config.codes }));
   await app.register(referenceRoutes);
   await app.register(actsRoutes);
+  await app.register(labsRoutes({ db: database.db, batchMaxResults: config.labBatchMaxResults }));
 
   await registerWebClient(app, config.webDir);
   return app;
@@ -125,6 +127,8 @@ async function registerApiDocs(app: FastifyInstance, publicUrl: string): Promise
       tags: [
         { name: 'app', description: 'StopCovid app (public, versioned)' },
         { name: 'pro', description: 'Pro portal (PSC session + CSRF token)' },
+        { name: 'labs', description: 'Laboratories (API key, independent of PSC)' },
+        { name: 'admin', description: 'Authority operators' },
       ],
     },
   });

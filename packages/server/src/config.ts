@@ -36,6 +36,10 @@ export interface Config {
     readonly redeemWindowMinutes: number;
     readonly uploadTokenMinutes: number;
   };
+  /** IdNat_PS of the accounts with the authority operator right (ARS/DGS staff). */
+  readonly operators: readonly string[];
+  /** Largest batch a laboratory may send at once. */
+  readonly labBatchMaxResults: number;
   /** Where development keys are generated and kept. */
   readonly keysDir: string;
   /** Fastify trustProxy: false, true, or a list of proxy addresses/CIDRs whose X-Forwarded-For is believed. */
@@ -87,6 +91,12 @@ function hmacKeys(env: Env, name: string): Array<{ id: string; key: Buffer }> | 
   });
   if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new ConfigError(`${name} has duplicate key ids`);
   return keys;
+}
+
+function operators(raw: string | undefined): string[] {
+  const list = (raw ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+  if (list.some((id) => !/^(8\d{11}|0\d{9})$/.test(id))) throw new ConfigError('OPERATOR_ID_NAT_PS must be a comma-separated list of IdNat_PS');
+  return list;
 }
 
 function trustProxy(raw: string | undefined): boolean | string[] {
@@ -152,6 +162,8 @@ export function loadConfig(env: Env = process.env): Config {
       uploadTokenMinutes: integer(env, 'UPLOAD_TOKEN_MINUTES', 30, 1, 24 * 60),
     },
     trustProxy: trustProxy(env.TRUST_PROXY),
+    operators: operators(env.OPERATOR_ID_NAT_PS),
+    labBatchMaxResults: integer(env, 'LAB_BATCH_MAX_RESULTS', 1000, 1, 10_000),
     keysDir: env.KEYS_DIR || resolve(import.meta.dirname, '../../../.data/keys'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     webDir: env.WEB_DIR || resolve(import.meta.dirname, '../../web/dist'),

@@ -125,6 +125,23 @@ export interface TestResultsTable extends PatientColumns {
   place: string;
   professional_id: string | null;
   recorded_at: Timestamp;
+  lab_id: string | null;
+  lab_sample_id: string | null;
+}
+
+export interface LabsTable {
+  id: Generated<string>;
+  name: string;
+  finess: string | null;
+  created_at: Timestamp;
+}
+
+export interface LabApiKeysTable {
+  id: Generated<string>;
+  lab_id: string;
+  key_hash: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
 }
 
 export interface VaccinationsTable extends PatientColumns {
@@ -142,6 +159,8 @@ export interface VaccinationsTable extends PatientColumns {
 }
 
 export interface Database {
+  labs: LabsTable;
+  lab_api_keys: LabApiKeysTable;
   test_results: TestResultsTable;
   vaccinations: VaccinationsTable;
   declaration_codes: DeclarationCodesTable;

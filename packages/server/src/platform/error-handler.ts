@@ -5,7 +5,7 @@ import { AppError, type ErrorBody, type ErrorCode } from './errors.js';
 function fromFastify(error: FastifyError): AppError | null {
   if (error.validation) {
     return new AppError('REQUEST_INVALID', {
-      details: error.validation.map((v) => ({ path: v.instancePath || v.params?.missingProperty || '', message: v.message })),
+      publicDetails: error.validation.map((v) => ({ path: v.instancePath || v.params?.missingProperty || '', message: v.message })),
     });
   }
   const status = error.statusCode ?? 500;
@@ -40,7 +40,7 @@ export function send(request: FastifyRequest, reply: FastifyReply, error: AppErr
     return reply.type('text/html; charset=utf-8').send(errorPage(title, error.userMessage, request.id));
   }
   const body: ErrorBody = { error: { code: error.code, message: error.userMessage, requestId: request.id } };
-  if (error.details !== undefined && error.code === 'REQUEST_INVALID') body.error.details = error.details;
+  if (error.publicDetails !== undefined) body.error.details = error.publicDetails;
   if (error.retryAfterSeconds !== undefined) body.error.retryAfterSeconds = error.retryAfterSeconds;
   return reply.send(body);
 }

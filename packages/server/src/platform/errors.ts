@@ -35,6 +35,10 @@ export const errorCatalogue = {
   TESTS_DEVICE_UNKNOWN: [400, "Ce test ne figure pas dans la liste européenne des tests antigéniques rapides."],
   VACCINATIONS_PRODUCT_UNKNOWN: [400, "Ce vaccin ne figure pas dans la liste européenne des vaccins COVID-19 reconnus."],
   VACCINATIONS_DOSE_INVALID: [400, 'Le numéro de dose doit être compris entre 1 et le nombre total de doses du schéma (9 au plus).'],
+  LABS_KEY_INVALID: [401, "Clé d'API de laboratoire absente, inconnue ou révoquée."],
+  LABS_NOT_FOUND: [404, 'Ce laboratoire ou cette clé est inconnu.'],
+  LABS_BATCH_INVALID: [400, 'Le lot de résultats est invalide : aucun résultat n\'a été enregistré. Corrigez les résultats signalés puis renvoyez le lot.'],
+  LABS_BATCH_TOO_LARGE: [413, 'Le lot contient trop de résultats.'],
   SERVICE_UNAVAILABLE: [503, 'Le service est momentanément indisponible. Réessayez dans quelques instants.'],
   INTERNAL: [500, 'Une erreur interne est survenue. Si elle persiste, communiquez la référence au support.'],
 } as const satisfies Record<string, readonly [number, string]>;
@@ -47,17 +51,21 @@ export class AppError extends Error {
 
   constructor(
     readonly code: ErrorCode,
-    options: { cause?: unknown; details?: unknown; message?: string; retryAfterSeconds?: number } = {},
+    options: { cause?: unknown; details?: unknown; publicDetails?: unknown; message?: string; retryAfterSeconds?: number } = {},
   ) {
     const [status, userMessage] = errorCatalogue[code];
     super(options.message ?? code, { cause: options.cause });
     this.statusCode = status;
     this.userMessage = userMessage;
     this.details = options.details;
+    this.publicDetails = options.publicDetails;
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
+  /** For the logs. */
   readonly details: unknown;
+  /** Sent to the client too (which fields or items are wrong). */
+  readonly publicDetails: unknown;
   /** For 429/503: when to try again (sent as Retry-After). */
   readonly retryAfterSeconds: number | undefined;
 }

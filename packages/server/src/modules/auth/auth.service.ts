@@ -16,6 +16,8 @@ export interface AuthDeps {
   psc: PscClient;
   session: { idleMinutes: number; absoluteHours: number };
   sessionCache: SessionCache;
+  /** IdNat_PS of the authority operators (configured accounts). */
+  operators: ReadonlySet<string>;
 }
 
 const LOGIN_ATTEMPT_TTL = 10 * MINUTE;
@@ -201,7 +203,7 @@ export async function resolveSession(deps: AuthDeps, token: string | undefined, 
         givenName: row.givenName,
         familyName: row.familyName,
         professions: row.professions,
-        rights: rightsFor(row.professions),
+        rights: rightsFor(row.professions, deps.operators.has(row.idNatPs)),
       },
     },
   };

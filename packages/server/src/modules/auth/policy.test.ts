@@ -16,6 +16,11 @@ describe('rights by profession (DOMAIN.md)', () => {
     expect(rightsFor([code])).toEqual(rights);
   });
 
+  it('adds the operator right only to configured accounts', () => {
+    expect(rightsFor(['26'], true)).toEqual(['operator']);
+    expect(rightsFor(['10'], false)).not.toContain('operator');
+  });
+
   it('unions the rights of several exercices', () => {
     expect(rightsFor(['70', '21'])).toEqual(['tests:record', 'vaccinations:record']);
   });

@@ -4,10 +4,11 @@ import professionCodes from '../../../data/TRE_G15-ProfessionSante.json' with { 
  * PSC sends no roles: rights come from the profession codes (TRE_G15) of the
  * professional's exercices. This table is the one place that says who may do what.
  */
-export const RIGHTS = ['codes:issue', 'tests:record', 'vaccinations:record'] as const;
+export const RIGHTS = ['codes:issue', 'tests:record', 'vaccinations:record', 'operator'] as const;
 export type Right = (typeof RIGHTS)[number];
+type ProfessionRight = Exclude<Right, 'operator'>;
 
-export type Policy = Readonly<Record<Right, readonly string[]>>;
+export type Policy = Readonly<Record<ProfessionRight, readonly string[]>>;
 
 export const defaultPolicy: Policy = {
   // Seed 1: "Destinataires : médecins, infirmiers".
@@ -16,8 +17,12 @@ export const defaultPolicy: Policy = {
   'vaccinations:record': ['10', '21', '40', '50', '60', '69'],
 };
 
-export function rightsFor(professions: readonly string[], policy: Policy = defaultPolicy): Right[] {
-  return RIGHTS.filter((right) => policy[right].some((code) => professions.includes(code)));
+/**
+ * The rights of a professional: from their profession codes, plus `operator` (authority
+ * staff: incidents, laboratories) for the accounts the configuration names.
+ */
+export function rightsFor(professions: readonly string[], isOperator = false, policy: Policy = defaultPolicy): Right[] {
+  return RIGHTS.filter((right) => (right === 'operator' ? isOperator : policy[right].some((code) => professions.includes(code))));
 }
 
 const labels = new Map(professionCodes.codes.map((entry) => [entry.code, entry.label]));

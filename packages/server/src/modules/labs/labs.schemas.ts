@@ -1,0 +1,50 @@
+import { Type, type Static } from 'typebox';
+import { Patient } from '../acts/acts.schemas.js';
+
+export const CreateLabBody = Type.Object(
+  {
+    name: Type.String({ minLength: 2, maxLength: 200, pattern: '\\S' }),
+    finess: Type.Optional(Type.String({ pattern: '^[0-9A-B]{9}$', description: 'FINESS number (9 characters)' })),
+  },
+  { additionalProperties: false },
+);
+export const Lab = Type.Object({ id: Type.String(), name: Type.String(), finess: Type.Union([Type.String(), Type.Null()]) });
+export const LabParams = Type.Object({ labId: Type.String({ format: 'uuid' }) });
+export const LabKeyParams = Type.Object({ labId: Type.String({ format: 'uuid' }), keyId: Type.String({ format: 'uuid' }) });
+export const CreatedKey = Type.Object({
+  keyId: Type.String(),
+  apiKey: Type.String({ description: 'Shown once: only its hash is kept' }),
+});
+export const LabList = Type.Object({
+  labs: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      finess: Type.Union([Type.String(), Type.Null()]),
+      keys: Type.Array(Type.Object({ id: Type.String(), createdAt: Type.String(), revokedAt: Type.Union([Type.String(), Type.Null()]) })),
+    }),
+  ),
+});
+
+/** One RT-PCR result as a laboratory sends it. */
+export const LabResult = Type.Object(
+  {
+    sampleId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: "The laboratory's own sample id: a result is recorded once per lab and sample id" }),
+    patient: Patient,
+    sampledAt: Type.String({ format: 'date-time' }),
+    result: Type.Union([Type.Literal('detected'), Type.Literal('not-detected')]),
+  },
+  { additionalProperties: false },
+);
+export type LabResult = Static<typeof LabResult>;
+
+/** Items are checked one by one in the service, so the answer can name each faulty one. */
+export const LabBatchBody = Type.Object({ results: Type.Array(Type.Unknown(), { minItems: 1 }) }, { additionalProperties: false });
+
+export const LabBatchAnswer = Type.Object({
+  created: Type.Integer(),
+  duplicates: Type.Integer(),
+  results: Type.Array(
+    Type.Object({ sampleId: Type.String(), status: Type.Union([Type.Literal('created'), Type.Literal('duplicate')]), id: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+});

@@ -1,0 +1,125 @@
+import { Value } from 'typebox/value';
+import type { Db } from '../../db/database.js';
+import { recordAudit } from '../../platform/audit.js';
+import type { RequestContext } from '../../platform/context.js';
+import { isValidIsoDate, parisDate } from '../../platform/dates.js';
+import { AppError } from '../../platform/errors.js';
+import { generateToken, hashToken } from '../../platform/secrets.js';
+import * as repo from './labs.repository.js';
+import { LabResult } from './labs.schemas.js';
+
+export interface LabsDeps {
+  db: Db;
+  batchMaxResults: number;
+}
+
+export async function createLab(deps: LabsDeps, ctx: RequestContext, input: { name: string; finess?: string }) {
+  return deps.db.transaction().execute(async (trx) => {
+    const lab = await repo.insertLab(trx, { name: input.name.trim(), finess: input.finess ?? null, now: ctx.now });
+    await recordAudit(trx, ctx, { action: 'labs.create', outcome: 'success', targetType: 'lab', targetId: lab.id });
+    return lab;
+  });
+}
+
+/** A new API key for a laboratory, returned once: only its SHA-256 is stored. */
+export async function createLabKey(deps: LabsDeps, ctx: RequestContext, labId: string) {
+  const apiKey = `lbk_${generateToken()}`;
+  const keyId = await deps.db.transaction().execute(async (trx) => {
+    if (!(await repo.labExists(trx, labId))) throw new AppError('LABS_NOT_FOUND');
+    const id = await repo.insertLabKey(trx, { labId, keyHash: hashToken(apiKey), now: ctx.now });
+    await recordAudit(trx, ctx, { action: 'labs.key_create', outcome: 'success', targetType: 'lab_api_key', targetId: id, details: { labId } });
+    return id;
+  });
+  return { keyId, apiKey };
+}
+
+export async function revokeLabKey(deps: LabsDeps, ctx: RequestContext, labId: string, keyId: string): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await repo.revokeLabKey(trx, labId, keyId, ctx.now))) throw new AppError('LABS_NOT_FOUND');
+    await recordAudit(trx, ctx, { action: 'labs.key_revoke', outcome: 'success', targetType: 'lab_api_key', targetId: keyId, details: { labId } });
+  });
+}
+
+export async function listLabs(deps: LabsDeps) {
+  const { labs, keys } = await repo.listLabsWithKeys(deps.db);
+  return {
+    labs: labs.map((lab) => ({
+      ...lab,
+      keys: keys
+        .filter((key) => key.lab_id === lab.id)
+        .map((key) => ({ id: key.id, createdAt: key.created_at.toISOString(), revokedAt: key.revoked_at?.toISOString() ?? null })),
+    })),
+  };
+}
+
+/** Machine-to-machine: the laboratory's key, never PSC, so results keep flowing when PSC is down. */
+export async function authenticateLab(deps: LabsDeps, authorization: string | undefined) {
+  const key = /^Bearer (lbk_[A-Za-z0-9_-]{43})$/.exec(authorization ?? '')?.[1];
+  const lab = key ? await repo.findActiveKey(deps.db, hashToken(key)) : undefined;
+  if (!lab) throw new AppError('LABS_KEY_INVALID');
+  return lab;
+}
+
+/** What is wrong with one result, in French, or null. */
+function resultProblems(item: unknown, now: Date): string[] {
+  if (!Value.Check(LabResult, item)) {
+    return Value.Errors(LabResult, item)
+      .slice(0, 5)
+      .map((error) => `${error.instancePath || '/'} : ${error.message}`);
+  }
+  const result = item as LabResult;
+  const problems: string[] = [];
+  const today = parisDate(now);
+  if (!isValidIsoDate(result.patient.birthDate) || result.patient.birthDate > today || result.patient.birthDate < '1900-01-01') {
+    problems.push('/patient/birthDate : date de naissance invalide');
+  }
+  if (Date.parse(result.sampledAt) > now.getTime() + 5 * 60_000) problems.push('/sampledAt : prélèvement dans le futur');
+  return problems;
+}
+
+/**
+ * A batch of RT-PCR results. All or nothing: one faulty result refuses the batch, with
+ * each fault named; a result already received (same lab and sample id) is not recorded again.
+ */
+export async function ingestLabResults(deps: LabsDeps, ctx: RequestContext, lab: { labId: string; labName: string; keyId: string }, items: unknown[]) {
+  if (items.length > deps.batchMaxResults) {
+    throw new AppError('LABS_BATCH_TOO_LARGE', { publicDetails: { received: items.length, max: deps.batchMaxResults } });
+  }
+  const faults = items.flatMap((item, index) => {
+    const problems = resultProblems(item, ctx.now);
+    const sampleId = (item as { sampleId?: unknown } | null)?.sampleId;
+    return problems.length ? [{ index, sampleId: typeof sampleId === 'string' ? sampleId : null, problems }] : [];
+  });
+  if (faults.length > 0) throw new AppError('LABS_BATCH_INVALID', { publicDetails: faults.slice(0, 100) });
+
+  const rows = (items as LabResult[]).map((item) => ({
+    sampleId: item.sampleId,
+    familyName: item.patient.familyName.trim(),
+    givenName: item.patient.givenName.trim(),
+    birthDate: item.patient.birthDate,
+    sex: item.patient.sex,
+    email: item.patient.email ?? null,
+    phone: item.patient.phone ?? null,
+    sampledAt: new Date(item.sampledAt),
+    result: item.result,
+  }));
+  const inserted = await deps.db.transaction().execute(async (trx) => {
+    const created = await repo.insertLabResults(trx, { id: lab.labId, name: lab.labName }, rows, ctx.now);
+    await recordAudit(trx, ctx, {
+      action: 'labs.results_batch',
+      outcome: 'success',
+      targetType: 'lab',
+      targetId: lab.labId,
+      details: { keyId: lab.keyId, received: rows.length, created: created.length },
+    });
+    return created;
+  });
+  const idBySample = new Map(inserted.map((row) => [row.lab_sample_id, row.id]));
+  const results = rows.map((row) => {
+    const id = idBySample.get(row.sampleId) ?? null;
+    // The same sample twice in one batch: the first is created, the second a duplicate.
+    if (id) idBySample.delete(row.sampleId);
+    return { sampleId: row.sampleId, status: id ? ('created' as const) : ('duplicate' as const), id };
+  });
+  return { created: inserted.length, duplicates: rows.length - inserted.length, results };
+}
