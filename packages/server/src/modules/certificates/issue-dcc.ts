@@ -1,0 +1,108 @@
+import { X509Certificate, sign } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
+import base45 from 'base45';
+import QRCode, { type QRCodeErrorCorrectionLevel } from 'qrcode';
+import { CborTag, type CborValue, encodeCbor } from './cbor-encode.js';
+import { ALG_ES256, sigStructure } from './cose.js';
+import { describeSchemaErrors, validateDccSchema } from './dcc-schema.js';
+import type { DocumentSigner } from './dcc-signer.js';
+import { HC1_PREFIX } from './hc1.js';
+import { allowedKinds, kindsOf } from './key-usage.js';
+
+/** COSE (RFC 8152) and CWT (RFC 8392) labels used by the hcert specification. */
+const COSE_HEADER_ALG = 1;
+const COSE_HEADER_KID = 4;
+const TAG_COSE_SIGN1 = 18;
+const CLAIM_ISS = 1;
+const CLAIM_EXP = 4;
+const CLAIM_IAT = 6;
+const CLAIM_HCERT = -260;
+const HCERT_EU_DCC = 1;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Default validity of a test certificate: sample time + 72 h (configurable by the caller). */
+export function testCertificateExpiry(sampledAt: Date, hours = 72): Date {
+  return new Date(sampledAt.getTime() + hours * HOUR_MS);
+}
+
+/** Validity of a vaccination certificate: issue time + 365 days. */
+export function vaccinationCertificateExpiry(issuedAt: Date, days = 365): Date {
+  return new Date(issuedAt.getTime() + days * DAY_MS);
+}
+
+export interface EncodeDccOptions {
+  signer: DocumentSigner;
+  issuedAt: Date;
+  expiresAt: Date;
+  issuer: 'FR';
+}
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/**
+ * Signs a DCC and encodes it as the QR text: CWT claims {1: iss, 4: exp, 6: iat, -260: {1: dcc}}
+ * → COSE_Sign1 (tag 18; protected {1: -7 (ES256), 4: kid}, empty unprotected map, ES256 raw
+ * r‖s signature over the Sig_structure) → zlib (level 9) → Base45 → "HC1:" prefix.
+ *
+ * Refuses a DCC that fails the bundled schema, a kind the signer's extended key usage excludes,
+ * and an expiry not after the issue time.
+ */
+export function encodeDcc(dcc: object, options: EncodeDccOptions): string {
+  const { signer, issuedAt, expiresAt, issuer } = options;
+  if (!validateDccSchema(dcc)) {
+    throw new Error(`Le certificat ne respecte pas le schéma DCC : ${describeSchemaErrors(validateDccSchema.errors)}.`);
+  }
+  const kinds = kindsOf(dcc as Record<string, unknown>);
+  const allowed = allowedKinds(new X509Certificate(signer.certificateDer));
+  if (allowed && !kinds.every((kind) => allowed.has(kind))) {
+    throw new Error("Le signataire n'est pas autorisé à signer ce type de certificat.");
+  }
+  const iat = seconds(issuedAt);
+  const exp = seconds(expiresAt);
+  if (!Number.isFinite(iat) || !Number.isFinite(exp) || exp <= iat) {
+    throw new RangeError("La date d'expiration doit suivre la date d'émission.");
+  }
+
+  const claims = new Map<CborValue, CborValue>([
+    [CLAIM_ISS, issuer],
+    [CLAIM_EXP, exp],
+    [CLAIM_IAT, iat],
+    [CLAIM_HCERT, new Map<CborValue, CborValue>([[HCERT_EU_DCC, dcc as CborValue]])],
+  ]);
+  const payload = encodeCbor(claims);
+  const protectedBytes = encodeCbor(
+    new Map<CborValue, CborValue>([
+      [COSE_HEADER_ALG, ALG_ES256],
+      [COSE_HEADER_KID, signer.kid],
+    ]),
+  );
+  const signature = sign('sha256', sigStructure({ protectedBytes, payload }), {
+    key: signer.privateKey,
+    dsaEncoding: 'ieee-p1363',
+  });
+  const coseSign1 = encodeCbor(new CborTag(TAG_COSE_SIGN1, [protectedBytes, new Map(), payload, signature]));
+  return HC1_PREFIX + base45.encode(deflateSync(coseSign1, { level: 9 }));
+}
+
+/** QR options of a DCC: error correction Q (as the hcert specification recommends). */
+export const DCC_QR_ERROR_CORRECTION: QRCodeErrorCorrectionLevel = 'Q';
+
+/**
+ * The "HC1:" text as one alphanumeric-mode segment: the Base45 alphabet is exactly the QR
+ * alphanumeric character set, so the whole text fits 5.5 bits a character.
+ */
+export function dccQrSegments(hc1: string) {
+  return [{ data: hc1, mode: 'alphanumeric' as const }];
+}
+
+/** SVG and PNG renderings of the DCC QR code. */
+export async function renderDccQr(hc1: string): Promise<{ svg: string; png: Buffer }> {
+  const segments = dccQrSegments(hc1);
+  const [svg, png] = await Promise.all([
+    QRCode.toString(segments, { type: 'svg', errorCorrectionLevel: DCC_QR_ERROR_CORRECTION, margin: 4 }),
+    QRCode.toBuffer(segments, { type: 'png', errorCorrectionLevel: DCC_QR_ERROR_CORRECTION, margin: 4, scale: 4 }),
+  ]);
+  return { svg, png };
+}
