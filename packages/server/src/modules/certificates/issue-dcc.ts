@@ -97,12 +97,16 @@ export function dccQrSegments(hc1: string) {
   return [{ data: hc1, mode: 'alphanumeric' as const }];
 }
 
-/** SVG and PNG renderings of the DCC QR code. */
-export async function renderDccQr(hc1: string): Promise<{ svg: string; png: Buffer }> {
+/**
+ * The DCC QR code as SVG (what pages show), and the PNG (for PDFs) only when asked: PNG
+ * encoding costs several times the rest. The mask is chosen once, by the standard's penalty
+ * rules, and reused for both renderings.
+ */
+export async function renderDccQr(hc1: string, options: { png?: boolean } = {}): Promise<{ svg: string; png?: Buffer }> {
   const segments = dccQrSegments(hc1);
-  const [svg, png] = await Promise.all([
-    QRCode.toString(segments, { type: 'svg', errorCorrectionLevel: DCC_QR_ERROR_CORRECTION, margin: 4 }),
-    QRCode.toBuffer(segments, { type: 'png', errorCorrectionLevel: DCC_QR_ERROR_CORRECTION, margin: 4, scale: 4 }),
-  ]);
-  return { svg, png };
+  const { maskPattern } = QRCode.create(segments, { errorCorrectionLevel: DCC_QR_ERROR_CORRECTION });
+  const common = { errorCorrectionLevel: DCC_QR_ERROR_CORRECTION, margin: 4, maskPattern } as const;
+  const svg = await QRCode.toString(segments, { ...common, type: 'svg' });
+  if (!options.png) return { svg };
+  return { svg, png: await QRCode.toBuffer(segments, { ...common, type: 'png', scale: 4 }) };
 }
