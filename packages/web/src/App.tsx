@@ -4,6 +4,8 @@ import { SignInPage } from './features/auth/SignInPage';
 import { CodesPage } from './features/codes/CodesPage';
 import { DeclarationPage } from './features/declaration/DeclarationPage';
 import { HomePage } from './features/home/HomePage';
+import { TestPage } from './features/tests/TestPage';
+import { VaccinationPage } from './features/vaccinations/VaccinationPage';
 
 function Header({ title, me }: { title: string; me?: Me }) {
   return (
@@ -17,6 +19,8 @@ function Header({ title, me }: { title: string; me?: Me }) {
           <nav aria-label="Menu principal">
             <Link href="/">Accueil</Link>
             {me.rights.includes('codes:issue') && <Link href="/codes">Codes StopCovid</Link>}
+            {me.rights.includes('tests:record') && <Link href="/tests">Tests</Link>}
+            {me.rights.includes('vaccinations:record') && <Link href="/vaccinations">Vaccinations</Link>}
           </nav>
         )}
       </div>
@@ -41,6 +45,12 @@ function ProPortal() {
           <Switch>
             <Route path="/codes">
               <CodesPage me={me.me} />
+            </Route>
+            <Route path="/tests">
+              <TestPage me={me.me} />
+            </Route>
+            <Route path="/vaccinations">
+              <VaccinationPage me={me.me} />
             </Route>
             <Route>
               <HomePage me={me.me} offline={me.offline} />

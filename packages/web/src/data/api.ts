@@ -4,6 +4,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** For REQUEST_INVALID: which fields the server rejected (`path` is a JSON pointer). */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -33,11 +35,11 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
     throw new NetworkError('Le serveur est injoignable. Vérifiez votre connexion.');
   }
   const payload = (await response.json().catch(() => null)) as
-    | (T & { error?: { code: string; message: string } })
+    | (T & { error?: { code: string; message: string; details?: unknown } })
     | null;
   if (!response.ok) {
     const error = payload?.error;
-    throw new ApiError(response.status, error?.code ?? 'UNKNOWN', error?.message ?? `Erreur ${response.status}`);
+    throw new ApiError(response.status, error?.code ?? 'UNKNOWN', error?.message ?? `Erreur ${response.status}`, error?.details);
   }
   return payload as T;
 }

@@ -9,6 +9,8 @@ const rightLabels: Record<Right, string> = {
   'vaccinations:record': 'Enregistrer une vaccination',
 };
 
+const rightPages: Partial<Record<Right, string>> = { 'codes:issue': '/codes', 'tests:record': '/tests', 'vaccinations:record': '/vaccinations' };
+
 const meansLabels: Record<string, string> = { CARTE_CPS: 'carte CPS', MOBILE: 'e-CPS (application mobile)' };
 
 function formatTime(iso: string): string {
@@ -60,10 +62,11 @@ export function HomePage({ me, offline }: { me: Me; offline: boolean }) {
         <ul className="rights" data-testid="rights">
           {allRights.map((right) => {
             const allowed = me.rights.includes(right);
+            const page = allowed ? rightPages[right] : undefined;
             return (
               <li key={right} className={allowed ? 'allowed' : 'denied'} data-right={right} data-allowed={allowed}>
                 <span aria-hidden="true">{allowed ? '✔' : '✖'}</span>{' '}
-                {allowed && right === 'codes:issue' ? <Link href="/codes">{rightLabels[right]}</Link> : rightLabels[right]}
+                {page ? <Link href={page}>{rightLabels[right]}</Link> : rightLabels[right]}
                 {!allowed && <span className="hint"> — non autorisé pour votre profession</span>}
               </li>
             );

@@ -1,0 +1,106 @@
+import { get, set } from 'idb-keyval';
+import { useSyncExternalStore } from 'react';
+import { apiRequest } from './api';
+
+/** A rapid antigen test of the EU common list: `name` is "Brand, Reference". */
+export interface TestDevice {
+  id: string;
+  name: string;
+  active: boolean;
+}
+
+export interface VaccineProduct {
+  id: string;
+  name: string;
+  manufacturerId: string;
+  manufacturerName: string;
+  prophylaxis: string;
+}
+
+export type ListState<T> =
+  | { status: 'idle' | 'loading' }
+  /** `stale`: shown from the IndexedDB copy, the server has not (yet) answered. */
+  | { status: 'loaded'; items: T[]; stale: boolean }
+  | { status: 'error'; message: string };
+
+interface ReferenceState {
+  devices: ListState<TestDevice>;
+  vaccines: ListState<VaccineProduct>;
+}
+
+/**
+ * The reference lists of the act forms: static and small, so loaded once per page load and
+ * kept in IndexedDB, ready for the offline portal (DOMAIN.md §4).
+ */
+let state: ReferenceState = { devices: { status: 'idle' }, vaccines: { status: 'idle' } };
+const listeners = new Set<() => void>();
+
+function update(next: Partial<ReferenceState>): void {
+  state = { ...state, ...next };
+  for (const listener of listeners) listener();
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function useReference<T>(select: (s: ReferenceState) => T): T {
+  return useSyncExternalStore(subscribe, () => select(state));
+}
+
+type Lists = { devices: TestDevice; vaccines: VaccineProduct };
+
+function setList<K extends keyof Lists>(key: K, list: ListState<Lists[K]>): void {
+  update({ [key]: list } as Partial<ReferenceState>);
+}
+
+const inFlight = new Map<keyof Lists, Promise<void>>();
+
+/** Shows the IndexedDB copy at once if there is one, then replaces it with the server's list. */
+function loadList<K extends keyof Lists, P>(key: K, cacheKey: string, path: string, extract: (payload: P) => Array<Lists[K]>, force: boolean): Promise<void> {
+  const current = state[key];
+  if (!force && current.status === 'loaded' && !current.stale) return Promise.resolve();
+  const running = inFlight.get(key);
+  if (running) return running;
+  const promise = (async () => {
+    if (state[key].status !== 'loaded') setList(key, { status: 'loading' });
+    const cached = await get<Array<Lists[K]>>(cacheKey).catch(() => undefined);
+    if (cached && state[key].status !== 'loaded') setList(key, { status: 'loaded', items: cached, stale: true });
+    try {
+      const items = extract(await apiRequest<P>('GET', path));
+      setList(key, { status: 'loaded', items, stale: false });
+      await set(cacheKey, items).catch(() => undefined);
+    } catch (error) {
+      // With a cached copy the form stays usable; without one, say why it cannot be.
+      if (state[key].status !== 'loaded') setList(key, { status: 'error', message: error instanceof Error ? error.message : 'Erreur inconnue' });
+    } finally {
+      inFlight.delete(key);
+    }
+  })();
+  inFlight.set(key, promise);
+  return promise;
+}
+
+export function loadTestDevices(force = false): Promise<void> {
+  return loadList('devices', 'reference:test-devices', '/api/reference/test-devices', (p: { devices: TestDevice[] }) => p.devices, force);
+}
+
+export function loadVaccineProducts(force = false): Promise<void> {
+  return loadList('vaccines', 'reference:vaccines', '/api/reference/vaccines', (p: { products: VaccineProduct[] }) => p.products, force);
+}
+
+/** Lower case, without accents: "Rapid" matches "rapid", "Réf" matches "ref". */
+export function normalizeForSearch(text: string): string {
+  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+}
+
+/** Devices whose "Brand, Reference" contains every word typed, in any order. */
+export function searchDevices(devices: readonly TestDevice[], query: string): TestDevice[] {
+  const words = normalizeForSearch(query).split(/[\s,]+/).filter(Boolean);
+  if (words.length === 0) return [...devices];
+  return devices.filter((device) => {
+    const name = normalizeForSearch(device.name);
+    return words.every((word) => name.includes(word));
+  });
+}

@@ -1,0 +1,259 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { lastPlace, recordTest, rememberPlace, type RecordedTest, type TestResult, type TestType } from '../../data/acts';
+import { loadTestDevices, useReference, type TestDevice } from '../../data/reference';
+import type { Me } from '../../data/store';
+import {
+  Confirmation,
+  ErrorSummary,
+  FieldError,
+  MAX_ACT_AGE_DAYS,
+  NotAllowed,
+  PatientFields,
+  PlaceField,
+  ServerErrorAlert,
+  daysAgo,
+  emptyPatient,
+  fieldProps,
+  formatDate,
+  formatDateTime,
+  localDateTime,
+  patientLabels,
+  refreshShownErrors,
+  sexNames,
+  toPatient,
+  validatePatient,
+  validatePlace,
+  type FieldErrors,
+  type PatientValues,
+} from '../acts/form';
+import { DeviceCombobox } from './DeviceCombobox';
+
+const typeLabels: Record<TestType, string> = { antigen: 'Test antigénique', 'supervised-self-test': 'Autotest supervisé' };
+const resultLabels: Record<TestResult, string> = { detected: 'Positif (détecté)', 'not-detected': 'Négatif (non détecté)' };
+
+const labels: Record<string, string> = {
+  ...patientLabels,
+  testType: 'Type de test',
+  sampledAt: 'Date et heure du prélèvement',
+  result: 'Résultat',
+  device: 'Test utilisé',
+};
+
+interface Recorded {
+  response: RecordedTest;
+  patient: PatientValues;
+  testType: TestType;
+  sampledAt: string;
+  result: TestResult;
+  place: string;
+}
+
+export function TestPage({ me }: { me: Me }) {
+  const allowed = me.rights.includes('tests:record');
+  const devices = useReference((s) => s.devices);
+  const [patient, setPatient] = useState<PatientValues>(emptyPatient);
+  const [testType, setTestType] = useState<TestType>('antigen');
+  const [sampledAt, setSampledAt] = useState(() => localDateTime(new Date()));
+  const [result, setResult] = useState<TestResult | null>(null);
+  const [device, setDevice] = useState<TestDevice | null>(null);
+  const [place, setPlace] = useState(lastPlace);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+  const [serverError, setServerError] = useState<unknown>(null);
+  const [refusedSubmits, setRefusedSubmits] = useState(0);
+  const [recorded, setRecorded] = useState<Recorded | null>(null);
+  // A new combobox (and its query) for each new test.
+  const [formKey, setFormKey] = useState(0);
+
+  useEffect(() => {
+    if (allowed) void loadTestDevices();
+  }, [allowed]);
+
+  useEffect(() => {
+    setErrors((shown) => refreshShownErrors(shown, validate()));
+  }, [patient, testType, sampledAt, result, device, place]);
+
+  if (!allowed) return <NotAllowed what="Enregistrer un test antigénique ou un autotest supervisé" />;
+
+  function validate(): FieldErrors {
+    const found: FieldErrors = {};
+    validatePatient(patient, found);
+    const sampled = new Date(sampledAt);
+    if (!sampledAt || Number.isNaN(sampled.getTime())) found.sampledAt = 'Indiquez la date et l’heure du prélèvement.';
+    else if (sampled.getTime() > Date.now() + 60_000) found.sampledAt = 'Le prélèvement ne peut pas être dans le futur.';
+    else if (sampled < daysAgo(MAX_ACT_AGE_DAYS)) found.sampledAt = `Le prélèvement date de plus de ${MAX_ACT_AGE_DAYS} jours : il ne peut plus être saisi.`;
+    if (!result) found.result = 'Choisissez le résultat du test.';
+    if (!device) found.device = 'Choisissez le test utilisé dans la liste (tapez sa marque ou sa référence).';
+    validatePlace(place, found);
+    return found;
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setServerError(null);
+    const found = validate();
+    setErrors(found);
+    if (Object.keys(found).length > 0) setRefusedSubmits((n) => n + 1);
+    if (Object.keys(found).length > 0 || !device || !result) return;
+    setBusy(true);
+    try {
+      const response = await recordTest({
+        patient: toPatient(patient),
+        testType,
+        sampledAt: new Date(sampledAt).toISOString(),
+        result,
+        deviceId: device.id,
+        place: place.trim(),
+      });
+      rememberPlace(place);
+      setRecorded({ response, patient, testType, sampledAt, result, place: place.trim() });
+    } catch (error) {
+      setServerError(error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function again() {
+    setRecorded(null);
+    setPatient(emptyPatient);
+    setTestType('antigen');
+    setSampledAt(localDateTime(new Date()));
+    setResult(null);
+    setDevice(null);
+    setPlace(lastPlace());
+    setErrors({});
+    setServerError(null);
+    setFormKey((k) => k + 1);
+  }
+
+  if (recorded) {
+    const { response, patient: p } = recorded;
+    const [brand, ...reference] = response.device.name.split(', ');
+    return (
+      <>
+        <h1>Tests antigéniques et autotests supervisés</h1>
+        <Confirmation title="Test enregistré" againLabel="Enregistrer un autre test" onAgain={again}>
+          <dl className="identity" data-testid="recorded-details">
+            <dt>Patient</dt>
+            <dd>
+              {p.familyName.trim().toUpperCase()} {p.givenName.trim()}, né(e) le {formatDate(p.birthDate)} ({p.sex ? sexNames[p.sex] : ''})
+            </dd>
+            <dt>Type</dt>
+            <dd>{typeLabels[recorded.testType]}</dd>
+            <dt>Prélèvement</dt>
+            <dd>{formatDateTime(new Date(recorded.sampledAt).toISOString())}</dd>
+            <dt>Résultat</dt>
+            <dd className={recorded.result === 'detected' ? 'result-positive' : undefined}>{resultLabels[recorded.result]}</dd>
+            <dt>Marque</dt>
+            <dd data-testid="recorded-device-brand">{brand}</dd>
+            <dt>Référence</dt>
+            <dd data-testid="recorded-device-reference">{reference.join(', ') || '—'}</dd>
+            <dt>Lieu</dt>
+            <dd>{recorded.place}</dd>
+            <dt>Enregistré le</dt>
+            <dd>{formatDateTime(response.recordedAt)}</dd>
+            <dt>Numéro d'enregistrement</dt>
+            <dd className="mono">{response.id}</dd>
+          </dl>
+          {response.warnings.length > 0 && (
+            <div className="alert alert-warning" data-testid="recorded-warnings">
+              <ul>
+                {response.warnings.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </Confirmation>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <h1>Tests antigéniques et autotests supervisés</h1>
+      <form className="card" onSubmit={submit} aria-labelledby="titre-test" noValidate key={formKey}>
+        <h2 id="titre-test">Enregistrer un test antigénique ou un autotest supervisé</h2>
+        <ErrorSummary errors={errors} labels={labels} focusKey={refusedSubmits} />
+        <PatientFields value={patient} onChange={setPatient} errors={errors} />
+
+        <fieldset className="form-section">
+          <legend>Test</legend>
+          <div className="form-grid">
+            <fieldset className="field" id="testType">
+              <legend>Type de test</legend>
+              {(Object.keys(typeLabels) as TestType[]).map((t) => (
+                <label className="choice" key={t}>
+                  <input type="radio" name="testType" value={t} checked={testType === t} onChange={() => setTestType(t)} />
+                  <span>{typeLabels[t]}</span>
+                </label>
+              ))}
+            </fieldset>
+            <div className="field">
+              <label htmlFor="sampledAt">Date et heure du prélèvement</label>
+              <input type="datetime-local" value={sampledAt} max={localDateTime(new Date())} onChange={(e) => setSampledAt(e.target.value)} {...fieldProps('sampledAt', errors)} />
+              <FieldError id="sampledAt" errors={errors} />
+            </div>
+          </div>
+
+          <fieldset className="field" id="result" aria-invalid={errors.result ? true : undefined} aria-describedby={errors.result ? 'result-error' : undefined}>
+            <legend>Résultat</legend>
+            <div className="inline-choices">
+              {(Object.keys(resultLabels) as TestResult[]).map((r) => (
+                <label className={`choice result-choice ${r}`} key={r}>
+                  <input type="radio" name="result" value={r} checked={result === r} onChange={() => setResult(r)} />
+                  <span>{resultLabels[r]}</span>
+                </label>
+              ))}
+            </div>
+            <FieldError id="result" errors={errors} />
+          </fieldset>
+
+          <div className="field">
+            <label htmlFor="device">Test utilisé (liste européenne)</label>
+            {devices.status === 'loaded' ? (
+              <>
+                <DeviceCombobox id="device" devices={devices.items} selected={device} onSelect={setDevice} invalid={!!errors.device} describedBy={errors.device ? 'device-error device-hint' : 'device-hint'} />
+                <p className="hint" id="device-hint">
+                  Recherchez par marque ou par référence ({devices.items.length} tests reconnus dans l'Union européenne).
+                  {devices.stale && ' Liste enregistrée sur cet appareil : elle sera mise à jour dès que le serveur répondra.'}
+                </p>
+                {device && (
+                  <p className="selected-device" data-testid="selected-device">
+                    Sélectionné : <strong>{device.name}</strong>
+                    {!device.active && (
+                      <span className="inactive">
+                        {' '}
+                        (inactif) — ce test n'est plus actif dans la liste européenne, le certificat pourrait être refusé à l'étranger.
+                      </span>
+                    )}
+                  </p>
+                )}
+              </>
+            ) : devices.status === 'error' ? (
+              <div className="alert alert-error" role="alert">
+                <p>La liste des tests n'a pas pu être chargée : {devices.message}</p>
+                <button type="button" className="button secondary" onClick={() => void loadTestDevices(true)}>
+                  Réessayer
+                </button>
+              </div>
+            ) : (
+              <p role="status" id="device">
+                Chargement de la liste des tests…
+              </p>
+            )}
+            <FieldError id="device" errors={errors} />
+          </div>
+        </fieldset>
+
+        <PlaceField value={place} onChange={setPlace} errors={errors} />
+
+        {serverError !== null && <ServerErrorAlert error={serverError} />}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Enregistrement…' : 'Enregistrer le test'}
+        </button>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,265 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { lastPlace, recordVaccination, rememberPlace, type RecordedVaccination } from '../../data/acts';
+import { loadVaccineProducts, useReference } from '../../data/reference';
+import type { Me } from '../../data/store';
+import {
+  Confirmation,
+  ErrorSummary,
+  FieldError,
+  MAX_ACT_AGE_DAYS,
+  NotAllowed,
+  PatientFields,
+  PlaceField,
+  ServerErrorAlert,
+  daysAgo,
+  emptyPatient,
+  fieldProps,
+  formatDate,
+  formatDateTime,
+  isValidDate,
+  localDate,
+  patientLabels,
+  refreshShownErrors,
+  sexNames,
+  toPatient,
+  validatePatient,
+  validatePlace,
+  type FieldErrors,
+  type PatientValues,
+} from '../acts/form';
+
+const DOSES = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+const LOT = /^[A-Za-z0-9][A-Za-z0-9./-]{1,29}$/;
+
+const labels: Record<string, string> = {
+  ...patientLabels,
+  product: 'Vaccin',
+  doseNumber: 'Numéro de dose',
+  vaccinatedOn: 'Date de vaccination',
+  lotNumber: 'Numéro de lot',
+};
+
+interface Recorded {
+  response: RecordedVaccination;
+  patient: PatientValues;
+  doseNumber: number;
+  seriesTotal: number;
+  vaccinatedOn: string;
+  lotNumber: string;
+  place: string;
+}
+
+export function VaccinationPage({ me }: { me: Me }) {
+  const allowed = me.rights.includes('vaccinations:record');
+  const vaccines = useReference((s) => s.vaccines);
+  const [patient, setPatient] = useState<PatientValues>(emptyPatient);
+  const [product, setProduct] = useState('');
+  const [doseNumber, setDoseNumber] = useState(1);
+  const [seriesTotal, setSeriesTotal] = useState(2);
+  const [vaccinatedOn, setVaccinatedOn] = useState(() => localDate(new Date()));
+  const [lotNumber, setLotNumber] = useState('');
+  const [place, setPlace] = useState(lastPlace);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+  const [serverError, setServerError] = useState<unknown>(null);
+  const [refusedSubmits, setRefusedSubmits] = useState(0);
+  const [recorded, setRecorded] = useState<Recorded | null>(null);
+
+  useEffect(() => {
+    if (allowed) void loadVaccineProducts();
+  }, [allowed]);
+
+  useEffect(() => {
+    setErrors((shown) => refreshShownErrors(shown, validate()));
+  }, [patient, product, doseNumber, seriesTotal, vaccinatedOn, lotNumber, place]);
+
+  if (!allowed) return <NotAllowed what="Enregistrer une vaccination" />;
+
+  function validate(): FieldErrors {
+    const found: FieldErrors = {};
+    validatePatient(patient, found);
+    if (!product) found.product = 'Choisissez le vaccin administré.';
+    if (doseNumber > seriesTotal) found.doseNumber = `Le numéro de dose (${doseNumber}) ne peut pas dépasser le nombre total de doses du schéma (${seriesTotal}).`;
+    const today = localDate(new Date());
+    if (!vaccinatedOn || !isValidDate(vaccinatedOn)) found.vaccinatedOn = 'Indiquez une date de vaccination valide.';
+    else if (vaccinatedOn > today) found.vaccinatedOn = 'La date de vaccination ne peut pas être dans le futur.';
+    else if (vaccinatedOn < localDate(daysAgo(MAX_ACT_AGE_DAYS))) found.vaccinatedOn = `La vaccination date de plus de ${MAX_ACT_AGE_DAYS} jours : elle ne peut plus être saisie.`;
+    if (!lotNumber.trim()) found.lotNumber = 'Indiquez le numéro de lot inscrit sur le flacon.';
+    else if (!LOT.test(lotNumber.trim())) found.lotNumber = 'Le numéro de lot comporte de 2 à 30 caractères : lettres, chiffres, points, barres obliques ou tirets.';
+    validatePlace(place, found);
+    return found;
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setServerError(null);
+    const found = validate();
+    setErrors(found);
+    if (Object.keys(found).length > 0) setRefusedSubmits((n) => n + 1);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      const response = await recordVaccination({
+        patient: toPatient(patient),
+        product,
+        doseNumber,
+        seriesTotal,
+        vaccinatedOn,
+        lotNumber: lotNumber.trim(),
+        place: place.trim(),
+      });
+      rememberPlace(place);
+      setRecorded({ response, patient, doseNumber, seriesTotal, vaccinatedOn, lotNumber: lotNumber.trim().toUpperCase(), place: place.trim() });
+    } catch (error) {
+      setServerError(error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function again() {
+    setRecorded(null);
+    setPatient(emptyPatient);
+    setDoseNumber(1);
+    setVaccinatedOn(localDate(new Date()));
+    setLotNumber('');
+    setPlace(lastPlace());
+    setErrors({});
+    setServerError(null);
+    // The product and the series usually stay the same from one patient to the next.
+  }
+
+  if (recorded) {
+    const { response, patient: p } = recorded;
+    return (
+      <>
+        <h1>Vaccinations</h1>
+        <Confirmation title="Vaccination enregistrée" againLabel="Enregistrer une autre vaccination" onAgain={again}>
+          <dl className="identity" data-testid="recorded-details">
+            <dt>Patient</dt>
+            <dd>
+              {p.familyName.trim().toUpperCase()} {p.givenName.trim()}, né(e) le {formatDate(p.birthDate)} ({p.sex ? sexNames[p.sex] : ''})
+            </dd>
+            <dt>Vaccin</dt>
+            <dd data-testid="recorded-product">
+              {response.product.name} — {response.product.manufacturerName}
+            </dd>
+            <dt>Dose</dt>
+            <dd data-testid="recorded-dose">
+              {recorded.doseNumber}/{recorded.seriesTotal}
+            </dd>
+            <dt>Date de vaccination</dt>
+            <dd>{formatDate(recorded.vaccinatedOn)}</dd>
+            <dt>Numéro de lot</dt>
+            <dd className="mono">{recorded.lotNumber}</dd>
+            <dt>Lieu</dt>
+            <dd>{recorded.place}</dd>
+            <dt>Enregistrée le</dt>
+            <dd>{formatDateTime(response.recordedAt)}</dd>
+            <dt>Numéro d'enregistrement</dt>
+            <dd className="mono">{response.id}</dd>
+          </dl>
+        </Confirmation>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <h1>Vaccinations</h1>
+      <form className="card" onSubmit={submit} aria-labelledby="titre-vaccination" noValidate>
+        <h2 id="titre-vaccination">Enregistrer une vaccination</h2>
+        <ErrorSummary errors={errors} labels={labels} focusKey={refusedSubmits} />
+        <PatientFields value={patient} onChange={setPatient} errors={errors} />
+
+        <fieldset className="form-section">
+          <legend>Vaccination</legend>
+          <div className="field">
+            <label htmlFor="product">Vaccin</label>
+            {vaccines.status === 'loaded' ? (
+              <>
+                <select value={product} onChange={(e) => setProduct(e.target.value)} {...fieldProps('product', errors, vaccines.stale ? 'product-hint' : undefined)}>
+                  <option value="">— Choisissez le vaccin —</option>
+                  {vaccines.items.map((v) => (
+                    <option key={v.id} value={v.id}>
+                      {v.name} — {v.manufacturerName}
+                    </option>
+                  ))}
+                </select>
+                {vaccines.stale && (
+                  <p className="hint" id="product-hint">
+                    Liste enregistrée sur cet appareil : elle sera mise à jour dès que le serveur répondra.
+                  </p>
+                )}
+              </>
+            ) : vaccines.status === 'error' ? (
+              <div className="alert alert-error" role="alert">
+                <p>La liste des vaccins n'a pas pu être chargée : {vaccines.message}</p>
+                <button type="button" className="button secondary" onClick={() => void loadVaccineProducts(true)}>
+                  Réessayer
+                </button>
+              </div>
+            ) : (
+              <p role="status" id="product">
+                Chargement de la liste des vaccins…
+              </p>
+            )}
+            <FieldError id="product" errors={errors} />
+          </div>
+          <div className="form-grid">
+            <div className="field">
+              <label htmlFor="doseNumber">Numéro de dose</label>
+              <select value={doseNumber} onChange={(e) => setDoseNumber(Number(e.target.value))} {...fieldProps('doseNumber', errors)}>
+                {DOSES.map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+              <FieldError id="doseNumber" errors={errors} />
+            </div>
+            <div className="field">
+              <label htmlFor="seriesTotal">Nombre total de doses du schéma</label>
+              <select value={seriesTotal} onChange={(e) => setSeriesTotal(Number(e.target.value))} {...fieldProps('seriesTotal', errors)}>
+                {DOSES.map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="vaccinatedOn">Date de vaccination</label>
+              <input type="date" value={vaccinatedOn} max={localDate(new Date())} onChange={(e) => setVaccinatedOn(e.target.value)} {...fieldProps('vaccinatedOn', errors)} />
+              <FieldError id="vaccinatedOn" errors={errors} />
+            </div>
+            <div className="field">
+              <label htmlFor="lotNumber">Numéro de lot</label>
+              <input
+                type="text"
+                autoComplete="off"
+                spellCheck={false}
+                className="mono"
+                value={lotNumber}
+                maxLength={30}
+                onChange={(e) => setLotNumber(e.target.value)}
+                {...fieldProps('lotNumber', errors, 'lotNumber-hint')}
+              />
+              <p className="hint" id="lotNumber-hint">
+                Tel qu'inscrit sur le flacon.
+              </p>
+              <FieldError id="lotNumber" errors={errors} />
+            </div>
+          </div>
+        </fieldset>
+
+        <PlaceField value={place} onChange={setPlace} errors={errors} />
+
+        {serverError !== null && <ServerErrorAlert error={serverError} />}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Enregistrement…' : 'Enregistrer la vaccination'}
+        </button>
+      </form>
+    </>
+  );
+}
