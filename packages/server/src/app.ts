@@ -16,6 +16,9 @@ import { SessionCache } from './modules/auth/session-cache.js';
 import { registerSessionHooks } from './modules/auth/session.hooks.js';
 import { CodeHasher } from './modules/codes/code-hasher.js';
 import { actsRoutes } from './modules/acts/acts.routes.js';
+import { certificatesRoutes } from './modules/certificates/certificates.routes.js';
+import { loadOrCreateDevelopmentSigner, loadSignerFromFiles, signerCertificateBase64 } from './modules/certificates/dcc-signer.js';
+import { trustedSignerFromCertificate } from './modules/certificates/trusted-signers.js';
 import { codesRoutes } from './modules/codes/codes.routes.js';
 import { declarationsRoutes } from './modules/declarations/declarations.routes.js';
 import { labsRoutes } from './modules/labs/labs.routes.js';
@@ -113,6 +116,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(referenceRoutes);
   await app.register(actsRoutes);
   await app.register(labsRoutes({ db: database.db, batchMaxResults: config.labBatchMaxResults }));
+  const { signerKeyFile, signerCertFile, ...certificateSettings } = config.certificates;
+  const signer = signerKeyFile && signerCertFile ? loadSignerFromFiles(signerKeyFile, signerCertFile) : loadOrCreateDevelopmentSigner(config.keysDir);
+  await app.register(
+    certificatesRoutes({ db: database.db, signer, trustedSigners: [trustedSignerFromCertificate(signerCertificateBase64(signer))], ...certificateSettings }),
+  );
 
   await registerWebClient(app, config.webDir);
   return app;
@@ -129,6 +137,8 @@ async function registerApiDocs(app: FastifyInstance, publicUrl: string): Promise
         { name: 'pro', description: 'Pro portal (PSC session + CSRF token)' },
         { name: 'labs', description: 'Laboratories (API key, independent of PSC)' },
         { name: 'admin', description: 'Authority operators' },
+        { name: 'patient', description: 'Patient portal (retrieval code + date of birth)' },
+        { name: 'verifier', description: 'Certificate verification (public)' },
       ],
     },
   });

@@ -18,9 +18,9 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production' }, /PSC_ISSUER is required in production/],
     [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's' }, /DATABASE_URL is required/],
     [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x' }, /CODE_HMAC_KEYS is required/],
-    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, PUBLIC_URL: 'http://x' }, /PUBLIC_URL must be https/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c', PUBLIC_URL: 'http://x' }, /PUBLIC_URL must be https/],
     [{ CODE_HMAC_KEYS: 'k1:c2hvcnQ=' }, /at least 32 bytes/],
-    [{ NODE_ENV: 'production', PSC_ISSUER: 'http://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, PUBLIC_URL: 'https://x' }, /PSC_ISSUER must be https/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'http://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c', PUBLIC_URL: 'https://x' }, /PSC_ISSUER must be https/],
     [{ PUBLIC_URL: 'http://localhost:3000/portal' }, /without a path/],
     [{ TRUST_PROXY: 'everyone' }, /TRUST_PROXY must be/],
     [{ CODE_HMAC_KEYS: `a:${Buffer.alloc(32).toString('base64')},a:${Buffer.alloc(32).toString('base64')}` }, /duplicate key ids/],
@@ -36,7 +36,7 @@ describe('loadConfig', () => {
   });
 
   it('accepts a complete production configuration with secure cookies', () => {
-    const config = loadConfig({ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example/realm/', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', PUBLIC_URL: 'https://pro.example', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}` });
+    const config = loadConfig({ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example/realm/', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', PUBLIC_URL: 'https://pro.example', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c' });
     expect(config.codes.hmacKeys).toHaveLength(1);
     expect(config.psc.issuer).toBe('https://psc.example/realm');
     expect(config.session.cookieSecure).toBe(true);

@@ -40,6 +40,14 @@ export interface Config {
   readonly operators: readonly string[];
   /** Largest batch a laboratory may send at once. */
   readonly labBatchMaxResults: number;
+  readonly certificates: {
+    /** Document signer key and certificate (PEM files); undefined: a development signer in keysDir. */
+    readonly signerKeyFile: string | undefined;
+    readonly signerCertFile: string | undefined;
+    readonly testValidityHours: number;
+    readonly vaccinationValidityDays: number;
+    readonly retrievalLimitPerAddress: number;
+  };
   /** Where development keys are generated and kept. */
   readonly keysDir: string;
   /** Fastify trustProxy: false, true, or a list of proxy addresses/CIDRs whose X-Forwarded-For is believed. */
@@ -125,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (clientSecret === DEV_CLIENT_SECRET) throw new ConfigError('PSC_CLIENT_SECRET is required in production');
     if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is required in production (PGlite is for development)');
     if (!env.CODE_HMAC_KEYS) throw new ConfigError('CODE_HMAC_KEYS is required in production');
+    if (!env.DSC_KEY_FILE || !env.DSC_CERT_FILE) throw new ConfigError('DSC_KEY_FILE and DSC_CERT_FILE (document signer) are required in production');
     if (!publicUrl.startsWith('https://')) throw new ConfigError('PUBLIC_URL must be https in production');
     if (!issuer.startsWith('https://')) throw new ConfigError('PSC_ISSUER must be https in production');
   }
@@ -164,6 +173,13 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(env.TRUST_PROXY),
     operators: operators(env.OPERATOR_ID_NAT_PS),
     labBatchMaxResults: integer(env, 'LAB_BATCH_MAX_RESULTS', 1000, 1, 10_000),
+    certificates: {
+      signerKeyFile: env.DSC_KEY_FILE || undefined,
+      signerCertFile: env.DSC_CERT_FILE || undefined,
+      testValidityHours: integer(env, 'TEST_CERTIFICATE_HOURS', 72, 1, 24 * 30),
+      vaccinationValidityDays: integer(env, 'VACCINATION_CERTIFICATE_DAYS', 365, 1, 3650),
+      retrievalLimitPerAddress: integer(env, 'RETRIEVAL_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
+    },
     keysDir: env.KEYS_DIR || resolve(import.meta.dirname, '../../../.data/keys'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     webDir: env.WEB_DIR || resolve(import.meta.dirname, '../../web/dist'),

@@ -127,6 +127,8 @@ export interface TestResultsTable extends PatientColumns {
   recorded_at: Timestamp;
   lab_id: string | null;
   lab_sample_id: string | null;
+  uvci: string | null;
+  retrieval_hash: string | null;
 }
 
 export interface LabsTable {
@@ -156,6 +158,8 @@ export interface VaccinationsTable extends PatientColumns {
   place: string;
   professional_id: string;
   recorded_at: Timestamp;
+  uvci: string | null;
+  retrieval_hash: string | null;
 }
 
 export interface Database {

@@ -39,6 +39,8 @@ export const errorCatalogue = {
   LABS_NOT_FOUND: [404, 'Ce laboratoire ou cette clé est inconnu.'],
   LABS_BATCH_INVALID: [400, 'Le lot de résultats est invalide : aucun résultat n\'a été enregistré. Corrigez les résultats signalés puis renvoyez le lot.'],
   LABS_BATCH_TOO_LARGE: [413, 'Le lot contient trop de résultats.'],
+  CERTIFICATES_NOT_FOUND: [404, 'Aucun certificat ne correspond à ce code et à cette date de naissance. Vérifiez le code imprimé sur votre document.'],
+  CERTIFICATES_RATE_LIMITED: [429, 'Trop de tentatives. Réessayez plus tard.'],
   SERVICE_UNAVAILABLE: [503, 'Le service est momentanément indisponible. Réessayez dans quelques instants.'],
   INTERNAL: [500, 'Une erreur interne est survenue. Si elle persiste, communiquez la référence au support.'],
 } as const satisfies Record<string, readonly [number, string]>;

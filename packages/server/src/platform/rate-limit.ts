@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 
 const DAY = 86_400_000;
@@ -10,4 +11,17 @@ const DAY = 86_400_000;
 export async function sweepOldCounters(db: Db, now: Date): Promise<void> {
   if (Math.random() >= 0.001) return;
   await db.deleteFrom('rate_limit_hits').where('window_start', '<', new Date(now.getTime() - 2 * DAY)).execute();
+}
+
+/** Counts one hit against `key` in its fixed window; true while within `limit`. */
+export async function countHit(db: Db, key: string, limit: number, windowMs: number, now: Date): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  const row = await db
+    .insertInto('rate_limit_hits')
+    .values({ key, window_start: windowStart, hits: 1 })
+    .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ hits: sql`rate_limit_hits.hits + 1` }))
+    .returning('hits')
+    .executeTakeFirstOrThrow();
+  await sweepOldCounters(db, now);
+  return { allowed: row.hits <= limit, retryAfterSeconds: Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000)) };
 }

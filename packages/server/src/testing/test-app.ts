@@ -1,4 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { driveLogin, professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../app.js';
@@ -38,6 +41,8 @@ function testConfig(issuer: string, env: Record<string, string> = {}): Config {
     PSC_TIMEOUT_MS: '2000',
     WEB_DIR: '/nonexistent',
     CODE_HMAC_KEYS: TEST_HMAC_KEYS.k1,
+    // A throw-away document signer per app, never the developer's .data/keys.
+    KEYS_DIR: mkdtempSync(join(tmpdir(), 'prostopcovid-keys-')),
     ...env,
   });
 }

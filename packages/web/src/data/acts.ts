@@ -27,6 +27,8 @@ export interface RecordTestInput {
 }
 
 export interface RecordedTest {
+  /** For the patient, shown once: with the date of birth it opens the certificate on /patient. */
+  retrievalCode: string;
   id: string;
   recordedAt: string;
   device: TestDevice;
@@ -45,6 +47,7 @@ export interface RecordVaccinationInput {
 }
 
 export interface RecordedVaccination {
+  retrievalCode: string;
   id: string;
   recordedAt: string;
   product: { id: string; name: string; manufacturerName: string };

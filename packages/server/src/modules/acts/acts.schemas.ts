@@ -29,9 +29,12 @@ export const RecordTestBody = Type.Object(
 );
 export type RecordTestBody = Static<typeof RecordTestBody>;
 
+const RetrievalCode = Type.String({ description: "Printed for the patient: with the date of birth, it opens the certificate on the patient portal. Shown once." });
+
 export const RecordedTest = Type.Object({
   id: Type.String(),
   recordedAt: Type.String({ format: 'date-time' }),
+  retrievalCode: RetrievalCode,
   device: Type.Object({ id: Type.String(), name: Type.String(), active: Type.Boolean() }),
   warnings: Type.Array(Type.String()),
 });
@@ -53,5 +56,6 @@ export type RecordVaccinationBody = Static<typeof RecordVaccinationBody>;
 export const RecordedVaccination = Type.Object({
   id: Type.String(),
   recordedAt: Type.String({ format: 'date-time' }),
+  retrievalCode: RetrievalCode,
   product: Type.Object({ id: Type.String(), name: Type.String(), manufacturerName: Type.String() }),
 });

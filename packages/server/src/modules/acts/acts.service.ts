@@ -3,6 +3,9 @@ import { recordAudit } from '../../platform/audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import { addDays, daysBetween, isValidIsoDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
+import { hashToken } from '../../platform/secrets.js';
+import { generateRetrievalCode } from '../certificates/retrieval-code.js';
+import { generateUvci } from '../certificates/uvci.js';
 import { findTestDevice, findVaccineProduct } from '../reference/value-sets.js';
 import * as repo from './acts.repository.js';
 import type { Patient, RecordTestBody, RecordVaccinationBody } from './acts.schemas.js';
@@ -39,8 +42,11 @@ export async function recordTest(db: Db, ctx: RequestContext, input: RecordTestB
   checkActDay(parisDate(sampledAt), addDays(today, 1));
   const device = findTestDevice(input.deviceId);
   if (!device) throw new AppError('TESTS_DEVICE_UNKNOWN', { details: { deviceId: input.deviceId } });
+  const retrievalCode = generateRetrievalCode();
   const id = await db.transaction().execute(async (trx) => {
     const testId = await repo.insertTestResult(trx, {
+      uvci: generateUvci({ country: 'FR' }),
+      retrieval_hash: hashToken(retrievalCode),
       test_type: input.testType,
       ...patient,
       sampled_at: sampledAt,
@@ -57,6 +63,7 @@ export async function recordTest(db: Db, ctx: RequestContext, input: RecordTestB
   return {
     id,
     recordedAt: ctx.now.toISOString(),
+    retrievalCode,
     device,
     warnings: device.active ? [] : ["Ce test n'est plus actif dans la liste européenne : le certificat pourrait être refusé à l'étranger."],
   };
@@ -70,8 +77,11 @@ export async function recordVaccination(db: Db, ctx: RequestContext, input: Reco
   const product = findVaccineProduct(input.product);
   if (!product) throw new AppError('VACCINATIONS_PRODUCT_UNKNOWN', { details: { product: input.product } });
   if (input.doseNumber > input.seriesTotal) throw new AppError('VACCINATIONS_DOSE_INVALID');
+  const retrievalCode = generateRetrievalCode();
   const id = await db.transaction().execute(async (trx) => {
     const vaccinationId = await repo.insertVaccination(trx, {
+      uvci: generateUvci({ country: 'FR' }),
+      retrieval_hash: hashToken(retrievalCode),
       ...patient,
       product: product.id,
       manufacturer: product.manufacturerId,
@@ -87,5 +97,5 @@ export async function recordVaccination(db: Db, ctx: RequestContext, input: Reco
     await recordAudit(trx, ctx, { action: 'vaccinations.record', outcome: 'success', targetType: 'vaccination', targetId: vaccinationId });
     return vaccinationId;
   });
-  return { id, recordedAt: ctx.now.toISOString(), product: { id: product.id, name: product.name, manufacturerName: product.manufacturerName } };
+  return { id, recordedAt: ctx.now.toISOString(), retrievalCode, product: { id: product.id, name: product.name, manufacturerName: product.manufacturerName } };
 }

@@ -8,18 +8,16 @@ export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const SHORT_CODE_LENGTH = 6;
 
 export function generateShortCode(): string {
-  let code = '';
-  for (let i = 0; i < SHORT_CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
-  return code;
+  return generateCrockford(SHORT_CODE_LENGTH);
 }
 
 const LOOK_ALIKES: Record<string, string> = { O: '0', I: '1', L: '1' };
 
 /**
- * What the patient typed, as a canonical code: case, spaces, dashes and dots ignored,
- * look-alike letters read as the digits they resemble. Null when it cannot be a code.
+ * What a person typed, as a canonical code of `length` characters: case, spaces, dashes and
+ * dots ignored, look-alike letters read as the digits they resemble. Null when it cannot be one.
  */
-export function normalizeShortCode(input: string): string | null {
+export function normalizeCrockford(input: string, length: number): string | null {
   const compact = input.toUpperCase().replace(/[\s\-.]/g, '');
   let code = '';
   for (const char of compact) {
@@ -27,7 +25,18 @@ export function normalizeShortCode(input: string): string | null {
     if (!CODE_ALPHABET.includes(mapped)) return null;
     code += mapped;
   }
-  return code.length === SHORT_CODE_LENGTH ? code : null;
+  return code.length === length ? code : null;
+}
+
+export function normalizeShortCode(input: string): string | null {
+  return normalizeCrockford(input, SHORT_CODE_LENGTH);
+}
+
+/** A random code of `length` characters from the alphabet. */
+export function generateCrockford(length: number): string {
+  let code = '';
+  for (let i = 0; i < length; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return code;
 }
 
 /** "K7Q4XM" → "K7Q 4XM", easier to dictate. */

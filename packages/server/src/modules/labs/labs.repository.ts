@@ -46,6 +46,8 @@ export interface LabResultRow {
   phone: string | null;
   sampledAt: Date;
   result: string;
+  uvci: string;
+  retrievalHash: string;
 }
 
 /**
@@ -55,11 +57,12 @@ export interface LabResultRow {
 export async function insertLabResults(db: Executor, lab: { id: string; name: string }, rows: LabResultRow[], now: Date) {
   const column = <K extends keyof LabResultRow>(key: K) => rows.map((row) => row[key]);
   const { rows: inserted } = await sql<{ id: string; lab_sample_id: string }>`
-    insert into test_results (test_type, family_name, given_name, birth_date, sex, email, phone, sampled_at, result, device_id, place, professional_id, recorded_at, lab_id, lab_sample_id)
-    select 'rt-pcr', family_name, given_name, birth_date, sex, email, phone, sampled_at, result, null, ${lab.name}, null, ${now}, ${lab.id}::uuid, sample_id
+    insert into test_results (test_type, family_name, given_name, birth_date, sex, email, phone, sampled_at, result, device_id, place, professional_id, recorded_at, lab_id, lab_sample_id, uvci, retrieval_hash)
+    select 'rt-pcr', family_name, given_name, birth_date, sex, email, phone, sampled_at, result, null, ${lab.name}, null, ${now}, ${lab.id}::uuid, sample_id, uvci, retrieval_hash
     from unnest(${column('sampleId')}::text[], ${column('familyName')}::text[], ${column('givenName')}::text[], ${column('birthDate')}::date[],
-      ${column('sex')}::text[], ${column('email')}::text[], ${column('phone')}::text[], ${column('sampledAt')}::timestamptz[], ${column('result')}::text[])
-      as batch(sample_id, family_name, given_name, birth_date, sex, email, phone, sampled_at, result)
+      ${column('sex')}::text[], ${column('email')}::text[], ${column('phone')}::text[], ${column('sampledAt')}::timestamptz[], ${column('result')}::text[],
+      ${column('uvci')}::text[], ${column('retrievalHash')}::text[])
+      as batch(sample_id, family_name, given_name, birth_date, sex, email, phone, sampled_at, result, uvci, retrieval_hash)
     on conflict (lab_id, lab_sample_id) where lab_id is not null do nothing
     returning id, lab_sample_id
   `.execute(db);

@@ -45,6 +45,11 @@ export const LabBatchAnswer = Type.Object({
   created: Type.Integer(),
   duplicates: Type.Integer(),
   results: Type.Array(
-    Type.Object({ sampleId: Type.String(), status: Type.Union([Type.Literal('created'), Type.Literal('duplicate')]), id: Type.Union([Type.String(), Type.Null()]) }),
+    Type.Object({
+      sampleId: Type.String(),
+      status: Type.Union([Type.Literal('created'), Type.Literal('duplicate')]),
+      id: Type.Union([Type.String(), Type.Null()]),
+      retrievalCode: Type.Union([Type.String(), Type.Null()], { description: 'For the patient (created results only): print it on the result' }),
+    }),
   ),
 });

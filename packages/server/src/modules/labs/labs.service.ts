@@ -5,6 +5,8 @@ import type { RequestContext } from '../../platform/context.js';
 import { isValidIsoDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
+import { generateRetrievalCode } from '../certificates/retrieval-code.js';
+import { generateUvci } from '../certificates/uvci.js';
 import * as repo from './labs.repository.js';
 import { LabResult } from './labs.schemas.js';
 
@@ -96,7 +98,10 @@ export async function ingestLabResults(deps: LabsDeps, ctx: RequestContext, lab:
   });
   if (faults.length > 0) throw new AppError('LABS_BATCH_INVALID', { publicDetails: faults.slice(0, 100) });
 
-  const rows = (items as LabResult[]).map((item) => ({
+  const rows = (items as LabResult[]).map((item) => {
+    const retrievalCode = generateRetrievalCode();
+    return {
+    retrievalCode,
     sampleId: item.sampleId,
     familyName: item.patient.familyName.trim(),
     givenName: item.patient.givenName.trim(),
@@ -106,7 +111,10 @@ export async function ingestLabResults(deps: LabsDeps, ctx: RequestContext, lab:
     phone: item.patient.phone ?? null,
     sampledAt: new Date(item.sampledAt),
     result: item.result,
-  }));
+    uvci: generateUvci({ country: 'FR' }),
+    retrievalHash: hashToken(retrievalCode),
+    };
+  });
   const inserted = await deps.db.transaction().execute(async (trx) => {
     const created = await repo.insertLabResults(trx, { id: lab.labId, name: lab.labName }, rows, ctx.now);
     await recordAudit(trx, ctx, {
@@ -123,7 +131,10 @@ export async function ingestLabResults(deps: LabsDeps, ctx: RequestContext, lab:
     const id = idBySample.get(row.sampleId) ?? null;
     // The same sample twice in one batch: the first is created, the second a duplicate.
     if (id) idBySample.delete(row.sampleId);
-    return { sampleId: row.sampleId, status: id ? ('created' as const) : ('duplicate' as const), id };
+    // The retrieval code goes back to the lab once, to print on the patient's result.
+    return id
+      ? { sampleId: row.sampleId, status: 'created' as const, id, retrievalCode: row.retrievalCode }
+      : { sampleId: row.sampleId, status: 'duplicate' as const, id: null, retrievalCode: null };
   });
   return { created: inserted.length, duplicates: rows.length - inserted.length, results };
 }

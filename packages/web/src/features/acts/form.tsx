@@ -326,3 +326,18 @@ export function formatDate(day: string): string {
 }
 
 export const sexNames: Record<Sex, string> = { F: 'Femme', M: 'Homme', U: 'Non précisé' };
+
+/** The patient's code for the certificate, to print or copy onto their document (shown once). */
+export function RetrievalCodeNotice({ code }: { code: string }) {
+  return (
+    <div className="alert alert-info" data-testid="retrieval-code">
+      <p>
+        Code à remettre au patient : <strong className="mono">{code}</strong>
+      </p>
+      <p className="hint">
+        Avec ce code et sa date de naissance, le patient récupère son certificat (passe sanitaire) sur {location.origin}/patient. Ce code ne sera plus
+        affiché.
+      </p>
+    </div>
+  );
+}

@@ -4,6 +4,7 @@ import { loadTestDevices, useReference, type TestDevice } from '../../data/refer
 import type { Me } from '../../data/store';
 import {
   Confirmation,
+  RetrievalCodeNotice,
   ErrorSummary,
   FieldError,
   MAX_ACT_AGE_DAYS,
@@ -156,6 +157,7 @@ export function TestPage({ me }: { me: Me }) {
             <dt>Numéro d'enregistrement</dt>
             <dd className="mono">{response.id}</dd>
           </dl>
+          <RetrievalCodeNotice code={response.retrievalCode} />
           {response.warnings.length > 0 && (
             <div className="alert alert-warning" data-testid="recorded-warnings">
               <ul>

@@ -4,6 +4,7 @@ import { loadVaccineProducts, useReference } from '../../data/reference';
 import type { Me } from '../../data/store';
 import {
   Confirmation,
+  RetrievalCodeNotice,
   ErrorSummary,
   FieldError,
   MAX_ACT_AGE_DAYS,
@@ -159,6 +160,7 @@ export function VaccinationPage({ me }: { me: Me }) {
             <dt>Numéro d'enregistrement</dt>
             <dd className="mono">{response.id}</dd>
           </dl>
+          <RetrievalCodeNotice code={response.retrievalCode} />
         </Confirmation>
       </>
     );

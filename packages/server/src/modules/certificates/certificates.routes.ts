@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { contextOf } from '../../platform/context.js';
+import { RetrieveBody, RetrievedCertificate, VerifyAnswer, VerifyBody } from './certificates.schemas.js';
+import { retrieveCertificate, verifyCertificate, type CertificatesDeps } from './certificates.service.js';
+
+export function certificatesRoutes(deps: CertificatesDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/api/patient/v1/certificates',
+      {
+        schema: { tags: ['patient'], summary: 'Retrieve the certificate of an act with its retrieval code and the date of birth', body: RetrieveBody, response: { 200: RetrievedCertificate } },
+        config: { auth: 'public' },
+      },
+      async (request) => retrieveCertificate(deps, contextOf(request), request.body),
+    );
+    app.post(
+      '/api/verifier/v1/verify',
+      { schema: { tags: ['verifier'], summary: 'Verify an EU Digital COVID Certificate (HC1: text)', body: VerifyBody, response: { 200: VerifyAnswer } }, config: { auth: 'public' } },
+      async (request) => verifyCertificate(deps, contextOf(request), request.body.hc1),
+    );
+  };
+}
