@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { generateCrockford } from '../codes/code-format.js';
 
 /**
  * Unique Vaccination Certificate/assertion Identifier (UVCI), eHealth Network guidelines on
@@ -17,8 +17,7 @@ export const UVCI_LUHN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/:';
 export const UVCI_PREFIX = 'URN:UVCI:';
 export const UVCI_VERSION = '01';
 
-const OPAQUE_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-/** 24 characters of base 36: about 124 random bits, so collisions are negligible. */
+/** 24 characters of Crockford base 32 (a subset of [0-9A-Z]): 120 random bits, so collisions are negligible. */
 const OPAQUE_LENGTH = 24;
 /** The schema caps `ci` at 80 characters. */
 const MAX_UVCI_LENGTH = 80;
@@ -39,9 +38,7 @@ export function uvciChecksum(body: string): string {
 }
 
 function randomOpaqueId(length: number): string {
-  let id = '';
-  for (let i = 0; i < length; i++) id += OPAQUE_ALPHABET.charAt(randomInt(OPAQUE_ALPHABET.length));
-  return id;
+  return generateCrockford(length);
 }
 
 export interface GenerateUvciOptions {

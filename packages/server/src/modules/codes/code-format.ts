@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /**
  * Crockford's Base32 alphabet: no I, L, O (read as 1, 1, 0) and no U. 32^6 ≈ 1.07 × 10^9
@@ -32,10 +32,15 @@ export function normalizeShortCode(input: string): string | null {
   return normalizeCrockford(input, SHORT_CODE_LENGTH);
 }
 
-/** A random code of `length` characters from the alphabet. */
+/**
+ * A random code of `length` characters from the alphabet. The alphabet has exactly 32
+ * characters, so the low 5 bits of each random byte pick one without bias; one call to the
+ * generator per code (lab batches draw thousands).
+ */
 export function generateCrockford(length: number): string {
+  const bytes = randomBytes(length);
   let code = '';
-  for (let i = 0; i < length; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  for (const byte of bytes) code += CODE_ALPHABET[byte & 31];
   return code;
 }
 
