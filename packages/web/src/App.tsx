@@ -4,8 +4,10 @@ import { SignInPage } from './features/auth/SignInPage';
 import { CodesPage } from './features/codes/CodesPage';
 import { DeclarationPage } from './features/declaration/DeclarationPage';
 import { HomePage } from './features/home/HomePage';
+import { PatientPortalPage } from './features/patient/PatientPortalPage';
 import { TestPage } from './features/tests/TestPage';
 import { VaccinationPage } from './features/vaccinations/VaccinationPage';
+import { VerifierPage } from './features/verifier/VerifierPage';
 
 function Header({ title, me }: { title: string; me?: Me }) {
   return (
@@ -77,6 +79,18 @@ export function App() {
         <Header title="Application StopCovid (simulation web)" />
         <main className="container" id="contenu">
           <DeclarationPage />
+        </main>
+      </Route>
+      <Route path="/patient">
+        <Header title="Portail patient" />
+        <main className="container" id="contenu">
+          <PatientPortalPage />
+        </main>
+      </Route>
+      <Route path="/verifier">
+        <Header title="Vérification des certificats" />
+        <main className="container" id="contenu">
+          <VerifierPage />
         </main>
       </Route>
       <Route>

@@ -9,5 +9,7 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
-// The patient page needs no professional session.
-if (!location.pathname.startsWith('/app')) void loadMe();
+// The public pages (StopCovid app, patient portal, verifier) need no professional session.
+const PUBLIC_PAGES = ['/app', '/patient', '/verifier'];
+const isPublicPage = PUBLIC_PAGES.some((page) => location.pathname === page || location.pathname.startsWith(`${page}/`));
+if (!isPublicPage) void loadMe();
