@@ -34,14 +34,24 @@ export function normalizeShortCode(input: string): string | null {
 
 /**
  * A random code of `length` characters from the alphabet. The alphabet has exactly 32
- * characters, so the low 5 bits of each random byte pick one without bias; one call to the
- * generator per code (lab batches draw thousands).
+ * characters, so the low 5 bits of each random byte pick one without bias.
  */
 export function generateCrockford(length: number): string {
-  const bytes = randomBytes(length);
   let code = '';
-  for (const byte of bytes) code += CODE_ALPHABET[byte & 31];
+  for (let i = 0; i < length; i++) code += CODE_ALPHABET[randomByte() & 31];
   return code;
+}
+
+// Random bytes are drawn from the CSPRNG 8 KiB at a time (as Node does for randomUUID): a
+// system call per code would dominate the cost of a laboratory batch.
+let pool = Buffer.alloc(0);
+let offset = 0;
+function randomByte(): number {
+  if (offset >= pool.length) {
+    pool = randomBytes(8192);
+    offset = 0;
+  }
+  return pool[offset++]!;
 }
 
 /** "K7Q4XM" → "K7Q 4XM", easier to dictate. */

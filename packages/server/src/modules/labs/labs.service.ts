@@ -66,7 +66,7 @@ export async function authenticateLab(deps: LabsDeps, authorization: string | un
 const labResultValidator = Compile(LabResult);
 
 /** What is wrong with one result, or nothing. */
-function resultProblems(item: unknown, now: Date): string[] {
+function resultProblems(item: unknown, now: Date, today: string): string[] {
   if (!labResultValidator.Check(item)) {
     return labResultValidator
       .Errors(item)
@@ -75,7 +75,6 @@ function resultProblems(item: unknown, now: Date): string[] {
   }
   const result = item as LabResult;
   const problems: string[] = [];
-  const today = parisDate(now);
   if (!isValidIsoDate(result.patient.birthDate) || result.patient.birthDate > today || result.patient.birthDate < '1900-01-01') {
     problems.push('/patient/birthDate : date de naissance invalide');
   }
@@ -91,8 +90,9 @@ export async function ingestLabResults(deps: LabsDeps, ctx: RequestContext, lab:
   if (items.length > deps.batchMaxResults) {
     throw new AppError('LABS_BATCH_TOO_LARGE', { publicDetails: { received: items.length, max: deps.batchMaxResults } });
   }
+  const today = parisDate(ctx.now);
   const faults = items.flatMap((item, index) => {
-    const problems = resultProblems(item, ctx.now);
+    const problems = resultProblems(item, ctx.now, today);
     const sampleId = (item as { sampleId?: unknown } | null)?.sampleId;
     return problems.length ? [{ index, sampleId: typeof sampleId === 'string' ? sampleId : null, problems }] : [];
   });
