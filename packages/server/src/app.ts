@@ -111,10 +111,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authRoutes({ ...authDeps, publicUrl: config.publicUrl, cookieSecure: config.session.cookieSecure }));
 
   const hasher = new CodeHasher(config.codes.hmacKeys ?? [loadDevelopmentHmacKey(config.keysDir, 'code-hmac')]);
-  await app.register(codesRoutes({ db: database.db, hasher, publicUrl: config.publicUrl, ...config.codes }));
+  const codesDeps = { db: database.db, hasher, publicUrl: config.publicUrl, ...config.codes };
+  await app.register(codesRoutes(codesDeps));
   await app.register(declarationsRoutes({ db: database.db, hasher, ...config.codes }));
   await app.register(referenceRoutes);
-  await app.register(actsRoutes);
+  await app.register(actsRoutes({ codes: codesDeps }));
   await app.register(labsRoutes({ db: database.db, batchMaxResults: config.labBatchMaxResults }));
   const { signerKeyFile, signerCertFile, ...certificateSettings } = config.certificates;
   const signer = signerKeyFile && signerCertFile ? loadSignerFromFiles(signerKeyFile, signerCertFile) : loadOrCreateDevelopmentSigner(config.keysDir);

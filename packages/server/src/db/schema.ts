@@ -74,6 +74,7 @@ export interface DeclarationCodesTable {
   issued_at: Timestamp;
   expires_at: Timestamp;
   consumed_at: Timestamp | null;
+  test_result_id: Generated<string | null>;
 }
 
 export interface DeclarationsTable {

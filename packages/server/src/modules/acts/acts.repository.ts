@@ -11,3 +11,7 @@ export async function insertTestResult(db: Executor, row: Insertable<TestResults
 export async function insertVaccination(db: Executor, row: Insertable<VaccinationsTable>): Promise<string> {
   return (await db.insertInto('vaccinations').values(row).returning('id').executeTakeFirstOrThrow()).id;
 }
+
+export async function findTestOfProfessional(db: Executor, id: string, professionalId: string) {
+  return db.selectFrom('test_results').selectAll().where('id', '=', id).where('professional_id', '=', professionalId).executeTakeFirst();
+}

@@ -8,6 +8,8 @@ import { generateRetrievalCode } from '../certificates/retrieval-code.js';
 import { generateUvci } from '../certificates/uvci.js';
 import { findTestDevice, findVaccineProduct } from '../reference/value-sets.js';
 import * as repo from './acts.repository.js';
+import { issueLongCode, type CodesDeps } from '../codes/codes.service.js';
+import { renderCovidPlusDocument } from './covid-plus-document.js';
 import type { Patient, RecordTestBody, RecordVaccinationBody } from './acts.schemas.js';
 
 /** Acts entered after the fact (DOMAIN.md §4) may be a few weeks old, no more. */
@@ -98,4 +100,26 @@ export async function recordVaccination(db: Db, ctx: RequestContext, input: Reco
     return vaccinationId;
   });
   return { id, recordedAt: ctx.now.toISOString(), retrievalCode, product: { id: product.id, name: product.name, manufacturerName: product.manufacturerName } };
+}
+
+/**
+ * The COVID+ document of a positive test the professional recorded: a new long code each
+ * time (a reprint replaces the earlier code), in a PDF printed for the patient.
+ */
+export async function createCovidPlusDocument(db: Db, codes: CodesDeps, ctx: RequestContext, testId: string) {
+  const test = await repo.findTestOfProfessional(db, testId, ctx.professional!.id);
+  if (!test) throw new AppError('TESTS_NOT_FOUND');
+  if (test.result !== 'detected') throw new AppError('TESTS_NOT_POSITIVE');
+  const longCode = await issueLongCode(codes, ctx, test.id);
+  const device = test.device_id ? findTestDevice(test.device_id) : undefined;
+  return renderCovidPlusDocument({
+    patientName: `${test.given_name} ${test.family_name}`,
+    birthDate: test.birth_date,
+    sampledAt: test.sampled_at,
+    testLabel: device ? `test antigénique ${device.name}` : 'test',
+    place: test.place,
+    longCode: longCode.code,
+    deepLink: longCode.deepLink,
+    codeExpiresAt: longCode.expiresAt,
+  });
 }

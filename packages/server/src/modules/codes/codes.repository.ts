@@ -40,6 +40,8 @@ export interface IssueStatement {
   professionalId: string;
   now: Date;
   expiresAt: Date;
+  /** The test result whose COVID+ long code must stop working once this code exists. */
+  revokeLongCodesOf: string | null;
   audit: ReturnType<typeof auditRow>;
 }
 
@@ -64,12 +66,46 @@ export async function insertCountedCode(db: Executor, s: IssueStatement): Promis
       where not exists (select 1 from declaration_codes where ${older} and consumed_at is null and expires_at > ${s.now})
       on conflict (code_hash) where consumed_at is null do nothing
       returning id
+    ), revoked as (
+      update declaration_codes set expires_at = ${s.now}
+      where test_result_id = ${s.revokeLongCodesOf}::uuid and kind = 'long' and consumed_at is null and expires_at > ${s.now} and exists (select 1 from code)
+      returning id
     ), audit as (
       insert into audit_log (occurred_at, actor_type, actor_id, action, outcome, target_type, target_id, ip, user_agent, request_id, details)
-      select ${a.occurred_at}, ${a.actor_type}, ${a.actor_id}, ${a.action}, ${a.outcome}, ${a.target_type}, code.id::text, ${a.ip}, ${a.user_agent}, ${a.request_id}, ${a.details}::jsonb
+      select ${a.occurred_at}, ${a.actor_type}, ${a.actor_id}, ${a.action}, ${a.outcome}, ${a.target_type}, code.id::text, ${a.ip}, ${a.user_agent}, ${a.request_id},
+        ${a.details}::jsonb || jsonb_build_object('longCodesRevoked', (select count(*) from revoked))
       from code
     )
     select (select hits from hit) as hits, (select id from code) as code_id
   `.execute(db);
   return { hits: rows[0]?.hits ?? null, codeId: rows[0]?.code_id ?? null };
+}
+
+/** A test result by the retrieval code printed on the patient's document. */
+export async function findTestResultByRetrieval(db: Executor, retrievalHash: string) {
+  return db.selectFrom('test_results').select(['id', 'result']).where('retrieval_hash', '=', retrievalHash).executeTakeFirst();
+}
+
+/**
+ * A new long code for a COVID+ document; any earlier one of the same result stops working
+ * (a reprint replaces it). Undefined when the value clashes with a live code (draw again).
+ */
+export async function replaceLongCode(db: Kysely<Database>, row: { hash: string; keyId: string; testResultId: string; now: Date; expiresAt: Date }) {
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('declaration_codes')
+      .set({ expires_at: row.now })
+      .where('test_result_id', '=', row.testResultId)
+      .where('kind', '=', 'long')
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', row.now)
+      .execute();
+    const inserted = await trx
+      .insertInto('declaration_codes')
+      .values({ code_hash: row.hash, key_id: row.keyId, kind: 'long', case_kind: 'confirmed', professional_id: null, issued_at: row.now, expires_at: row.expiresAt, test_result_id: row.testResultId })
+      .onConflict((oc) => oc.column('code_hash').where('consumed_at', 'is', null).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return inserted?.id;
+  });
 }

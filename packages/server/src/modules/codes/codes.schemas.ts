@@ -10,6 +10,9 @@ export const IssueCodeBody = Type.Object(
     qrCodeUnavailable: Type.Optional(
       Type.Boolean({ description: "Confirmed case: the patient's SI-DEP QR code is unavailable or not working and will not be used in parallel" }),
     ),
+    resultRetrievalCode: Type.Optional(
+      Type.String({ maxLength: 40, description: "Confirmed case: the code printed on the patient's result; that result's COVID+ long code then stops working" }),
+    ),
   },
   { additionalProperties: false },
 );

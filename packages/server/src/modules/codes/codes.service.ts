@@ -5,7 +5,9 @@ import type { RequestContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import { sweepOldCounters } from '../../platform/rate-limit.js';
 import type { CodeHasher } from './code-hasher.js';
-import { generateShortCode, groupForDictation } from './code-format.js';
+import { generateCrockford, generateShortCode, groupForDictation } from './code-format.js';
+import { hashToken } from '../../platform/secrets.js';
+import { normalizeRetrievalCode } from '../certificates/retrieval-code.js';
 import * as repo from './codes.repository.js';
 import type { CodeHistory, IssueCodeBody } from './codes.schemas.js';
 
@@ -29,6 +31,14 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
   // The limit counts issues per clock hour, in the shared counter table.
   const windowStart = new Date(Math.floor(ctx.now.getTime() / HOUR) * HOUR);
   const qrCodeUnavailable = input.qrCodeUnavailable === true;
+  // The SI-DEP result this code replaces: its COVID+ long code must not stay usable in parallel.
+  let resultId: string | null = null;
+  if (input.resultRetrievalCode !== undefined) {
+    const retrieval = normalizeRetrievalCode(input.resultRetrievalCode);
+    const result = retrieval ? await repo.findTestResultByRetrieval(deps.db, hashToken(retrieval)) : undefined;
+    if (!result || result.result !== 'detected') throw new AppError('CODES_RESULT_NOT_FOUND');
+    resultId = result.id;
+  }
   for (let draw = 0; draw < MAX_DRAWS; draw++) {
     const code = generateShortCode();
     const [hash, ...olderHashes] = deps.hasher.candidates(code);
@@ -44,11 +54,12 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
       professionalId: professional.id,
       now: ctx.now,
       expiresAt,
+      revokeLongCodesOf: resultId,
       audit: auditRow(ctx, {
         action: 'codes.issue',
         outcome: 'success',
         targetType: 'declaration_code',
-        details: { caseKind: input.caseKind, qrCodeUnavailable },
+        details: { caseKind: input.caseKind, qrCodeUnavailable, ...(resultId ? { testResultId: resultId } : {}) },
       }),
     });
     if (hits === null) {
@@ -67,6 +78,25 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
     }
     // The value is taken (rare): if by an expired code, free it; either way draw again.
     await repo.releaseExpiredHash(deps.db, hash!, ctx.now);
+  }
+  throw new AppError('CODES_GENERATION_FAILED');
+}
+
+const LONG_CODE_LENGTH = 12;
+
+/**
+ * The long one-time code of a positive result's COVID+ document (DOMAIN.md §1): 12
+ * characters, valid `days`, redeemable by the app like a short code. Returned once.
+ */
+export async function issueLongCode(deps: CodesDeps, ctx: RequestContext, testResultId: string, days = 15) {
+  const expiresAt = new Date(ctx.now.getTime() + days * 24 * HOUR);
+  for (let draw = 0; draw < MAX_DRAWS; draw++) {
+    const code = generateCrockford(LONG_CODE_LENGTH);
+    const id = await repo.replaceLongCode(deps.db, { hash: deps.hasher.hash(code), keyId: deps.hasher.currentKeyId, testResultId, now: ctx.now, expiresAt });
+    if (id) {
+      await recordAudit(deps.db, ctx, { action: 'codes.issue_long', outcome: 'success', targetType: 'declaration_code', targetId: id, details: { testResultId } });
+      return { code, expiresAt, deepLink: `${deps.publicUrl}/app#code=${code}` };
+    }
   }
   throw new AppError('CODES_GENERATION_FAILED');
 }

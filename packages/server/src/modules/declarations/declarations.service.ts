@@ -7,7 +7,7 @@ import { AppError } from '../../platform/errors.js';
 import { sweepOldCounters } from '../../platform/rate-limit.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
 import type { CodeHasher } from '../codes/code-hasher.js';
-import { normalizeShortCode } from '../codes/code-format.js';
+import { normalizeCrockford, normalizeShortCode } from '../codes/code-format.js';
 import { contactWindow, isOnsetDateAllowed } from './contact-window.js';
 import * as repo from './declarations.repository.js';
 import type { DeclareBody, UploadContactsBody } from './declarations.schemas.js';
@@ -37,7 +37,8 @@ export async function declareWithCode(deps: DeclarationsDeps, ctx: RequestContex
 
   const windowMs = deps.redeemWindowMinutes * MINUTE;
   const windowStart = new Date(Math.floor(ctx.now.getTime() / windowMs) * windowMs);
-  const code = normalizeShortCode(input.code);
+  // A 6-character code from a professional, or the 12-character one of a COVID+ document.
+  const code = normalizeShortCode(input.code) ?? normalizeCrockford(input.code, 12);
   const window = contactWindow(onset, today);
   const uploadToken = generateToken();
   const tokenExpiresAt = new Date(ctx.now.getTime() + deps.uploadTokenMinutes * MINUTE);
