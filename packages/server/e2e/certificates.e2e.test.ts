@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { pdfText } from '../src/testing/pdf-text.js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, startSystem, type RunningSystem } from './harness.js';
@@ -29,7 +30,7 @@ async function signInAs(page: Page, label: RegExp) {
 const newContext = () => browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
 
 /** The pharmacist records a positive antigen test and reads the code to give the patient. */
-async function recordPositiveAntigenTest(birthDate: string): Promise<string> {
+async function recordPositiveAntigenTest(birthDate: string, options: { covidPlusPdf?: (pdf: Buffer) => void } = {}): Promise<string> {
   const context = await newContext();
   const page = await context.newPage();
   await signInAs(page, /Pharmacienne/);
@@ -49,6 +50,11 @@ async function recordPositiveAntigenTest(birthDate: string): Promise<string> {
   const code = (await page.getByTestId('retrieval-code').locator('strong').textContent())!.trim();
   expect(code).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
   await page.screenshot({ path: 'test-results/certificates-pharmacist-code.png', fullPage: true });
+  if (options.covidPlusPdf) {
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Imprimer le document COVID+ (PDF)' }).click();
+    options.covidPlusPdf(readFileSync((await (await download).path())!));
+  }
   await context.close();
   return code;
 }
@@ -119,6 +125,24 @@ describe('certificates: patient portal and verifier in a real browser', () => {
     expect((await page.getByTestId('verify-reason').textContent())!.length).toBeGreaterThan(0);
     expect(await page.getByTestId('steps').locator('li').filter({ hasText: 'échec' }).count()).toBe(1);
     await page.screenshot({ path: 'test-results/certificates-verifier-invalid.png', fullPage: true });
+    await context.close();
+  });
+
+  it('the COVID+ PDF of a positive test carries a long code the patient declares with on /app', async () => {
+    let pdf: Buffer | undefined;
+    await recordPositiveAntigenTest('1992-11-05', { covidPlusPdf: (bytes) => (pdf = bytes) });
+    expect(pdf!.subarray(0, 5).toString()).toBe('%PDF-');
+    const text = pdfText(pdf!);
+    expect(text).toContain("Document d'information COVID+");
+    const longCode = /\b([0-9A-Z]{4} [0-9A-Z]{4} [0-9A-Z]{4})\b/.exec(text)![1]!;
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(`${system.url}/app#code=${longCode.replaceAll(' ', '')}`);
+    await page.getByLabel('Je ne sais pas').check();
+    await page.getByRole('button', { name: 'Valider' }).click();
+    await page.getByTestId('window').or(page.getByRole('alert')).waitFor();
+    await page.screenshot({ path: 'test-results/certificates-covid-plus-declared.png', fullPage: true });
+    expect(await page.getByTestId('window').textContent()).toContain('Code accepté');
     await context.close();
   });
 

@@ -52,8 +52,12 @@ export async function loadCodeHistory(): Promise<void> {
   }
 }
 
-export async function issueCode(caseKind: CaseKind, qrCodeUnavailable: boolean): Promise<IssuedCode> {
-  const issued = await apiRequest<IssuedCode>('POST', '/api/codes', { caseKind, qrCodeUnavailable });
+export async function issueCode(caseKind: CaseKind, qrCodeUnavailable: boolean, resultRetrievalCode?: string): Promise<IssuedCode> {
+  const issued = await apiRequest<IssuedCode>('POST', '/api/codes', {
+    caseKind,
+    qrCodeUnavailable,
+    ...(resultRetrievalCode ? { resultRetrievalCode } : {}),
+  });
   void loadCodeHistory();
   return issued;
 }

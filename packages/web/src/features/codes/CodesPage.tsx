@@ -10,6 +10,7 @@ const caseLabels = { confirmed: 'Cas confirmé', probable: 'Cas probable' } as c
 export function CodesPage({ me }: { me: Me }) {
   const [caseKind, setCaseKind] = useState<CaseKind | null>(null);
   const [qrUnavailable, setQrUnavailable] = useState(false);
+  const [resultCode, setResultCode] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [issued, setIssued] = useState<IssuedCode | null>(null);
@@ -34,9 +35,10 @@ export function CodesPage({ me }: { me: Me }) {
     setBusy(true);
     setError(null);
     try {
-      setIssued(await issueCode(caseKind, qrUnavailable));
+      setIssued(await issueCode(caseKind, qrUnavailable, caseKind === 'confirmed' ? resultCode.trim() || undefined : undefined));
       setCaseKind(null);
       setQrUnavailable(false);
+      setResultCode('');
     } catch (e) {
       setError(e instanceof ApiError || e instanceof Error ? e.message : 'Erreur inconnue');
     } finally {
@@ -75,6 +77,13 @@ export function CodesPage({ me }: { me: Me }) {
                 pas, et qu'il ne sera pas utilisé en parallèle par une autre personne.
               </span>
             </label>
+          )}
+          {caseKind === 'confirmed' && (
+            <p>
+              <label htmlFor="result-code">Code du résultat figurant sur le document du patient (facultatif)</label>
+              <input id="result-code" className="code-input wide" value={resultCode} onChange={(e) => setResultCode(e.target.value)} placeholder="XXXX-XXXX-XXXX" />
+              <span className="hint">S'il est saisi, le QR code du document COVID+ de ce résultat cesse de fonctionner.</span>
+            </p>
           )}
           {error && (
             <p className="alert alert-error" role="alert">

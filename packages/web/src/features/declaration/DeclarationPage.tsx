@@ -26,7 +26,9 @@ export function DeclarationPage() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
-    if (code.replace(/[\s.-]/g, '').length !== 6) return setError('Le code comporte 6 caractères.');
+    const length = code.replace(/[\s.-]/g, '').length;
+    // 6 characters from a professional, 12 from the QR code of a COVID+ document.
+    if (length !== 6 && length !== 12) return setError("Le code comporte 6 caractères (ou 12 s'il vient d'un document COVID+).");
     if (!choice) return setError('Répondez à la question sur les symptômes.');
     if (choice !== 'unknown' && (!date || date < earliest || date > today)) {
       return setError(`Choisissez une date entre le ${formatDate(earliest)} et aujourd'hui.`);
@@ -69,7 +71,7 @@ export function DeclarationPage() {
             autoComplete="one-time-code"
             autoCapitalize="characters"
             spellCheck={false}
-            maxLength={12}
+            maxLength={20}
             value={code}
             onChange={(e) => setCode(e.target.value)}
             placeholder="K7Q 4XM"

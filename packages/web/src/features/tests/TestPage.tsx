@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { lastPlace, recordTest, rememberPlace, type RecordedTest, type TestResult, type TestType } from '../../data/acts';
+import { downloadCovidPlusDocument, lastPlace, recordTest, rememberPlace, type RecordedTest, type TestResult, type TestType } from '../../data/acts';
 import { loadTestDevices, useReference, type TestDevice } from '../../data/reference';
 import type { Me } from '../../data/store';
 import {
@@ -158,6 +158,7 @@ export function TestPage({ me }: { me: Me }) {
             <dd className="mono">{response.id}</dd>
           </dl>
           <RetrievalCodeNotice code={response.retrievalCode} />
+          {recorded.result === 'detected' && <CovidPlusButton testId={response.id} />}
           {response.warnings.length > 0 && (
             <div className="alert alert-warning" data-testid="recorded-warnings">
               <ul>
@@ -257,5 +258,38 @@ export function TestPage({ me }: { me: Me }) {
         </button>
       </form>
     </>
+  );
+}
+
+/** Prints the patient's COVID+ document (PDF with the StopCovid declaration QR code). */
+function CovidPlusButton({ testId }: { testId: string }) {
+  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  async function download() {
+    setState({ busy: true, error: null });
+    try {
+      const blob = await downloadCovidPlusDocument(testId);
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = 'document-covid-plus.pdf';
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setState({ busy: false, error: null });
+    } catch (e) {
+      setState({ busy: false, error: e instanceof Error ? e.message : 'Erreur inconnue' });
+    }
+  }
+  return (
+    <div className="covid-plus">
+      <button type="button" onClick={download} disabled={state.busy}>
+        {state.busy ? 'Préparation…' : 'Imprimer le document COVID+ (PDF)'}
+      </button>
+      <p className="hint">Il porte le QR code que le patient scanne dans StopCovid. Le réimprimer remplace le code précédent.</p>
+      {state.error && (
+        <p className="alert alert-error" role="alert">
+          {state.error}
+        </p>
+      )}
+    </div>
   );
 }
