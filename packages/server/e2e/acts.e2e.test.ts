@@ -1,30 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, startSystem, type RunningSystem } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { signInAs as signInAsOn, useSystemAndBrowser } from './harness.js';
 
-let system: RunningSystem;
-let browser: Browser;
+const env = useSystemAndBrowser();
 
-beforeAll(async () => {
-  system = await startSystem();
-  browser = await launchChromium();
-  mkdirSync('test-results', { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await system?.stop();
-});
-
-async function signInAs(page: Page, label: RegExp) {
-  await page.goto(system.url);
-  await page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();
-  await page.waitForURL(/\/interaction\//);
-  await page.getByLabel(label).check();
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${system.url}/`);
-  await page.getByTestId('rights').waitFor();
-}
+const signInAs = (page: Page, label: RegExp) => signInAsOn(page, env.system().url, label);
 
 async function fillPatient(page: Page, patient: { familyName: string; givenName: string; birthDate: string; sex: 'Femme' | 'Homme' | 'Non précisé'; email?: string }) {
   await page.getByLabel('Nom', { exact: true }).fill(patient.familyName);
@@ -36,7 +16,7 @@ async function fillPatient(page: Page, patient: { familyName: string; givenName:
 
 describe('acts (tests and vaccinations) in a real browser', () => {
   it('a pharmacist records a positive antigen test, choosing the device by typing its brand', async () => {
-    const page = await (await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' })).newPage();
+    const page = await (await env.browser().newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' })).newPage();
     await signInAs(page, /Pharmacienne/);
     await page.getByRole('link', { name: 'Tests', exact: true }).click();
     await page.getByRole('heading', { name: 'Enregistrer un test antigénique ou un autotest supervisé' }).waitFor();
@@ -106,7 +86,7 @@ describe('acts (tests and vaccinations) in a real browser', () => {
   });
 
   it('a nurse records a Comirnaty first dose', async () => {
-    const page = await (await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' })).newPage();
+    const page = await (await env.browser().newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' })).newPage();
     // Not a bare /Infirmier/: the profession label itself, between the dash and the IdNat_PS.
     await signInAs(page, /— Infirmier \(\d+\)$/);
     await page.getByRole('link', { name: 'Vaccinations', exact: true }).click();
@@ -138,13 +118,13 @@ describe('acts (tests and vaccinations) in a real browser', () => {
   });
 
   it('does not offer vaccinations to a physiotherapist', async () => {
-    const page = await (await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' })).newPage();
+    const page = await (await env.browser().newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' })).newPage();
     await signInAs(page, /Masseur-kinésithérapeute/i);
     await page.getByRole('link', { name: 'Tests', exact: true }).waitFor();
     expect(await page.getByRole('link', { name: 'Vaccinations', exact: true }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Enregistrer une vaccination' }).count()).toBe(0);
     await page.screenshot({ path: 'test-results/acts-physio-home.png', fullPage: true });
-    await page.goto(`${system.url}/vaccinations`);
+    await page.goto(`${env.system().url}/vaccinations`);
     await page.getByText(/non autorisé pour votre profession/).waitFor();
   });
 });

@@ -1,33 +1,14 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { pdfText } from '../src/testing/pdf-text.js';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, startSystem, type RunningSystem } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { signInAs as signInAsOn, useSystemAndBrowser } from './harness.js';
 
-let system: RunningSystem;
-let browser: Browser;
+const env = useSystemAndBrowser();
 
-beforeAll(async () => {
-  system = await startSystem();
-  browser = await launchChromium();
-  mkdirSync('test-results', { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await system?.stop();
-});
+const signInAs = (page: Page, label: RegExp) => signInAsOn(page, env.system().url, label);
 
-async function signInAs(page: Page, label: RegExp) {
-  await page.goto(system.url);
-  await page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();
-  await page.waitForURL(/\/interaction\//);
-  await page.getByLabel(label).check();
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${system.url}/`);
-  await page.getByTestId('rights').waitFor();
-}
-
-const newContext = () => browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+const newContext = () => env.browser().newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
 
 /** The pharmacist records a positive antigen test and reads the code to give the patient. */
 async function recordPositiveAntigenTest(birthDate: string, options: { covidPlusPdf?: (pdf: Buffer) => void } = {}): Promise<string> {
@@ -66,9 +47,9 @@ describe('certificates: patient portal and verifier in a real browser', () => {
 
     // The patient, in their own browser, with no professional session.
     const context = await newContext();
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: system.url });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.system().url });
     const page = await context.newPage();
-    await page.goto(`${system.url}/patient`);
+    await page.goto(`${env.system().url}/patient`);
     await page.getByRole('heading', { name: 'Récupérer mon certificat (passe sanitaire)' }).waitFor();
     // The code is accepted whatever its case.
     await page.getByLabel('Code figurant sur votre document').fill(code.toLowerCase());
@@ -101,7 +82,7 @@ describe('certificates: patient portal and verifier in a real browser', () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(hc1);
 
     // The verifier accepts it.
-    await page.goto(`${system.url}/verifier`);
+    await page.goto(`${env.system().url}/verifier`);
     await page.getByRole('heading', { name: "Vérifier un certificat COVID numérique de l'UE" }).waitFor();
     const input = page.getByLabel('Contenu du QR code (HC1:…)');
     await input.fill(hc1);
@@ -137,7 +118,7 @@ describe('certificates: patient portal and verifier in a real browser', () => {
     const longCode = /\b([0-9A-Z]{4} [0-9A-Z]{4} [0-9A-Z]{4})\b/.exec(text)![1]!;
     const context = await newContext();
     const page = await context.newPage();
-    await page.goto(`${system.url}/app#code=${longCode.replaceAll(' ', '')}`);
+    await page.goto(`${env.system().url}/app#code=${longCode.replaceAll(' ', '')}`);
     await page.getByLabel('Je ne sais pas').check();
     await page.getByRole('button', { name: 'Valider' }).click();
     await page.getByTestId('window').or(page.getByRole('alert')).waitFor();
@@ -150,7 +131,7 @@ describe('certificates: patient portal and verifier in a real browser', () => {
     const code = await recordPositiveAntigenTest('1990-07-01');
     const context = await newContext();
     const page = await context.newPage();
-    await page.goto(`${system.url}/patient`);
+    await page.goto(`${env.system().url}/patient`);
     await page.getByLabel('Code figurant sur votre document').fill(code);
     await page.getByLabel('Date de naissance').fill('1990-07-02');
     await page.getByRole('button', { name: 'Récupérer mon certificat' }).click();

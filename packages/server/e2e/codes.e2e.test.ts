@@ -1,34 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, startSystem, type RunningSystem } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { signInAs as signInAsOn, useSystemAndBrowser } from './harness.js';
 
-let system: RunningSystem;
-let browser: Browser;
+const env = useSystemAndBrowser();
 
-beforeAll(async () => {
-  system = await startSystem();
-  browser = await launchChromium();
-  mkdirSync('test-results', { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await system?.stop();
-});
-
-async function signInAs(page: Page, label: RegExp) {
-  await page.goto(system.url);
-  await page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();
-  await page.waitForURL(/\/interaction\//);
-  await page.getByLabel(label).check();
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${system.url}/`);
-  await page.getByTestId('rights').waitFor();
-}
+const signInAs = (page: Page, label: RegExp) => signInAsOn(page, env.system().url, label);
 
 describe('PROSTOPCOVID in a real browser', () => {
   it('a doctor issues a code, the patient declares with it on /app, the history shows it used', async () => {
-    const doctorPage = await (await browser.newContext()).newPage();
+    const doctorPage = await (await env.browser().newContext()).newPage();
     await signInAs(doctorPage, /Médecin généraliste/);
     await doctorPage.getByRole('link', { name: 'Codes StopCovid' }).click();
     await doctorPage.getByText('Aucun code généré pour le moment.').waitFor();
@@ -48,8 +28,8 @@ describe('PROSTOPCOVID in a real browser', () => {
     expect(await doctorPage.getByTestId('code-history').textContent()).toContain('En attente');
 
     // The patient, on another device: types the code as dictated (lower case, with the space).
-    const patientPage = await (await browser.newContext()).newPage();
-    await patientPage.goto(`${system.url}/app`);
+    const patientPage = await (await env.browser().newContext()).newPage();
+    await patientPage.goto(`${env.system().url}/app`);
     await patientPage.getByLabel('Code remis par votre médecin ou infirmier').fill(shown.toLowerCase());
     await patientPage.getByLabel("J'ai des symptômes").check();
     const threeDaysAgo = await patientPage.evaluate(() => {
@@ -67,7 +47,7 @@ describe('PROSTOPCOVID in a real browser', () => {
 
     // The same code a second time, through the QR code's link: refused.
     const again = await patientPage.context().newPage();
-    await again.goto(`${system.url}/app#code=${shown.replace(' ', '')}`);
+    await again.goto(`${env.system().url}/app#code=${shown.replace(' ', '')}`);
     expect(await again.getByLabel('Code remis par votre médecin ou infirmier').inputValue()).toBe(shown.replace(' ', ''));
     await again.getByLabel('Je ne sais pas').check();
     await again.getByRole('button', { name: 'Valider' }).click();
@@ -79,10 +59,10 @@ describe('PROSTOPCOVID in a real browser', () => {
   });
 
   it('does not offer codes to a pharmacist', async () => {
-    const page = await (await browser.newContext()).newPage();
+    const page = await (await env.browser().newContext()).newPage();
     await signInAs(page, /Pharmacienne/);
     expect(await page.getByRole('link', { name: 'Codes StopCovid' }).count()).toBe(0);
-    await page.goto(`${system.url}/codes`);
+    await page.goto(`${env.system().url}/codes`);
     await page.getByText(/ne vous permet pas de générer des codes/).waitFor();
   });
 });

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -72,4 +73,31 @@ export function launchChromium(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'],
   });
+}
+
+/** Signs in through the sandbox's login page as the professional whose label matches, and waits for the home page. */
+export async function signInAs(page: Page, systemUrl: string, label: RegExp): Promise<void> {
+  await page.goto(systemUrl);
+  await page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();
+  await page.waitForURL(/\/interaction\//);
+  await page.getByLabel(label).check();
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${systemUrl}/`);
+  await page.getByTestId('rights').waitFor();
+}
+
+/** One system and one browser for a test file, stopped at the end. */
+export function useSystemAndBrowser(): { system: () => RunningSystem; browser: () => Browser } {
+  let system: RunningSystem | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    system = await startSystem();
+    browser = await launchChromium();
+    mkdirSync('test-results', { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+  });
+  return { system: () => system!, browser: () => browser! };
 }

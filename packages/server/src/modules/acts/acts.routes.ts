@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { contextOf } from '../../platform/context.js';
 import { Type } from 'typebox';
+import { Uuid } from '../../platform/schemas.js';
 import type { CodesDeps } from '../codes/codes.service.js';
 import { RecordedTest, RecordedVaccination, RecordTestBody, RecordVaccinationBody } from './acts.schemas.js';
 import { createCovidPlusDocument, recordTest, recordVaccination } from './acts.service.js';
@@ -33,7 +34,7 @@ export function actsRoutes(deps: { codes: CodesDeps }): FastifyPluginAsyncTypebo
     app.post(
       '/api/tests/:id/covid-plus',
       {
-        schema: { tags: ['pro'], summary: "The patient's COVID+ PDF with a new long declaration code (replaces any earlier one)", params: Type.Object({ id: Type.String({ format: 'uuid' }) }) },
+        schema: { tags: ['pro'], summary: "The patient's COVID+ PDF with a new long declaration code (replaces any earlier one)", params: Type.Object({ id: Uuid }) },
         config: { right: 'tests:record' },
       },
       async (request, reply) => {

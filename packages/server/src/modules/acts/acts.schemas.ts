@@ -1,12 +1,12 @@
 import { Type, type Static } from 'typebox';
+import { PlainText } from '../../platform/schemas.js';
 
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
-const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S' });
 
 export const Patient = Type.Object(
   {
-    familyName: Text(80),
-    givenName: Text(80),
+    familyName: PlainText(),
+    givenName: PlainText(),
     birthDate: IsoDate,
     sex: Type.Union([Type.Literal('F'), Type.Literal('M'), Type.Literal('U')], { description: 'F, M, or U (unspecified)' }),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
@@ -23,7 +23,7 @@ export const RecordTestBody = Type.Object(
     sampledAt: Type.String({ format: 'date-time' }),
     result: Type.Union([Type.Literal('detected'), Type.Literal('not-detected')]),
     deviceId: Type.String({ minLength: 1, maxLength: 20, description: 'Key of the EU list (test-manf)' }),
-    place: Text(200),
+    place: PlainText(),
   },
   { additionalProperties: false },
 );
@@ -47,7 +47,7 @@ export const RecordVaccinationBody = Type.Object(
     seriesTotal: Type.Integer({ minimum: 1, maximum: 9 }),
     vaccinatedOn: IsoDate,
     lotNumber: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9./-]{1,29}$', description: 'As printed on the vial' }),
-    place: Text(200),
+    place: PlainText(),
   },
   { additionalProperties: false },
 );

@@ -12,6 +12,23 @@ export interface CovidPlusInput {
   codeExpiresAt: Date;
 }
 
+// What the standard PDF fonts can draw (WinAnsi): Latin-1 plus a few typographic signs.
+const WIN_ANSI_EXTRA = '€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ';
+const drawable = (char: string) => (char >= ' ' && char <= '~') || (char >= '\u00a0' && char <= '\u00ff') || WIN_ANSI_EXTRA.includes(char);
+
+/** Text the PDF font can draw: other letters lose their accents (ğ → g), or become "?". */
+export function toWinAnsi(text: string): string {
+  let out = '';
+  for (const char of text.normalize('NFC')) {
+    if (drawable(char)) out += char;
+    else {
+      const base = char.normalize('NFD').replace(/\p{M}/gu, '');
+      out += [...base].every(drawable) && base ? base : ({ Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', ı: 'i', Ø: 'O', ø: 'o' } as Record<string, string>)[char] ?? '?';
+    }
+  }
+  return out;
+}
+
 const frDate = (date: Date) => date.toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' });
 const frDateTime = (date: Date) => date.toLocaleString('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' });
 const grouped = (code: string) => code.match(/.{1,4}/g)!.join(' ');
@@ -30,7 +47,7 @@ export async function renderCovidPlusDocument(input: CovidPlusInput): Promise<Ui
   const blue = rgb(0, 0, 0.57);
   let y = 790;
   const line = (text: string, options: { size?: number; font?: typeof regular; color?: ReturnType<typeof rgb>; gap?: number } = {}) => {
-    page.drawText(text, { x: 50, y, size: options.size ?? 11, font: options.font ?? regular, color: options.color ?? rgb(0.09, 0.09, 0.09) });
+    page.drawText(toWinAnsi(text), { x: 50, y, size: options.size ?? 11, font: options.font ?? regular, color: options.color ?? rgb(0.09, 0.09, 0.09) });
     y -= options.gap ?? (options.size ?? 11) + 7;
   };
 

@@ -67,6 +67,28 @@ describe('COVID+ document and its long code', () => {
     expect((await declare(t.app, issued.json().code, { kind: 'unknown' })).statusCode).toBe(201);
   });
 
+  it('refuses a reprint once a 6-character code was issued for the result (no double declaration)', async () => {
+    const test = await positiveTest();
+    await covidPlus(test.id);
+    const issued = await t.app.inject({ method: 'POST', url: '/api/codes', headers: doctor.headers, payload: { caseKind: 'confirmed', qrCodeUnavailable: true, resultRetrievalCode: test.retrievalCode } });
+    expect(issued.statusCode).toBe(201);
+    const reprint = await covidPlus(test.id);
+    expect(reprint.statusCode).toBe(409);
+    expect(reprint.json().error.code).toBe('TESTS_COVID_PLUS_REPLACED');
+  });
+
+  it('prints names the PDF fonts cannot draw as close as they can', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/tests',
+      headers: pharmacist.headers,
+      payload: { patient: { ...patient, familyName: 'Nguyễn-Łukasz', givenName: 'Ağca 王' }, testType: 'antigen', sampledAt: new Date(t.clock.now().getTime() - 600_000).toISOString(), result: 'detected', deviceId: '1232', place: 'Pharmacie' },
+    });
+    const pdf = await covidPlus(response.json().id);
+    expect(pdf.statusCode).toBe(200);
+    expect(pdfText(pdf.rawPayload)).toContain('Agca ? Nguyen-Lukasz');
+  });
+
   it('replaces the long code on a reprint', async () => {
     const test = await positiveTest();
     const first = longCodeOf((await covidPlus(test.id)).rawPayload);
@@ -83,6 +105,7 @@ describe('COVID+ document and its long code', () => {
     expect((await covidPlus(positive.id, doctor)).statusCode).toBe(404);
     expect((await covidPlus('00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
     expect((await covidPlus('not-a-uuid')).statusCode).toBe(400);
+    expect((await covidPlus(`urn:uuid:${positive.id}`)).statusCode).toBe(400);
     const wrong = await t.app.inject({ method: 'POST', url: '/api/codes', headers: doctor.headers, payload: { caseKind: 'confirmed', qrCodeUnavailable: true, resultRetrievalCode: 'ZZZZ-ZZZZ-ZZZZ' } });
     expect(wrong.statusCode).toBe(400);
     expect(wrong.json().error.code).toBe('CODES_RESULT_NOT_FOUND');

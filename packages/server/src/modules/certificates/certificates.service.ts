@@ -40,7 +40,17 @@ export async function retrieveCertificate(deps: CertificatesDeps, ctx: RequestCo
     await recordAudit(deps.db, ctx, { action: 'certificates.retrieve', outcome: 'failure' });
     throw new AppError('CERTIFICATES_NOT_FOUND');
   }
-  const certificate = act.kind === 'test' ? testCertificate(deps, ctx, act.test) : vaccinationCertificate(deps, ctx, act.vaccination);
+  if (act.kind === 'test' && act.test.sampled_at.getTime() + deps.testValidityHours * HOUR <= ctx.now.getTime()) {
+    throw new AppError('CERTIFICATES_EXPIRED');
+  }
+  let certificate;
+  try {
+    certificate = act.kind === 'test' ? testCertificate(deps, ctx, act.test) : vaccinationCertificate(deps, ctx, act.vaccination);
+  } catch (error) {
+    // The DCC rules (names transliterable to Latin letters, 80-character fields) refused what was recorded.
+    if (error instanceof RangeError) throw new AppError('CERTIFICATES_NOT_ISSUABLE', { cause: error });
+    throw error;
+  }
   await recordAudit(deps.db, ctx, { action: 'certificates.retrieve', outcome: 'success', targetType: act.kind, targetId: act.kind === 'test' ? act.test.id : act.vaccination.id });
   const { svg } = await renderDccQr(certificate.hc1);
   return { ...certificate, qrSvg: svg };
@@ -65,7 +75,7 @@ function testCertificate(deps: CertificatesDeps, ctx: RequestContext, test: Test
   const device = test.device_id ? findTestDevice(test.device_id) : undefined;
   return {
     kind: 'test' as const,
-    hc1: encodeDcc(dcc, { signer: deps.signer, issuedAt: ctx.now, expiresAt: expiresAt > ctx.now ? expiresAt : new Date(ctx.now.getTime() + HOUR), issuer: 'FR' }),
+    hc1: encodeDcc(dcc, { signer: deps.signer, issuedAt: ctx.now, expiresAt, issuer: 'FR' }),
     uvci: test.uvci!,
     expiresAt: expiresAt.toISOString(),
     summary: {

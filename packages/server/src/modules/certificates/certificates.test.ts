@@ -62,6 +62,18 @@ describe('certificates from recorded acts', () => {
     expect(verdict.certificate.dcc.v[0]).toMatchObject({ mp: 'EU/1/20/1528', ma: 'ORG-100030215', vp: '1119349007', dn: 2, sd: 2 });
   });
 
+  it('refuses a test certificate once its validity after the sample has passed', async () => {
+    const recorded = await t.app.inject({
+      method: 'POST',
+      url: '/api/tests',
+      headers: pharmacist.headers,
+      payload: { patient, testType: 'antigen', sampledAt: new Date(t.clock.now().getTime() - 73 * 3_600_000).toISOString(), result: 'not-detected', deviceId: '1232', place: 'Pharmacie' },
+    });
+    const response = await retrieve(recorded.json().retrievalCode);
+    expect(response.statusCode).toBe(410);
+    expect(response.json().error.code).toBe('CERTIFICATES_EXPIRED');
+  });
+
   it('answers a wrong code or a wrong date of birth alike, and limits attempts per address', async () => {
     const recorded = await t.app.inject({
       method: 'POST',

@@ -61,8 +61,8 @@ export async function insertCountedCode(db: Executor, s: IssueStatement): Promis
       on conflict (key, window_start) do update set hits = r.hits + 1 where r.hits < ${s.limit}
       returning hits
     ), code as (
-      insert into declaration_codes (code_hash, key_id, kind, case_kind, qr_code_unavailable, professional_id, issued_at, expires_at)
-      select ${s.hash}, ${s.keyId}, 'short', ${s.caseKind}, ${s.qrCodeUnavailable}, ${s.professionalId}, ${s.now}, ${s.expiresAt} from hit
+      insert into declaration_codes (code_hash, key_id, kind, case_kind, qr_code_unavailable, professional_id, issued_at, expires_at, test_result_id)
+      select ${s.hash}, ${s.keyId}, 'short', ${s.caseKind}, ${s.qrCodeUnavailable}, ${s.professionalId}, ${s.now}, ${s.expiresAt}, ${s.revokeLongCodesOf}::uuid from hit
       where not exists (select 1 from declaration_codes where ${older} and consumed_at is null and expires_at > ${s.now})
       on conflict (code_hash) where consumed_at is null do nothing
       returning id
@@ -81,6 +81,10 @@ export async function insertCountedCode(db: Executor, s: IssueStatement): Promis
   return { hits: rows[0]?.hits ?? null, codeId: rows[0]?.code_id ?? null };
 }
 
+export async function lockTestResult(trx: Transaction<Database>, id: string): Promise<void> {
+  await trx.selectFrom('test_results').select('id').where('id', '=', id).forUpdate().execute();
+}
+
 /** A test result by the retrieval code printed on the patient's document. */
 export async function findTestResultByRetrieval(db: Executor, retrievalHash: string) {
   return db.selectFrom('test_results').select(['id', 'result']).where('retrieval_hash', '=', retrievalHash).executeTakeFirst();
@@ -88,10 +92,16 @@ export async function findTestResultByRetrieval(db: Executor, retrievalHash: str
 
 /**
  * A new long code for a COVID+ document; any earlier one of the same result stops working
- * (a reprint replaces it). Undefined when the value clashes with a live code (draw again).
+ * (a reprint replaces it). Undefined when the value clashes with a live code (draw again);
+ * 'replaced-by-short-code' when a 6-character code was already issued for the result.
  */
 export async function replaceLongCode(db: Kysely<Database>, row: { hash: string; keyId: string; testResultId: string; now: Date; expiresAt: Date }) {
   return db.transaction().execute(async (trx) => {
+    // One reprint at a time per result, so two long codes can never both be live.
+    await lockTestResult(trx, row.testResultId);
+    // Once a professional gave a 6-character code for this result, no long code may come back.
+    const short = await trx.selectFrom('declaration_codes').select('id').where('test_result_id', '=', row.testResultId).where('kind', '=', 'short').executeTakeFirst();
+    if (short) return 'replaced-by-short-code' as const;
     await trx
       .updateTable('declaration_codes')
       .set({ expires_at: row.now })

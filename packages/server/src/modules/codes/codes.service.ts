@@ -42,7 +42,7 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
   for (let draw = 0; draw < MAX_DRAWS; draw++) {
     const code = generateShortCode();
     const [hash, ...olderHashes] = deps.hasher.candidates(code);
-    const { hits, codeId } = await repo.insertCountedCode(deps.db, {
+    const statement: repo.IssueStatement = {
       counterKey: `issue:${professional.id}`,
       windowStart,
       limit: deps.issueLimitPerHour,
@@ -61,7 +61,15 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
         targetType: 'declaration_code',
         details: { caseKind: input.caseKind, qrCodeUnavailable, ...(resultId ? { testResultId: resultId } : {}) },
       }),
-    });
+    };
+    // Linked to a result: hold that result's row first, so a concurrent reprint of its COVID+
+    // document either sees this code or has its long code revoked by it.
+    const { hits, codeId } = resultId
+      ? await deps.db.transaction().execute(async (trx) => {
+          await repo.lockTestResult(trx, resultId);
+          return repo.insertCountedCode(trx, statement);
+        })
+      : await repo.insertCountedCode(deps.db, statement);
     if (hits === null) {
       await recordAudit(deps.db, ctx, { action: 'codes.issue', outcome: 'denied', details: { reason: 'CODES_ISSUE_LIMIT' } });
       const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + HOUR - ctx.now.getTime()) / 1000));
@@ -93,6 +101,7 @@ export async function issueLongCode(deps: CodesDeps, ctx: RequestContext, testRe
   for (let draw = 0; draw < MAX_DRAWS; draw++) {
     const code = generateCrockford(LONG_CODE_LENGTH);
     const id = await repo.replaceLongCode(deps.db, { hash: deps.hasher.hash(code), keyId: deps.hasher.currentKeyId, testResultId, now: ctx.now, expiresAt });
+    if (id === 'replaced-by-short-code') throw new AppError('TESTS_COVID_PLUS_REPLACED');
     if (id) {
       await recordAudit(deps.db, ctx, { action: 'codes.issue_long', outcome: 'success', targetType: 'declaration_code', targetId: id, details: { testResultId } });
       return { code, expiresAt, deepLink: `${deps.publicUrl}/app#code=${code}` };

@@ -1,16 +1,17 @@
 import { Type, type Static } from 'typebox';
+import { PlainText, Uuid } from '../../platform/schemas.js';
 import { Patient } from '../acts/acts.schemas.js';
 
 export const CreateLabBody = Type.Object(
   {
-    name: Type.String({ minLength: 2, maxLength: 200, pattern: '\\S' }),
+    name: PlainText(),
     finess: Type.Optional(Type.String({ pattern: '^[0-9A-B]{9}$', description: 'FINESS number (9 characters)' })),
   },
   { additionalProperties: false },
 );
 export const Lab = Type.Object({ id: Type.String(), name: Type.String(), finess: Type.Union([Type.String(), Type.Null()]) });
-export const LabParams = Type.Object({ labId: Type.String({ format: 'uuid' }) });
-export const LabKeyParams = Type.Object({ labId: Type.String({ format: 'uuid' }), keyId: Type.String({ format: 'uuid' }) });
+export const LabParams = Type.Object({ labId: Uuid });
+export const LabKeyParams = Type.Object({ labId: Uuid, keyId: Uuid });
 export const CreatedKey = Type.Object({
   keyId: Type.String(),
   apiKey: Type.String({ description: 'Shown once: only its hash is kept' }),

@@ -62,6 +62,9 @@ export async function authenticateLab(deps: LabsDeps, authorization: string | un
   return lab;
 }
 
+/** No SARS-CoV-2 test predates the pandemic. */
+const EARLIEST_SAMPLE = Date.parse('2020-01-01T00:00:00Z');
+
 // Compiled once: batches of thousands of results are checked item by item.
 const labResultValidator = Compile(LabResult);
 
@@ -78,7 +81,9 @@ function resultProblems(item: unknown, now: Date, today: string): string[] {
   if (!isValidIsoDate(result.patient.birthDate) || result.patient.birthDate > today || result.patient.birthDate < '1900-01-01') {
     problems.push('/patient/birthDate : date de naissance invalide');
   }
-  if (Date.parse(result.sampledAt) > now.getTime() + 5 * 60_000) problems.push('/sampledAt : prélèvement dans le futur');
+  const sampled = Date.parse(result.sampledAt);
+  if (Number.isNaN(sampled) || sampled < EARLIEST_SAMPLE) problems.push('/sampledAt : date de prélèvement invalide');
+  else if (sampled > now.getTime() + 5 * 60_000) problems.push('/sampledAt : prélèvement dans le futur');
   return problems;
 }
 

@@ -56,12 +56,12 @@ describe('laboratory interface', () => {
 
   it('refuses a batch with a faulty result, naming it, and stores nothing of it', async () => {
     const before = await countLabResults();
-    const response = await send([result('S-020'), result('S-021', { result: 'positive' }), result('S-022', { patient: { familyName: 'X' } }), result('S-023', { sampledAt: new Date(t.clock.now().getTime() + 3_600_000).toISOString() })]);
+    const response = await send([result('S-020'), result('S-021', { result: 'positive' }), result('S-022', { patient: { familyName: 'X' } }), result('S-023', { sampledAt: new Date(t.clock.now().getTime() + 3_600_000).toISOString() }), result('S-024', { sampledAt: '2021-06-30T23:59:60Z' }), result('S-025', { patient: { familyName: 'Mar\u0000tin', givenName: 'Léo', birthDate: '1990-05-01', sex: 'M' } })]);
     expect(response.statusCode).toBe(400);
     const body = response.json();
     expect(body.error.code).toBe('LABS_BATCH_INVALID');
     expect(body.error.message).toContain("aucun résultat n'a été enregistré");
-    expect(body.error.details.map((d: { sampleId: string }) => d.sampleId)).toEqual(['S-021', 'S-022', 'S-023']);
+    expect(body.error.details.map((d: { sampleId: string }) => d.sampleId)).toEqual(['S-021', 'S-022', 'S-023', 'S-024', 'S-025']);
     expect(await countLabResults()).toBe(before);
   });
 
