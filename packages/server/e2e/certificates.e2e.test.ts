@@ -71,6 +71,10 @@ describe('certificates: patient portal and verifier in a real browser', () => {
     const download = page.getByRole('link', { name: 'Télécharger le QR code' });
     expect(await download.getAttribute('download')).toMatch(/^certificat-[A-Za-z0-9]+\.svg$/);
     await page.screenshot({ path: 'test-results/certificates-patient-certificate.png', fullPage: true });
+    const pdfDownload = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Télécharger le certificat (PDF)' }).click();
+    const certificatePdf = readFileSync((await (await pdfDownload).path())!);
+    expect(pdfText(certificatePdf)).toContain('Certificat de test antigénique');
 
     // The HC1 text, from the page and through the copy button.
     const hc1Block = page.getByTestId('hc1');

@@ -1,4 +1,4 @@
-import { apiRequest } from './api';
+import { ApiError, NetworkError, apiRequest } from './api';
 
 export interface RetrievedCertificate {
   kind: 'test' | 'vaccination';
@@ -73,4 +73,20 @@ export function formatDateTime(iso: string): string {
 export function formatDay(day: string): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
   return match ? `${match[3]}/${match[2]}/${match[1]}` : day;
+}
+
+/** The certificate as a PDF to print (the same code and date of birth). */
+export async function downloadCertificatePdf(retrievalCode: string, birthDate: string): Promise<Blob> {
+  const response = await fetch('/api/patient/v1/certificates/pdf', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ retrievalCode: retrievalCode.trim(), birthDate }),
+  }).catch(() => {
+    throw new NetworkError('Le serveur est injoignable. Vérifiez votre connexion.');
+  });
+  if (!response.ok) {
+    const payload = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+    throw new ApiError(response.status, payload?.error?.code ?? 'UNKNOWN', payload?.error?.message ?? `Erreur ${response.status}`);
+  }
+  return response.blob();
 }

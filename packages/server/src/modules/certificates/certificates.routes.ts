@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { contextOf } from '../../platform/context.js';
 import { RetrieveBody, RetrievedCertificate, VerifyAnswer, VerifyBody } from './certificates.schemas.js';
+import { renderCertificateDocument } from './certificate-document.js';
 import { retrieveCertificate, verifyCertificate, type CertificatesDeps } from './certificates.service.js';
 
 export function certificatesRoutes(deps: CertificatesDeps): FastifyPluginAsyncTypebox {
@@ -12,6 +13,18 @@ export function certificatesRoutes(deps: CertificatesDeps): FastifyPluginAsyncTy
         config: { auth: 'public' },
       },
       async (request) => retrieveCertificate(deps, contextOf(request), request.body),
+    );
+    app.post(
+      '/api/patient/v1/certificates/pdf',
+      {
+        schema: { tags: ['patient'], summary: 'The same certificate as a PDF to print', body: RetrieveBody },
+        config: { auth: 'public' },
+      },
+      async (request, reply) => {
+        const certificate = await retrieveCertificate(deps, contextOf(request), request.body);
+        const pdf = await renderCertificateDocument(certificate);
+        return reply.type('application/pdf').header('content-disposition', 'attachment; filename="certificat-covid.pdf"').send(Buffer.from(pdf));
+      },
     );
     app.post(
       '/api/verifier/v1/verify',

@@ -2,6 +2,7 @@ import { professionals } from '@prostopcovid/psc-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parisDate } from '../../platform/dates.js';
 import { createTestApp, signIn, type SignedIn, type TestApp } from '../../testing/test-app.js';
+import { pdfText } from '../../testing/pdf-text.js';
 import { validateDccSchema } from './dcc-schema.js';
 
 let t: TestApp;
@@ -60,6 +61,14 @@ describe('certificates from recorded acts', () => {
     const verdict = (await verify(certificate.hc1)).json();
     expect(verdict.valid).toBe(true);
     expect(verdict.certificate.dcc.v[0]).toMatchObject({ mp: 'EU/1/20/1528', ma: 'ORG-100030215', vp: '1119349007', dn: 2, sd: 2 });
+
+    const pdf = await t.app.inject({ method: 'POST', url: '/api/patient/v1/certificates/pdf', payload: { retrievalCode: recorded.json().retrievalCode, birthDate: patient.birthDate } });
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    const text = pdfText(pdf.rawPayload);
+    expect(text).toContain('Certificat de vaccination');
+    expect(text).toContain('Comirnaty');
+    expect(text).toContain('2/2');
   });
 
   it('refuses a test certificate once its validity after the sample has passed', async () => {

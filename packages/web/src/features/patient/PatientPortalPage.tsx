@@ -1,5 +1,5 @@
 import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
-import { formatDateTime, retrieveCertificate, svgDataUrl, uvciSuffix, type RetrievedCertificate } from '../../data/certificates';
+import { downloadCertificatePdf, formatDateTime, retrieveCertificate, svgDataUrl, uvciSuffix, type RetrievedCertificate } from '../../data/certificates';
 
 /** The server's French message (not found, too many attempts…), or the network one. */
 function errorMessage(e: unknown): string {
@@ -36,6 +36,19 @@ export function PatientPortalPage() {
       setError(errorMessage(e));
     } finally {
       setBusy(false);
+    }
+  }
+
+  async function downloadPdf() {
+    try {
+      const url = URL.createObjectURL(await downloadCertificatePdf(code, birthDate));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = 'certificat-covid.pdf';
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      setError(errorMessage(e));
     }
   }
 
@@ -86,6 +99,9 @@ export function PatientPortalPage() {
           <a className="button" href={qr} download={`certificat-${uvciSuffix(certificate.uvci)}.svg`}>
             Télécharger le QR code
           </a>
+          <button type="button" className="button secondary" onClick={downloadPdf}>
+            Télécharger le certificat (PDF)
+          </button>
           <button type="button" className="button secondary" onClick={copyHc1}>
             Copier le contenu (HC1)
           </button>
