@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import QRCode from 'qrcode';
 import { pdfText } from '../src/testing/pdf-text.js';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -110,6 +111,13 @@ describe('certificates: patient portal and verifier in a real browser', () => {
     expect((await page.getByTestId('verify-reason').textContent())!.length).toBeGreaterThan(0);
     expect(await page.getByTestId('steps').locator('li').filter({ hasText: 'échec' }).count()).toBe(1);
     await page.screenshot({ path: 'test-results/certificates-verifier-invalid.png', fullPage: true });
+
+    // A picture of the QR code (as a phone screenshot would be): decoded in the page, then verified.
+    await page.reload();
+    const picture = await QRCode.toBuffer([{ data: hc1, mode: 'alphanumeric' }], { errorCorrectionLevel: 'Q', scale: 4, margin: 4 });
+    await page.getByLabel(/Ou une image du QR code/).setInputFiles({ name: 'passe.png', mimeType: 'image/png', buffer: picture });
+    await page.getByRole('heading', { name: 'Certificat valide' }).waitFor();
+    expect(await page.getByLabel('Contenu du QR code (HC1:…)').inputValue()).toBe(hc1);
     await context.close();
   });
 

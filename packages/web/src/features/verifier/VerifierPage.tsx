@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { formatDateTime, formatDay, VERIFY_STEPS, verifyCertificate, type StepOutcome, type VerifyAnswer, type VerifyStep } from '../../data/certificates';
+import { readQrFromImage } from '../../data/qr-image';
 
 const stepLabels: Record<VerifyStep, string> = {
   unprefix: 'Préfixe HC1',
@@ -61,6 +62,23 @@ export function VerifierPage() {
     }
   }
 
+  async function readImage(file: File | undefined) {
+    if (!file) return;
+    setError(null);
+    setAnswer(null);
+    setBusy(true);
+    try {
+      const content = await readQrFromImage(file);
+      if (!content) return setError("Aucun QR code lisible sur cette image. Essayez une image plus nette, QR code bien à plat.");
+      setText(content);
+      setAnswer(await verifyCertificate(content));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : "L'image n'a pas pu être lue.");
+    } finally {
+      setBusy(false);
+    }
+  }
+
   const holder = answer?.valid && answer.certificate ? holderOf(answer.certificate.dcc) : null;
 
   return (
@@ -84,6 +102,10 @@ export function VerifierPage() {
             value={text}
             onChange={(e) => setText(e.target.value)}
           />
+        </div>
+        <div className="field">
+          <label htmlFor="qr-image">Ou une image du QR code (photo, capture d'écran)</label>
+          <input id="qr-image" type="file" accept="image/*" onChange={(e) => void readImage(e.target.files?.[0])} />
         </div>
         {error && (
           <p className="alert alert-error" role="alert">
