@@ -1,4 +1,4 @@
-import { ApiError, NetworkError, apiRequest, getCsrfToken } from './api';
+import { apiDownload, apiRequest } from './api';
 import type { TestDevice } from './reference';
 
 export type Sex = 'F' | 'M' | 'U';
@@ -86,17 +86,6 @@ export function rememberPlace(place: string): void {
  * The COVID+ document of a positive test, as a PDF to print (a new long code each time:
  * a reprint replaces the earlier one).
  */
-export async function downloadCovidPlusDocument(testId: string): Promise<Blob> {
-  const response = await fetch(`/api/tests/${encodeURIComponent(testId)}/covid-plus`, {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: { 'x-csrf-token': getCsrfToken() ?? '' },
-  }).catch(() => {
-    throw new NetworkError('Le serveur est injoignable. Vérifiez votre connexion.');
-  });
-  if (!response.ok) {
-    const payload = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
-    throw new ApiError(response.status, payload?.error?.code ?? 'UNKNOWN', payload?.error?.message ?? `Erreur ${response.status}`);
-  }
-  return response.blob();
+export function downloadCovidPlusDocument(testId: string): Promise<Blob> {
+  return apiDownload(`/api/tests/${encodeURIComponent(testId)}/covid-plus`);
 }

@@ -19,8 +19,9 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-export async function apiRequest<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
+/** Sends the request; a failed answer becomes an ApiError with the server's French message. */
+async function send(method: string, path: string, body: unknown, extraHeaders: Record<string, string>, accept: string): Promise<Response> {
+  const headers: Record<string, string> = { accept, ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let response: Response;
@@ -34,14 +35,22 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
   } catch {
     throw new NetworkError('Le serveur est injoignable. Vérifiez votre connexion.');
   }
-  const payload = (await response.json().catch(() => null)) as
-    | (T & { error?: { code: string; message: string; details?: unknown } })
-    | null;
   if (!response.ok) {
+    const payload = (await response.json().catch(() => null)) as { error?: { code: string; message: string; details?: unknown } } | null;
     const error = payload?.error;
     throw new ApiError(response.status, error?.code ?? 'UNKNOWN', error?.message ?? `Erreur ${response.status}`, error?.details);
   }
-  return payload as T;
+  return response;
+}
+
+export async function apiRequest<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+  const response = await send(method, path, body, extraHeaders, 'application/json');
+  return (await response.json().catch(() => null)) as T;
+}
+
+/** A document (PDF) from a POST, as a Blob to save. */
+export async function apiDownload(path: string, body?: unknown): Promise<Blob> {
+  return (await send('POST', path, body, {}, 'application/pdf, application/json')).blob();
 }
 
 export function getCsrfToken(): string | null {

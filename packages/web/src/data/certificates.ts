@@ -1,4 +1,4 @@
-import { ApiError, NetworkError, apiRequest } from './api';
+import { apiDownload, apiRequest } from './api';
 
 export interface RetrievedCertificate {
   kind: 'test' | 'vaccination';
@@ -76,17 +76,6 @@ export function formatDay(day: string): string {
 }
 
 /** The certificate as a PDF to print (the same code and date of birth). */
-export async function downloadCertificatePdf(retrievalCode: string, birthDate: string): Promise<Blob> {
-  const response = await fetch('/api/patient/v1/certificates/pdf', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ retrievalCode: retrievalCode.trim(), birthDate }),
-  }).catch(() => {
-    throw new NetworkError('Le serveur est injoignable. Vérifiez votre connexion.');
-  });
-  if (!response.ok) {
-    const payload = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
-    throw new ApiError(response.status, payload?.error?.code ?? 'UNKNOWN', payload?.error?.message ?? `Erreur ${response.status}`);
-  }
-  return response.blob();
+export function downloadCertificatePdf(retrievalCode: string, birthDate: string): Promise<Blob> {
+  return apiDownload('/api/patient/v1/certificates/pdf', { retrievalCode: retrievalCode.trim(), birthDate });
 }

@@ -1,4 +1,5 @@
 import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
+import { saveFile } from '../../data/save-file';
 import { downloadCertificatePdf, formatDateTime, retrieveCertificate, svgDataUrl, uvciSuffix, type RetrievedCertificate } from '../../data/certificates';
 
 /** The server's French message (not found, too many attempts…), or the network one. */
@@ -41,12 +42,7 @@ export function PatientPortalPage() {
 
   async function downloadPdf() {
     try {
-      const url = URL.createObjectURL(await downloadCertificatePdf(code, birthDate));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = 'certificat-covid.pdf';
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveFile(await downloadCertificatePdf(code, birthDate), 'certificat-covid.pdf');
     } catch (e) {
       setError(errorMessage(e));
     }

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { downloadCovidPlusDocument, lastPlace, recordTest, rememberPlace, type RecordedTest, type TestResult, type TestType } from '../../data/acts';
+import { saveFile } from '../../data/save-file';
 import { loadTestDevices, useReference, type TestDevice } from '../../data/reference';
 import type { Me } from '../../data/store';
 import {
@@ -267,13 +268,7 @@ function CovidPlusButton({ testId }: { testId: string }) {
   async function download() {
     setState({ busy: true, error: null });
     try {
-      const blob = await downloadCovidPlusDocument(testId);
-      const url = URL.createObjectURL(blob);
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = 'document-covid-plus.pdf';
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveFile(await downloadCovidPlusDocument(testId), 'document-covid-plus.pdf');
       setState({ busy: false, error: null });
     } catch (e) {
       setState({ busy: false, error: e instanceof Error ? e.message : 'Erreur inconnue' });
