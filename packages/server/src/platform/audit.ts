@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { RequestContext } from './context.js';
 
@@ -38,4 +38,15 @@ export async function recordAudit(
   entry: AuditEntry,
 ): Promise<void> {
   await trx.insertInto('audit_log').values(auditRow(ctx, entry)).execute();
+}
+
+/**
+ * The audit row as part of a single-statement change (a data-modifying CTE): one row per row
+ * of `source`, whose target id and extra details are SQL over that source.
+ */
+export function auditInsertFrom(row: ReturnType<typeof auditRow>, source: string, targetId: RawBuilder<unknown>, extraDetails: RawBuilder<unknown>) {
+  return sql`insert into audit_log (occurred_at, actor_type, actor_id, action, outcome, target_type, target_id, ip, user_agent, request_id, details)
+      select ${row.occurred_at}, ${row.actor_type}, ${row.actor_id}, ${row.action}, ${row.outcome}, ${row.target_type}, ${targetId}, ${row.ip}, ${row.user_agent}, ${row.request_id},
+        ${row.details}::jsonb || ${extraDetails}
+      from ${sql.table(source)}`;
 }

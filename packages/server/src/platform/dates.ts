@@ -27,3 +27,8 @@ export function isValidIsoDate(value: string): boolean {
   const d = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
 }
+
+/** A date of birth a record may carry: a real date, not in the future, not before 1900. */
+export function isPlausibleBirthDate(value: string, today: IsoDate): boolean {
+  return isValidIsoDate(value) && value <= today && value >= '1900-01-01';
+}

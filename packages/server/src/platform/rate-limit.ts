@@ -13,9 +13,15 @@ export async function sweepOldCounters(db: Db, now: Date): Promise<void> {
   await db.deleteFrom('rate_limit_hits').where('window_start', '<', new Date(now.getTime() - 2 * DAY)).execute();
 }
 
+/** The fixed window `now` falls in, and the seconds until the next one (for Retry-After). */
+export function fixedWindow(now: Date, windowMs: number): { start: Date; retryAfterSeconds: number } {
+  const start = Math.floor(now.getTime() / windowMs) * windowMs;
+  return { start: new Date(start), retryAfterSeconds: Math.max(1, Math.ceil((start + windowMs - now.getTime()) / 1000)) };
+}
+
 /** Counts one hit against `key` in its fixed window; true while within `limit`. */
 export async function countHit(db: Db, key: string, limit: number, windowMs: number, now: Date): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
-  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  const { start: windowStart, retryAfterSeconds } = fixedWindow(now, windowMs);
   const row = await db
     .insertInto('rate_limit_hits')
     .values({ key, window_start: windowStart, hits: 1 })
@@ -23,5 +29,5 @@ export async function countHit(db: Db, key: string, limit: number, windowMs: num
     .returning('hits')
     .executeTakeFirstOrThrow();
   await sweepOldCounters(db, now);
-  return { allowed: row.hits <= limit, retryAfterSeconds: Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000)) };
+  return { allowed: row.hits <= limit, retryAfterSeconds };
 }

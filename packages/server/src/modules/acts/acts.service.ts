@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { recordAudit } from '../../platform/audit.js';
 import type { RequestContext } from '../../platform/context.js';
-import { addDays, daysBetween, isValidIsoDate, parisDate } from '../../platform/dates.js';
+import { addDays, daysBetween, isPlausibleBirthDate, isValidIsoDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { hashToken } from '../../platform/secrets.js';
 import { generateRetrievalCode } from '../certificates/retrieval-code.js';
@@ -16,7 +16,7 @@ import type { Patient, RecordTestBody, RecordVaccinationBody } from './acts.sche
 const MAX_AGE_DAYS = 30;
 
 function patientColumns(patient: Patient, today: string) {
-  if (!isValidIsoDate(patient.birthDate) || patient.birthDate > today || patient.birthDate < '1900-01-01') {
+  if (!isPlausibleBirthDate(patient.birthDate, today)) {
     throw new AppError('ACTS_BIRTH_DATE_INVALID');
   }
   return {

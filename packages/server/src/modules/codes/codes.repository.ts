@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { auditRow } from '../../platform/audit.js';
+import { auditInsertFrom, type auditRow } from '../../platform/audit.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -52,7 +52,6 @@ export interface IssueStatement {
  * reached (nothing written); `codeId` is null when the value clashed with a live code.
  */
 export async function insertCountedCode(db: Executor, s: IssueStatement): Promise<{ hits: number | null; codeId: string | null }> {
-  const a = s.audit;
   const older = s.olderHashes.length > 0 ? sql`code_hash in (${sql.join(s.olderHashes)})` : sql`false`;
   const name = s.olderHashes.length > 0 ? `issue_code_${s.olderHashes.length}` : 'issue_code';
   const { rows } = await sql<{ hits: number | null; code_id: string | null }>`/* prepared:${sql.raw(name)} */
@@ -71,10 +70,7 @@ export async function insertCountedCode(db: Executor, s: IssueStatement): Promis
       where test_result_id = ${s.revokeLongCodesOf}::uuid and kind = 'long' and consumed_at is null and expires_at > ${s.now} and exists (select 1 from code)
       returning id
     ), audit as (
-      insert into audit_log (occurred_at, actor_type, actor_id, action, outcome, target_type, target_id, ip, user_agent, request_id, details)
-      select ${a.occurred_at}, ${a.actor_type}, ${a.actor_id}, ${a.action}, ${a.outcome}, ${a.target_type}, code.id::text, ${a.ip}, ${a.user_agent}, ${a.request_id},
-        ${a.details}::jsonb || jsonb_build_object('longCodesRevoked', (select count(*) from revoked))
-      from code
+      ${auditInsertFrom(s.audit, 'code', sql`code.id::text`, sql`jsonb_build_object('longCodesRevoked', (select count(*) from revoked))`)}
     )
     select (select hits from hit) as hits, (select id from code) as code_id
   `.execute(db);

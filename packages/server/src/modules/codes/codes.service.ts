@@ -3,7 +3,7 @@ import { auditRow, recordAudit } from '../../platform/audit.js';
 import { HOUR, MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
-import { sweepOldCounters } from '../../platform/rate-limit.js';
+import { fixedWindow, sweepOldCounters } from '../../platform/rate-limit.js';
 import type { CodeHasher } from './code-hasher.js';
 import { generateCrockford, generateShortCode, groupForDictation } from './code-format.js';
 import { hashToken } from '../../platform/secrets.js';
@@ -29,7 +29,7 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
   }
   const expiresAt = new Date(ctx.now.getTime() + deps.ttlMinutes * MINUTE);
   // The limit counts issues per clock hour, in the shared counter table.
-  const windowStart = new Date(Math.floor(ctx.now.getTime() / HOUR) * HOUR);
+  const { start: windowStart, retryAfterSeconds } = fixedWindow(ctx.now, HOUR);
   const qrCodeUnavailable = input.qrCodeUnavailable === true;
   // The SI-DEP result this code replaces: its COVID+ long code must not stay usable in parallel.
   let resultId: string | null = null;
@@ -72,7 +72,6 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
       : await repo.insertCountedCode(deps.db, statement);
     if (hits === null) {
       await recordAudit(deps.db, ctx, { action: 'codes.issue', outcome: 'denied', details: { reason: 'CODES_ISSUE_LIMIT' } });
-      const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + HOUR - ctx.now.getTime()) / 1000));
       throw new AppError('CODES_ISSUE_LIMIT', { retryAfterSeconds });
     }
     if (codeId) {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { auditRow } from '../../platform/audit.js';
+import { auditInsertFrom, type auditRow } from '../../platform/audit.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -85,7 +85,6 @@ export interface RedeemStatement {
  * The consuming UPDATE is what makes concurrent attempts safe: exactly one gets the row.
  */
 export async function redeemCounted(db: Executor, s: RedeemStatement) {
-  const a = s.audit;
   const counters = sql.join(s.limits.map((l) => sql`(${l.key}, ${s.windowStart}::timestamptz, 1)`));
   const limitOf = sql.join(s.limits.map((l) => sql`when ${l.key} then ${l.limit}::int`), sql` `);
   const matches = s.hashes.length > 0 ? sql`code_hash in (${sql.join(s.hashes)})` : sql`false`;
@@ -105,10 +104,7 @@ export async function redeemCounted(db: Executor, s: RedeemStatement) {
       select id, ${s.onsetKind}, ${s.onsetDate}::date, ${s.windowFrom}::date, ${s.windowTo}::date, ${s.tokenHash}, ${s.tokenExpiresAt}, ${s.now} from consumed
       returning id, code_id
     ), audit as (
-      insert into audit_log (occurred_at, actor_type, actor_id, action, outcome, target_type, target_id, ip, user_agent, request_id, details)
-      select ${a.occurred_at}, ${a.actor_type}, ${a.actor_id}, ${a.action}, ${a.outcome}, ${a.target_type}, declaration.id::text, ${a.ip}, ${a.user_agent}, ${a.request_id},
-        ${a.details}::jsonb || jsonb_build_object('codeId', declaration.code_id, 'codeKind', (select kind from consumed))
-      from declaration
+      ${auditInsertFrom(s.audit, 'declaration', sql`declaration.id::text`, sql`jsonb_build_object('codeId', declaration.code_id, 'codeKind', (select kind from consumed))`)}
     )
     select (select json_agg(json_build_object('key', key, 'hits', hits, 'allowed', allowed)) from hit) as hits,
       (select id from declaration) as declaration_id, (select id from consumed) as code_id, (select kind from consumed) as code_kind

@@ -4,7 +4,7 @@ import { MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { isValidIsoDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
-import { sweepOldCounters } from '../../platform/rate-limit.js';
+import { fixedWindow, sweepOldCounters } from '../../platform/rate-limit.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
 import type { CodeHasher } from '../codes/code-hasher.js';
 import { normalizeCrockford, normalizeShortCode } from '../codes/code-format.js';
@@ -36,7 +36,7 @@ export async function declareWithCode(deps: DeclarationsDeps, ctx: RequestContex
   }
 
   const windowMs = deps.redeemWindowMinutes * MINUTE;
-  const windowStart = new Date(Math.floor(ctx.now.getTime() / windowMs) * windowMs);
+  const { start: windowStart, retryAfterSeconds } = fixedWindow(ctx.now, windowMs);
   // A 6-character code from a professional, or the 12-character one of a COVID+ document.
   const code = normalizeShortCode(input.code) ?? normalizeCrockford(input.code, 12);
   const window = contactWindow(onset, today);
@@ -68,7 +68,6 @@ export async function declareWithCode(deps: DeclarationsDeps, ctx: RequestContex
     if (refusedBy.hits === limit + 1) {
       await recordAudit(deps.db, ctx, { action: 'declarations.rate_limited', outcome: 'denied', details: { limiter: refusedBy.key.split(':')[1] } });
     }
-    const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + windowMs - ctx.now.getTime()) / 1000));
     throw new AppError('DECLARATION_RATE_LIMITED', { retryAfterSeconds });
   }
   if (!declarationId) {

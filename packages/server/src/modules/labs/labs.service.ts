@@ -2,7 +2,7 @@ import { Compile } from 'typebox/compile';
 import type { Db } from '../../db/database.js';
 import { recordAudit } from '../../platform/audit.js';
 import type { RequestContext } from '../../platform/context.js';
-import { isValidIsoDate, parisDate } from '../../platform/dates.js';
+import { isPlausibleBirthDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
 import { generateRetrievalCode } from '../certificates/retrieval-code.js';
@@ -78,7 +78,7 @@ function resultProblems(item: unknown, now: Date, today: string): string[] {
   }
   const result = item as LabResult;
   const problems: string[] = [];
-  if (!isValidIsoDate(result.patient.birthDate) || result.patient.birthDate > today || result.patient.birthDate < '1900-01-01') {
+  if (!isPlausibleBirthDate(result.patient.birthDate, today)) {
     problems.push('/patient/birthDate : date de naissance invalide');
   }
   const sampled = Date.parse(result.sampledAt);
