@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { findTestDevice, vaccineCoding } from '../reference/value-sets.js';
 import { transliterateIcao } from './icao-transliteration.js';
+
+export { vaccineCoding };
 
 /**
  * Builders of the DCC JSON (the value of hcert -260 / 1) for certificates issued in France,
@@ -16,36 +17,6 @@ export const ISSUER_NAME = 'Ministère des Solidarités et de la Santé';
 
 export const TEST_TYPES = { rat: 'LP217198-3', naat: 'LP6464-4' } as const;
 export const TEST_RESULTS = { detected: '260373001', 'not-detected': '260415000' } as const;
-
-const VALUESETS_DIR = resolve(import.meta.dirname, '../../../data/dcc/valuesets');
-
-interface ValueSet<T> {
-  valueSetId: string;
-  valueSetDate: string;
-  valueSetValues: Record<string, T>;
-}
-
-function loadValueSet<T>(file: string): ValueSet<T> {
-  return JSON.parse(readFileSync(resolve(VALUESETS_DIR, file), 'utf8')) as ValueSet<T>;
-}
-
-interface ValueSetEntry {
-  display: string;
-  active: boolean;
-}
-interface EncodingInstruction {
-  'vaccine-code': string;
-  'vaccine-manufacturer': string;
-  'sct-codes': string[];
-}
-
-const testDevices = loadValueSet<ValueSetEntry>('test-manf.json').valueSetValues;
-const medicinalProducts = loadValueSet<ValueSetEntry>('vaccine-medicinal-product.json').valueSetValues;
-const prophylaxis = loadValueSet<ValueSetEntry>('vaccine-prophylaxis.json').valueSetValues;
-const manufacturers = loadValueSet<ValueSetEntry>('vaccine-mah-manf.json').valueSetValues;
-const encodingInstructions = Object.values(
-  loadValueSet<EncodingInstruction>('vaccine-encoding-instructions.json').valueSetValues,
-);
 
 export interface DccName {
   fn: string;
@@ -168,7 +139,7 @@ export function buildTestDcc(input: TestDccInput): TestDcc {
   if (!tr) throw new RangeError(`Résultat de test inconnu : ${String(input.result)}.`);
   let deviceFields: Pick<TestEntry, 'ma' | 'nm'> = {};
   if (input.testType === 'rat') {
-    if (input.deviceId === undefined || !Object.hasOwn(testDevices, input.deviceId)) {
+    if (input.deviceId === undefined || !findTestDevice(input.deviceId)) {
       throw new RangeError("Un test antigénique doit désigner un dispositif de la liste de l'UE (test-manf).");
     }
     deviceFields = { ma: input.deviceId };
@@ -194,30 +165,6 @@ export function buildTestDcc(input: TestDccInput): TestDcc {
       },
     ],
   };
-}
-
-/**
- * Manufacturer (`ma`) and prophylaxis (`vp`: the first SNOMED CT code of the encoding
- * instructions) of a medicinal product, from vaccine-encoding-instructions.json (Annex A of the
- * value sets document), whose `vaccine-code` matches the product key (some carry a
- * " (deprecated)" suffix there).
- */
-export function vaccineCoding(product: string): { mp: string; ma: string; vp: string } {
-  if (!Object.hasOwn(medicinalProducts, product)) {
-    throw new RangeError(`Vaccin inconnu de la liste de l'UE (vaccine-medicinal-product) : ${product}.`);
-  }
-  const instruction = encodingInstructions.find(
-    (entry) => entry['vaccine-code'].replace(/\s*\(deprecated\)$/, '') === product,
-  );
-  const vp = instruction?.['sct-codes'][0];
-  const ma = instruction?.['vaccine-manufacturer'];
-  if (!instruction || vp === undefined || ma === undefined) {
-    throw new RangeError(`Aucune instruction de codage pour le vaccin ${product}.`);
-  }
-  if (!Object.hasOwn(prophylaxis, vp) || !Object.hasOwn(manufacturers, ma)) {
-    throw new RangeError(`Les instructions de codage du vaccin ${product} citent des codes inconnus.`);
-  }
-  return { mp: product, ma, vp };
 }
 
 export function buildVaccinationDcc(input: VaccinationDccInput): VaccinationDcc {

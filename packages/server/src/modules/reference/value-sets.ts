@@ -2,6 +2,7 @@ import testDevicesFile from '../../../data/dcc/valuesets/test-manf.json' with { 
 import encodingFile from '../../../data/dcc/valuesets/vaccine-encoding-instructions.json' with { type: 'json' };
 import productsFile from '../../../data/dcc/valuesets/vaccine-medicinal-product.json' with { type: 'json' };
 import manufacturersFile from '../../../data/dcc/valuesets/vaccine-mah-manf.json' with { type: 'json' };
+import prophylaxisFile from '../../../data/dcc/valuesets/vaccine-prophylaxis.json' with { type: 'json' };
 
 /** A rapid antigen test of the EU common list (HSC), as recorded and printed: brand and reference. */
 export interface TestDevice {
@@ -29,23 +30,49 @@ const deviceById = new Map(testDevices.map((d) => [d.id, d]));
 export const findTestDevice = (id: string): TestDevice | undefined => deviceById.get(id);
 
 const manufacturers = (manufacturersFile as ValueSet).valueSetValues;
-const products = (productsFile as ValueSet).valueSetValues;
+const medicinalProducts = (productsFile as ValueSet).valueSetValues;
+const prophylaxis = (prophylaxisFile as ValueSet).valueSetValues;
+const encodingInstructions = Object.values(
+  (encodingFile as { valueSetValues: Record<string, { 'vaccine-code': string; 'vaccine-manufacturer': string; 'sct-codes': string[] }> }).valueSetValues,
+);
 
 /**
- * Products that can be recorded: those of the EU value set for which the encoding
- * instructions give the manufacturer and prophylaxis codes (derived, never typed in).
+ * Manufacturer (`ma`) and prophylaxis (`vp`: the first SNOMED CT code of the encoding
+ * instructions) of a medicinal product, from vaccine-encoding-instructions.json (Annex A of the
+ * value sets document), whose `vaccine-code` matches the product key (some carry a
+ * " (deprecated)" suffix there).
  */
-export const vaccineProducts: readonly VaccineProduct[] = Object.values(
-  (encodingFile as { valueSetValues: Record<string, { 'vaccine-code': string; 'vaccine-manufacturer': string; 'sct-codes': string[] }> }).valueSetValues,
-)
-  .filter((entry) => products[entry['vaccine-code']]?.active && entry['sct-codes'][0])
-  .map((entry) => ({
-    id: entry['vaccine-code'],
-    name: products[entry['vaccine-code']]!.display,
-    manufacturerId: entry['vaccine-manufacturer'],
-    manufacturerName: manufacturers[entry['vaccine-manufacturer']]?.display ?? entry['vaccine-manufacturer'],
-    prophylaxis: entry['sct-codes'][0]!,
-  }));
+export function vaccineCoding(product: string): { mp: string; ma: string; vp: string } {
+  if (!Object.hasOwn(medicinalProducts, product)) {
+    throw new RangeError(`Vaccin inconnu de la liste de l'UE (vaccine-medicinal-product) : ${product}.`);
+  }
+  const instruction = encodingInstructions.find(
+    (entry) => entry['vaccine-code'].replace(/\s*\(deprecated\)$/, '') === product,
+  );
+  const vp = instruction?.['sct-codes'][0];
+  const ma = instruction?.['vaccine-manufacturer'];
+  if (!instruction || vp === undefined || ma === undefined) {
+    throw new RangeError(`Aucune instruction de codage pour le vaccin ${product}.`);
+  }
+  if (!Object.hasOwn(prophylaxis, vp) || !Object.hasOwn(manufacturers, ma)) {
+    throw new RangeError(`Les instructions de codage du vaccin ${product} citent des codes inconnus.`);
+  }
+  return { mp: product, ma, vp };
+}
+
+/**
+ * Products that can be recorded: the active ones of the EU value set whose manufacturer and
+ * prophylaxis codes the encoding instructions give (derived, never typed in).
+ */
+export const vaccineProducts: readonly VaccineProduct[] = Object.entries(medicinalProducts).flatMap(([id, product]) => {
+  if (!product.active) return [];
+  try {
+    const { ma, vp } = vaccineCoding(id);
+    return [{ id, name: product.display, manufacturerId: ma, manufacturerName: manufacturers[ma]?.display ?? ma, prophylaxis: vp }];
+  } catch {
+    return [];
+  }
+});
 
 const productById = new Map(vaccineProducts.map((p) => [p.id, p]));
 export const findVaccineProduct = (id: string): VaccineProduct | undefined => productById.get(id);
