@@ -72,7 +72,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await migrateToLatest(database);
   // The logout form posts here and is then redirected to PSC.
-  const pscOrigin = new URL(config.psc.issuer).origin;
+  const contentSecurityPolicy = `default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${new URL(config.psc.issuer).origin}`;
 
   registerErrorHandling(app);
   app.addHook('onRequest', async (request, reply) => {
@@ -84,7 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // Identity, CSRF tokens and health data: never kept by a browser or proxy cache.
       reply.header('cache-control', 'no-store');
     } else if (!request.url.startsWith('/docs')) {
-      reply.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' " + pscOrigin);
+      reply.header('content-security-policy', contentSecurityPolicy);
     }
   });
   app.addHook('onResponse', async (request, reply) => {

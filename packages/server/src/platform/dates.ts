@@ -32,3 +32,18 @@ export function isValidIsoDate(value: string): boolean {
 export function isPlausibleBirthDate(value: string, today: IsoDate): boolean {
   return isValidIsoDate(value) && value <= today && value >= '1900-01-01';
 }
+
+/** What French readers expect on documents, in Paris time: "22/11/2026 15:40". */
+export function formatParisDateTime(instant: Date): string {
+  return instant.toLocaleString('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' });
+}
+
+/** "22/11/2026", the Paris day of an instant. */
+export function formatParisDay(instant: Date): string {
+  return instant.toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' });
+}
+
+/** "2026-11-22" → "22/11/2026". */
+export function formatIsoDate(date: IsoDate): string {
+  return date.split('-').reverse().join('/');
+}

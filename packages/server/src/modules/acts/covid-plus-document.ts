@@ -1,5 +1,6 @@
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import QRCode from 'qrcode';
+import { formatIsoDate, formatParisDateTime, formatParisDay } from '../../platform/dates.js';
 
 export interface CovidPlusInput {
   patientName: string;
@@ -29,8 +30,6 @@ export function toWinAnsi(text: string): string {
   return out;
 }
 
-const frDate = (date: Date) => date.toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' });
-const frDateTime = (date: Date) => date.toLocaleString('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' });
 const grouped = (code: string) => code.match(/.{1,4}/g)!.join(' ');
 
 /**
@@ -53,9 +52,9 @@ export async function renderCovidPlusDocument(input: CovidPlusInput): Promise<Ui
 
   line('RÉPUBLIQUE FRANÇAISE', { size: 9, font: bold });
   line('Document d\'information COVID+', { size: 20, font: bold, color: blue, gap: 30 });
-  line(`Patient : ${input.patientName}, né(e) le ${input.birthDate.split('-').reverse().join('/')}`, { font: bold });
+  line(`Patient : ${input.patientName}, né(e) le ${formatIsoDate(input.birthDate)}`, { font: bold });
   line(`Résultat : POSITIF au SARS-CoV-2 (${input.testLabel})`, { font: bold });
-  line(`Prélèvement du ${frDateTime(input.sampledAt)} — ${input.place}`, { gap: 28 });
+  line(`Prélèvement du ${formatParisDateTime(input.sampledAt)} — ${input.place}`, { gap: 28 });
 
   line('Ce que vous devez faire', { size: 14, font: bold, color: blue });
   for (const text of [
@@ -73,7 +72,7 @@ export async function renderCovidPlusDocument(input: CovidPlusInput): Promise<Ui
   page.drawImage(image, { x: 50, y: y - size, width: size, height: size });
   page.drawText('Code de déclaration StopCovid', { x: 240, y: y - 40, size: 11, font: bold });
   page.drawText(grouped(input.longCode), { x: 240, y: y - 70, size: 22, font: bold, color: blue });
-  page.drawText(`Valable jusqu'au ${frDate(input.codeExpiresAt)}, une seule fois.`, { x: 240, y: y - 95, size: 10, font: regular });
+  page.drawText(`Valable jusqu'au ${formatParisDay(input.codeExpiresAt)}, une seule fois.`, { x: 240, y: y - 95, size: 10, font: regular });
   page.drawText('Ne le communiquez à personne d\'autre.', { x: 240, y: y - 110, size: 10, font: regular });
   y -= size + 30;
 

@@ -1,4 +1,5 @@
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
+import { formatParisDateTime } from '../../platform/dates.js';
 import { toWinAnsi } from '../acts/covid-plus-document.js';
 import { renderDccQr } from './issue-dcc.js';
 
@@ -32,7 +33,7 @@ export async function renderCertificateDocument(input: CertificateDocumentInput)
     ['Nom', input.summary.name],
     ['Date de naissance', input.summary.birthDate],
     ...input.summary.details.map((d) => [d.label, d.value] as const),
-    ['Valable jusqu\'au', new Date(input.expiresAt).toLocaleString('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' })],
+    ['Valable jusqu\'au', formatParisDateTime(new Date(input.expiresAt))],
     ['Identifiant', input.uvci],
   ] as const) {
     text(label, 50, y, 11, bold);

@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.js';
 import { recordAudit } from '../../platform/audit.js';
 import { HOUR } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
-import { isValidIsoDate } from '../../platform/dates.js';
+import { formatIsoDate, formatParisDateTime, isValidIsoDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { countHit } from '../../platform/rate-limit.js';
 import { hashToken } from '../../platform/secrets.js';
@@ -24,8 +24,6 @@ export interface CertificatesDeps {
   retrievalLimitPerAddress: number;
 }
 
-const frDate = (iso: string) => iso.split('-').reverse().join('/');
-const frDateTime = (date: Date) => date.toLocaleString('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' });
 
 /**
  * The patient portal: the code printed on the patient's document plus their date of birth
@@ -80,11 +78,11 @@ function testCertificate(deps: CertificatesDeps, ctx: RequestContext, test: Test
     expiresAt: expiresAt.toISOString(),
     summary: {
       name: `${test.given_name} ${test.family_name}`,
-      birthDate: frDate(test.birth_date),
+      birthDate: formatIsoDate(test.birth_date),
       title: test.test_type === 'rt-pcr' ? 'Certificat de test RT-PCR' : 'Certificat de test antigénique',
       details: [
         { label: 'Résultat', value: test.result === 'detected' ? 'Positif (SARS-CoV-2 détecté)' : 'Négatif (non détecté)' },
-        { label: 'Prélèvement', value: frDateTime(test.sampled_at) },
+        { label: 'Prélèvement', value: formatParisDateTime(test.sampled_at) },
         ...(device ? [{ label: 'Test', value: device.name }] : []),
         { label: 'Lieu', value: test.place },
       ],
@@ -111,12 +109,12 @@ function vaccinationCertificate(deps: CertificatesDeps, ctx: RequestContext, vac
     expiresAt: expiresAt.toISOString(),
     summary: {
       name: `${vaccination.given_name} ${vaccination.family_name}`,
-      birthDate: frDate(vaccination.birth_date),
+      birthDate: formatIsoDate(vaccination.birth_date),
       title: 'Certificat de vaccination',
       details: [
         { label: 'Vaccin', value: findVaccineProduct(vaccination.product)?.name ?? vaccination.product },
         { label: 'Dose', value: `${vaccination.dose_number}/${vaccination.series_total}` },
-        { label: 'Date', value: frDate(vaccination.vaccinated_on) },
+        { label: 'Date', value: formatIsoDate(vaccination.vaccinated_on) },
         { label: 'Lot', value: vaccination.lot_number },
       ],
     },
