@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Link, Route, Switch } from 'wouter';
 import { useStore, type Me } from './data/store';
 import { SignInPage } from './features/auth/SignInPage';
@@ -72,26 +73,35 @@ function ProPortal() {
   );
 }
 
+/** A page for patients and verifiers: no professional session. */
+function PublicPage({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <>
+      <Header title={title} />
+      <main className="container" id="contenu">
+        {children}
+      </main>
+    </>
+  );
+}
+
 export function App() {
   return (
     <Switch>
       <Route path="/app">
-        <Header title="Application StopCovid (simulation web)" />
-        <main className="container" id="contenu">
+        <PublicPage title="Application StopCovid (simulation web)">
           <DeclarationPage />
-        </main>
+        </PublicPage>
       </Route>
       <Route path="/patient">
-        <Header title="Portail patient" />
-        <main className="container" id="contenu">
+        <PublicPage title="Portail patient">
           <PatientPortalPage />
-        </main>
+        </PublicPage>
       </Route>
       <Route path="/verifier">
-        <Header title="Vérification des certificats" />
-        <main className="container" id="contenu">
+        <PublicPage title="Vérification des certificats">
           <VerifierPage />
-        </main>
+        </PublicPage>
       </Route>
       <Route>
         <ProPortal />
