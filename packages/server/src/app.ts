@@ -10,7 +10,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { attestationsRoutes } from './modules/attestations/attestations.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import { fallbackRoutes } from './modules/auth/fallback.routes.js';
+import { incidentsRoutes } from './modules/incidents/incidents.routes.js';
+import { OpenIncidents } from './modules/incidents/open-incidents.js';
 import { PscClient } from './modules/auth/psc-client.js';
 import { SessionCache } from './modules/auth/session-cache.js';
 import { registerSessionHooks } from './modules/auth/session.hooks.js';
@@ -104,11 +108,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     timeoutMs: config.psc.timeoutMs,
     redirectUri: `${config.publicUrl}/auth/callback`,
   });
-  const authDeps = { db: database.db, psc, session: config.session, sessionCache: new SessionCache(config.session.cacheSeconds * 1000), operators: new Set(config.operators) };
+  const incidents = new OpenIncidents(database.db, app.clock);
+  const authDeps = {
+    db: database.db,
+    psc,
+    session: config.session,
+    sessionCache: new SessionCache(config.session.cacheSeconds * 1000),
+    operators: new Set(config.operators),
+    incidents,
+    continuity: config.continuity,
+  };
   registerSessionHooks(app, authDeps);
 
   await app.register(healthRoutes);
   await app.register(authRoutes({ ...authDeps, publicUrl: config.publicUrl, cookieSecure: config.session.cookieSecure }));
+  await app.register(fallbackRoutes({ ...authDeps, publicUrl: config.publicUrl, cookieSecure: config.session.cookieSecure }));
+  await app.register(incidentsRoutes({ db: database.db, incidents, continuity: config.continuity }));
+  await app.register(attestationsRoutes({ db: database.db, continuity: config.continuity }));
 
   const hasher = new CodeHasher(config.codes.hmacKeys ?? [loadDevelopmentHmacKey(config.keysDir, 'code-hmac')]);
   const codesDeps = { db: database.db, hasher, publicUrl: config.publicUrl, ...config.codes };

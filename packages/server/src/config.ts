@@ -48,6 +48,19 @@ export interface Config {
     readonly vaccinationValidityDays: number;
     readonly retrievalLimitPerAddress: number;
   };
+  /** Continuity through outages (DOMAIN.md §4, issue 5). */
+  readonly continuity: {
+    /** Consecutive failed PSC calls that open an automatic `psc` incident. */
+    readonly pscFailureThreshold: number;
+    /** While the breaker is open, how often PSC is probed (discovery) to close the incident on recovery. */
+    readonly pscProbeSeconds: number;
+    /** Idle timeout of open sessions while a `psc` incident is open (instead of session.idleMinutes). */
+    readonly incidentIdleHours: number;
+    /** The second sign-in channel (local account + TOTP): 'incident' (only while a psc incident is open), 'always' or 'never'. */
+    readonly fallbackSignIn: 'incident' | 'always' | 'never';
+    /** Default validity of provisional test attestations when an incident does not set one. */
+    readonly provisionalTestHours: number;
+  };
   /** Where development keys are generated and kept. */
   readonly keysDir: string;
   /** Fastify trustProxy: false, true, or a list of proxy addresses/CIDRs whose X-Forwarded-For is believed. */
@@ -117,6 +130,12 @@ function trustProxy(raw: string | undefined): boolean | string[] {
   return list;
 }
 
+function fallbackSignIn(raw: string | undefined): 'incident' | 'always' | 'never' {
+  if (!raw) return 'incident';
+  if (raw === 'incident' || raw === 'always' || raw === 'never') return raw;
+  throw new ConfigError('FALLBACK_SIGN_IN must be incident, always or never');
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV ?? 'development';
   if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
@@ -179,6 +198,13 @@ export function loadConfig(env: Env = process.env): Config {
       testValidityHours: integer(env, 'TEST_CERTIFICATE_HOURS', 72, 1, 24 * 30),
       vaccinationValidityDays: integer(env, 'VACCINATION_CERTIFICATE_DAYS', 365, 1, 3650),
       retrievalLimitPerAddress: integer(env, 'RETRIEVAL_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
+    },
+    continuity: {
+      pscFailureThreshold: integer(env, 'PSC_FAILURE_THRESHOLD', 5, 1, 1000),
+      pscProbeSeconds: integer(env, 'PSC_PROBE_SECONDS', 15, 1, 3600),
+      incidentIdleHours: integer(env, 'INCIDENT_SESSION_IDLE_HOURS', 12, 1, 72),
+      fallbackSignIn: fallbackSignIn(env.FALLBACK_SIGN_IN),
+      provisionalTestHours: integer(env, 'PROVISIONAL_TEST_HOURS', 12, 1, 72),
     },
     keysDir: env.KEYS_DIR || resolve(import.meta.dirname, '../../../.data/keys'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),

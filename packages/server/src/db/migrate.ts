@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003_tests_vaccinations.js';
 import * as m0004 from './migrations/0004_labs.js';
 import * as m0005 from './migrations/0005_certificates.js';
 import * as m0006 from './migrations/0006_long_codes.js';
+import * as m0007 from './migrations/0007_continuity.js';
 
 // Forward-only: migrations have no `down`. Listed here, in order, so bundling never loses one.
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004_labs': m0004,
   '0005_certificates': m0005,
   '0006_long_codes': m0006,
+  '0007_continuity': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

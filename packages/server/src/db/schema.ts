@@ -32,6 +32,8 @@ export interface SessionsTable {
   id_token: string | null;
   auth_means: string | null;
   acr: string;
+  /** 'psc', or 'fallback' for the second channel (local account + TOTP). */
+  channel: Generated<'psc' | 'fallback'>;
   created_at: Timestamp;
   last_seen_at: Timestamp;
   absolute_expires_at: Timestamp;
@@ -130,6 +132,12 @@ export interface TestResultsTable extends PatientColumns {
   lab_sample_id: string | null;
   uvci: string | null;
   retrieval_hash: string | null;
+  /** Client-generated (browser outbox): the same act sent again is stored once. */
+  idempotency_key: Generated<string | null>;
+  /** SHA-256 of the act as first sent: a key reused for another act is a conflict. */
+  request_hash: Generated<string | null>;
+  /** When the act was saved in the professional's outbox (act time); recorded_at is the entry time. */
+  captured_at: Generated<Date | null>;
 }
 
 export interface LabsTable {
@@ -161,9 +169,55 @@ export interface VaccinationsTable extends PatientColumns {
   recorded_at: Timestamp;
   uvci: string | null;
   retrieval_hash: string | null;
+  /** Client-generated (browser outbox): the same act sent again is stored once. */
+  idempotency_key: Generated<string | null>;
+  /** SHA-256 of the act as first sent: a key reused for another act is a conflict. */
+  request_hash: Generated<string | null>;
+  /** When the act was saved in the professional's outbox (act time); recorded_at is the entry time. */
+  captured_at: Generated<Date | null>;
+}
+
+export type IncidentComponent = 'psc' | 'tests-portal' | 'vaccination-portal';
+
+export interface IncidentsTable {
+  id: Generated<string>;
+  component: IncidentComponent;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  test_attestation_hours: Generated<number>;
+  message: string | null;
+  source: 'operator' | 'automatic';
+  declared_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface AttestationKeysTable {
+  /** RFC 7638 thumbprint of the public JWK. */
+  kid: string;
+  professional_id: string;
+  public_jwk: JSONColumnType<JsonWebKey>;
+  enrolled_at: Timestamp;
+  revoked_at: Timestamp | null;
+  user_agent: string | null;
+}
+
+export interface FallbackAccountsTable {
+  professional_id: string;
+  password_hash: string;
+  totp_secret: string;
+  /** Last TOTP time step accepted: a code is used once. */
+  totp_last_step: ColumnType<string | null, number | string | null, number | string | null>;
+  enrolled_at: Timestamp;
+  last_used_at: Timestamp | null;
+  failed_attempts: Generated<number>;
+  locked_until: Timestamp | null;
 }
 
 export interface Database {
+  incidents: IncidentsTable;
+  attestation_keys: AttestationKeysTable;
+  fallback_accounts: FallbackAccountsTable;
   labs: LabsTable;
   lab_api_keys: LabApiKeysTable;
   test_results: TestResultsTable;

@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import type { PscExercice } from '../../db/schema.js';
 import { recordAudit } from '../../platform/audit.js';
@@ -8,6 +9,7 @@ import { AppError } from '../../platform/errors.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
 import * as repo from './auth.repository.js';
 import { rightsFor } from './policy.js';
+import type { OpenIncidents } from '../incidents/open-incidents.js';
 import type { PscClient } from './psc-client.js';
 import type { SessionCache } from './session-cache.js';
 
@@ -18,6 +20,9 @@ export interface AuthDeps {
   sessionCache: SessionCache;
   /** IdNat_PS of the authority operators (configured accounts). */
   operators: ReadonlySet<string>;
+  /** Open incidents (cached per process): a `psc` incident extends idle timeouts and opens the second channel. */
+  incidents: OpenIncidents;
+  continuity: Config['continuity'];
 }
 
 const LOGIN_ATTEMPT_TTL = 10 * MINUTE;

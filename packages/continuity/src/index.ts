@@ -1,0 +1,3 @@
+export * from './backoff.js';
+export * from './outbox.js';
+export * from './attestation.js';

@@ -1,0 +1,171 @@
+import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
+
+export type ActKind = 'test' | 'vaccination';
+
+/**
+ * - pending: waits to be sent (or is being sent);
+ * - sent: the server stored it (once, whatever the number of attempts);
+ * - rejected: the server refused it (validation): the professional corrects and resends it;
+ * - conflict: its idempotency key was used for a different act: shown, never dropped.
+ */
+export type OutboxStatus = 'pending' | 'sent' | 'rejected' | 'conflict';
+
+export interface OutboxEntry<Body = unknown> {
+  /** Client-generated idempotency key (UUID v4), sent as Idempotency-Key. */
+  key: string;
+  kind: ActKind;
+  body: Body;
+  /** When the act was saved locally (ISO 8601): the act time, whatever the entry time. */
+  capturedAt: string;
+  status: OutboxStatus;
+  attempts: number;
+  lastError?: { status?: number; code?: string; message: string; details?: unknown };
+  /** What the server answered once stored. */
+  result?: { id: string; recordedAt: string };
+}
+
+export interface OutboxStore {
+  all(): Promise<OutboxEntry[]>;
+  put(entry: OutboxEntry): Promise<void>;
+}
+
+export type SendOutcome =
+  | { kind: 'stored'; id: string; recordedAt: string }
+  /** Network failure, 5xx, 429/503: the act stays queued and the sender backs off. */
+  | { kind: 'retry'; message: string; retryAfterMs?: number }
+  | { kind: 'rejected'; status: number; code?: string; message: string; details?: unknown }
+  | { kind: 'conflict'; message: string }
+  /** 401 or CSRF: nothing can be sent until the professional signs in again. */
+  | { kind: 'unauthenticated'; message: string };
+
+export type Transport = (entry: OutboxEntry) => Promise<SendOutcome>;
+
+export type SenderState =
+  | { kind: 'idle' }
+  | { kind: 'sending' }
+  | { kind: 'waiting'; until: number; failures: number; message: string }
+  | { kind: 'signed-out'; message: string };
+
+export interface OutboxSenderOptions {
+  store: OutboxStore;
+  transport: Transport;
+  policy?: BackoffPolicy;
+  /** Pause between two acts of a backlog, so that a returning client does not flood the server. */
+  spacingMs?: number;
+  now?: () => number;
+  random?: () => number;
+  onChange?: () => void;
+}
+
+/**
+ * Sends an outbox in order, one act at a time, each with its idempotency key, so an act is
+ * stored once however many times it is sent (retries, two tabs, a reload mid-request).
+ * One failure schedules the next attempt with capped exponential backoff and full jitter
+ * (or the server's Retry-After if longer); rejected acts are set aside for correction and
+ * do not block the others.
+ */
+export class OutboxSender {
+  private failures = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  state: SenderState = { kind: 'idle' };
+
+  constructor(private readonly options: OutboxSenderOptions) {}
+
+  /** Send what is pending now (after a new act, the network coming back, "Envoyer maintenant"). */
+  kick(): Promise<void> {
+    this.failures = 0;
+    return this.flush();
+  }
+
+  /** Sends pending acts unless a flush is already running; resolves when this pass ends. */
+  flush(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private async pass(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.setState({ kind: 'sending' });
+    const now = this.options.now ?? Date.now;
+    let sentOne = false;
+    for (;;) {
+      const next = (await this.options.store.all()).filter((e) => e.status === 'pending').sort(byCapture)[0];
+      if (!next || this.stopped) break;
+      if (sentOne && this.options.spacingMs) await sleep(this.options.spacingMs);
+      const outcome = await this.options.transport(next).catch((error: unknown): SendOutcome => ({ kind: 'retry', message: errorMessage(error) }));
+      const entry: OutboxEntry = { ...next, attempts: next.attempts + 1 };
+      switch (outcome.kind) {
+        case 'stored':
+          this.failures = 0;
+          sentOne = true;
+          await this.options.store.put({ ...entry, status: 'sent', result: { id: outcome.id, recordedAt: outcome.recordedAt }, lastError: undefined });
+          break;
+        case 'rejected':
+          await this.options.store.put({ ...entry, status: 'rejected', lastError: { status: outcome.status, code: outcome.code, message: outcome.message, details: outcome.details } });
+          break;
+        case 'conflict':
+          await this.options.store.put({ ...entry, status: 'conflict', lastError: { status: 409, message: outcome.message } });
+          break;
+        case 'unauthenticated':
+          await this.options.store.put({ ...entry, lastError: { status: 401, message: outcome.message } });
+          this.setState({ kind: 'signed-out', message: outcome.message });
+          return;
+        case 'retry': {
+          this.failures += 1;
+          await this.options.store.put({ ...entry, lastError: { message: outcome.message } });
+          const wait = Math.max(backoffDelay(this.failures, this.options.policy ?? defaultBackoff, this.options.random), outcome.retryAfterMs ?? 0);
+          this.timer = setTimeout(() => void this.flush(), wait);
+          this.setState({ kind: 'waiting', until: now() + wait, failures: this.failures, message: outcome.message });
+          return;
+        }
+      }
+      this.options.onChange?.();
+    }
+    this.setState({ kind: 'idle' });
+  }
+
+  private setState(state: SenderState): void {
+    this.state = state;
+    this.options.onChange?.();
+  }
+}
+
+function byCapture(a: OutboxEntry, b: OutboxEntry): number {
+  return a.capturedAt < b.capturedAt ? -1 : a.capturedAt > b.capturedAt ? 1 : 0;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Reads an HTTP answer to an act the way the outbox needs it. Kept here so the browser and
+ * the outage simulation classify answers identically.
+ */
+export function classifyResponse(status: number, body: unknown, retryAfterHeader: string | null): SendOutcome {
+  const record = (body ?? {}) as { id?: string; recordedAt?: string; error?: { code?: string; message?: string; details?: unknown } };
+  const message = record.error?.message ?? `Réponse ${status} du serveur`;
+  if (status === 200 || status === 201) return { kind: 'stored', id: String(record.id), recordedAt: String(record.recordedAt) };
+  if (status === 401 || record.error?.code === 'AUTH_CSRF_INVALID') return { kind: 'unauthenticated', message };
+  if (status === 409 || status === 422) return { kind: 'conflict', message };
+  if (status === 408 || status === 429 || status >= 500) {
+    const seconds = Number(retryAfterHeader);
+    return { kind: 'retry', message, ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}) };
+  }
+  return { kind: 'rejected', status, code: record.error?.code, message, details: record.error?.details };
+}
