@@ -3,7 +3,7 @@ import { contextOf } from '../../platform/context.js';
 import { Type } from 'typebox';
 import { Uuid } from '../../platform/schemas.js';
 import type { CodesDeps } from '../codes/codes.service.js';
-import { RecordedTest, RecordedVaccination, RecordTestBody, RecordVaccinationBody } from './acts.schemas.js';
+import { IdempotencyHeaders, RecordedTest, RecordedVaccination, RecordTestBody, RecordVaccinationBody } from './acts.schemas.js';
 import { createCovidPlusDocument, recordTest, recordVaccination } from './acts.service.js';
 
 /** SI-DEP (tests) and Vaccin Covid (vaccinations), as entered by professionals. */
@@ -12,23 +12,37 @@ export function actsRoutes(deps: { codes: CodesDeps }): FastifyPluginAsyncTypebo
     app.post(
       '/api/tests',
       {
-        schema: { tags: ['pro'], summary: 'Record a rapid antigen test or supervised self-test', body: RecordTestBody, response: { 201: RecordedTest } },
+        schema: {
+          tags: ['pro'],
+          summary: 'Record a rapid antigen test or supervised self-test',
+          headers: IdempotencyHeaders,
+          body: RecordTestBody,
+          response: { 200: RecordedTest, 201: RecordedTest },
+        },
         config: { right: 'tests:record' },
       },
       async (request, reply) => {
-        reply.status(201);
-        return recordTest(app.db, contextOf(request), request.body);
+        const recorded = await recordTest(app.db, contextOf(request), request.body, request.headers['idempotency-key']);
+        reply.status(recorded.replayed ? 200 : 201);
+        return recorded;
       },
     );
     app.post(
       '/api/vaccinations',
       {
-        schema: { tags: ['pro'], summary: 'Record a vaccination', body: RecordVaccinationBody, response: { 201: RecordedVaccination } },
+        schema: {
+          tags: ['pro'],
+          summary: 'Record a vaccination',
+          headers: IdempotencyHeaders,
+          body: RecordVaccinationBody,
+          response: { 200: RecordedVaccination, 201: RecordedVaccination },
+        },
         config: { right: 'vaccinations:record' },
       },
       async (request, reply) => {
-        reply.status(201);
-        return recordVaccination(app.db, contextOf(request), request.body);
+        const recorded = await recordVaccination(app.db, contextOf(request), request.body, request.headers['idempotency-key']);
+        reply.status(recorded.replayed ? 200 : 201);
+        return recorded;
       },
     );
     app.post(

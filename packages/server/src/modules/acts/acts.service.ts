@@ -1,10 +1,14 @@
+import type { Transaction } from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { Database } from '../../db/schema.js';
 import { recordAudit } from '../../platform/audit.js';
 import type { RequestContext } from '../../platform/context.js';
 import { addDays, daysBetween, isPlausibleBirthDate, isValidIsoDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
+import { createHash } from 'node:crypto';
+import { stringify } from 'safe-stable-stringify';
 import { hashToken } from '../../platform/secrets.js';
-import { generateRetrievalCode } from '../certificates/retrieval-code.js';
+import { generateRetrievalCode, normalizeRetrievalCode } from '../certificates/retrieval-code.js';
 import { generateUvci } from '../certificates/uvci.js';
 import { findTestDevice, findVaccineProduct } from '../reference/value-sets.js';
 import * as repo from './acts.repository.js';
@@ -14,6 +18,18 @@ import type { Patient, RecordTestBody, RecordVaccinationBody } from './acts.sche
 
 /** Acts entered after the fact (DOMAIN.md §4) may be a few weeks old, no more. */
 const MAX_AGE_DAYS = 30;
+/** Clock skew tolerated between the professional's device and the server. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** An act entered more than this after it was saved locally was entered after the fact. */
+const DEFERRED_AFTER_MS = 5 * 60_000;
+
+function entryDetails(ctx: RequestContext, outbox: { columns: { captured_at: Date | null; idempotency_key: string | null } }) {
+  const capturedAt = outbox.columns.captured_at;
+  return {
+    ...(outbox.columns.idempotency_key ? { outbox: true } : {}),
+    ...(capturedAt && ctx.now.getTime() - capturedAt.getTime() > DEFERRED_AFTER_MS ? { deferredMinutes: Math.round((ctx.now.getTime() - capturedAt.getTime()) / 60_000) } : {}),
+  };
+}
 
 function patientColumns(patient: Patient, today: string) {
   if (!isPlausibleBirthDate(patient.birthDate, today)) {
@@ -34,21 +50,89 @@ function checkActDay(day: string, today: string): void {
   if (daysBetween(day, today) > MAX_AGE_DAYS) throw new AppError('ACTS_DATE_TOO_OLD');
 }
 
+/**
+ * What the browser outbox adds to an act (issue 5): its idempotency key, the retrieval code it
+ * printed offline, and when the act was saved (act time; recorded_at is the entry time).
+ */
+function outboxColumns(ctx: RequestContext, input: RecordTestBody | RecordVaccinationBody, idempotencyKey: string | undefined) {
+  let retrievalCode = generateRetrievalCode();
+  if (input.retrievalCode !== undefined) {
+    const normalized = normalizeRetrievalCode(input.retrievalCode);
+    if (!normalized) throw new AppError('ACTS_RETRIEVAL_CODE_INVALID');
+    retrievalCode = normalized;
+  }
+  let capturedAt: Date | null = null;
+  if (input.capturedAt !== undefined) {
+    capturedAt = new Date(input.capturedAt);
+    if (capturedAt.getTime() > ctx.now.getTime() + CLOCK_SKEW_MS) throw new AppError('ACTS_DATE_IN_FUTURE');
+    checkActDay(parisDate(capturedAt), parisDate(ctx.now));
+  }
+  return {
+    retrievalCode,
+    clientCode: input.retrievalCode !== undefined,
+    columns: {
+      retrieval_hash: hashToken(retrievalCode),
+      idempotency_key: idempotencyKey?.toLowerCase() ?? null,
+      // Key order must not matter: a retry may serialise the same act differently.
+      request_hash: idempotencyKey ? createHash('sha256').update(stringify(input)).digest('hex') : null,
+      captured_at: capturedAt,
+    },
+  };
+}
+
+/**
+ * Stores an act once per idempotency key. When the key was already used by this professional,
+ * the stored act is the answer (a replay) if it is the same act, and a conflict otherwise.
+ */
+async function storeOnce(
+  db: Db,
+  ctx: RequestContext,
+  table: 'test_results' | 'vaccinations',
+  outbox: ReturnType<typeof outboxColumns>,
+  insert: (trx: Transaction<Database>) => Promise<string | undefined>,
+) {
+  const stored = await db.transaction().execute(async (trx) => {
+    const id = await insert(trx).catch((error: unknown) => {
+      // Only a code the client chose can collide (60 random bits otherwise).
+      if (isUniqueViolation(error, 'retrieval_idx')) throw new AppError('ACTS_RETRIEVAL_CODE_TAKEN', { cause: error });
+      throw error;
+    });
+    if (id) return { id, recordedAt: ctx.now, capturedAt: outbox.columns.captured_at, replayed: false };
+    const existing = await repo.findActByIdempotencyKey(trx, table, ctx.professional!.id, outbox.columns.idempotency_key!);
+    if (!existing) throw new Error('idempotent insert did nothing but no act holds the key');
+    if (existing.request_hash !== outbox.columns.request_hash) throw new AppError('ACTS_IDEMPOTENCY_CONFLICT');
+    return { id: existing.id, recordedAt: existing.recorded_at, capturedAt: existing.captured_at, replayed: true };
+  });
+  return {
+    id: stored.id,
+    recordedAt: stored.recordedAt.toISOString(),
+    capturedAt: stored.capturedAt?.toISOString() ?? null,
+    replayed: stored.replayed,
+    // A code the client chose is echoed; one the server generated for the first send is gone.
+    ...(!stored.replayed || outbox.clientCode ? { retrievalCode: outbox.retrievalCode } : {}),
+  };
+}
+
+function isUniqueViolation(error: unknown, constraintPart: string): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  return code === '23505' && (constraint ?? '').includes(constraintPart);
+}
+
 /** A rapid antigen test or supervised self-test, entered by a professional. */
-export async function recordTest(db: Db, ctx: RequestContext, input: RecordTestBody) {
+export async function recordTest(db: Db, ctx: RequestContext, input: RecordTestBody, idempotencyKey?: string) {
   const today = parisDate(ctx.now);
   const patient = patientColumns(input.patient, today);
   const sampledAt = new Date(input.sampledAt);
   // A few minutes of clock skew between the professional's device and the server are tolerated.
-  if (sampledAt.getTime() > ctx.now.getTime() + 5 * 60_000) throw new AppError('ACTS_DATE_IN_FUTURE');
+  if (sampledAt.getTime() > ctx.now.getTime() + CLOCK_SKEW_MS) throw new AppError('ACTS_DATE_IN_FUTURE');
   checkActDay(parisDate(sampledAt), addDays(today, 1));
   const device = findTestDevice(input.deviceId);
   if (!device) throw new AppError('TESTS_DEVICE_UNKNOWN', { details: { deviceId: input.deviceId } });
-  const retrievalCode = generateRetrievalCode();
-  const id = await db.transaction().execute(async (trx) => {
+  const outbox = outboxColumns(ctx, input, idempotencyKey);
+  const recorded = await storeOnce(db, ctx, 'test_results', outbox, async (trx) => {
     const testId = await repo.insertTestResult(trx, {
       uvci: generateUvci({ country: 'FR' }),
-      retrieval_hash: hashToken(retrievalCode),
+      ...outbox.columns,
       test_type: input.testType,
       ...patient,
       sampled_at: sampledAt,
@@ -59,19 +143,17 @@ export async function recordTest(db: Db, ctx: RequestContext, input: RecordTestB
       recorded_at: ctx.now,
     });
     // No health data in the audit: which act, not its result.
-    await recordAudit(trx, ctx, { action: 'tests.record', outcome: 'success', targetType: 'test_result', targetId: testId, details: { testType: input.testType } });
+    if (testId) await recordAudit(trx, ctx, { action: 'tests.record', outcome: 'success', targetType: 'test_result', targetId: testId, details: { testType: input.testType, ...entryDetails(ctx, outbox) } });
     return testId;
   });
   return {
-    id,
-    recordedAt: ctx.now.toISOString(),
-    retrievalCode,
+    ...recorded,
     device,
     warnings: device.active ? [] : ["Ce test n'est plus actif dans la liste européenne : le certificat pourrait être refusé à l'étranger."],
   };
 }
 
-export async function recordVaccination(db: Db, ctx: RequestContext, input: RecordVaccinationBody) {
+export async function recordVaccination(db: Db, ctx: RequestContext, input: RecordVaccinationBody, idempotencyKey?: string) {
   const today = parisDate(ctx.now);
   const patient = patientColumns(input.patient, today);
   if (!isValidIsoDate(input.vaccinatedOn)) throw new AppError('REQUEST_INVALID');
@@ -79,11 +161,11 @@ export async function recordVaccination(db: Db, ctx: RequestContext, input: Reco
   const product = findVaccineProduct(input.product);
   if (!product) throw new AppError('VACCINATIONS_PRODUCT_UNKNOWN', { details: { product: input.product } });
   if (input.doseNumber > input.seriesTotal) throw new AppError('VACCINATIONS_DOSE_INVALID');
-  const retrievalCode = generateRetrievalCode();
-  const id = await db.transaction().execute(async (trx) => {
+  const outbox = outboxColumns(ctx, input, idempotencyKey);
+  const recorded = await storeOnce(db, ctx, 'vaccinations', outbox, async (trx) => {
     const vaccinationId = await repo.insertVaccination(trx, {
       uvci: generateUvci({ country: 'FR' }),
-      retrieval_hash: hashToken(retrievalCode),
+      ...outbox.columns,
       ...patient,
       product: product.id,
       manufacturer: product.manufacturerId,
@@ -96,10 +178,10 @@ export async function recordVaccination(db: Db, ctx: RequestContext, input: Reco
       professional_id: ctx.professional!.id,
       recorded_at: ctx.now,
     });
-    await recordAudit(trx, ctx, { action: 'vaccinations.record', outcome: 'success', targetType: 'vaccination', targetId: vaccinationId });
+    if (vaccinationId) await recordAudit(trx, ctx, { action: 'vaccinations.record', outcome: 'success', targetType: 'vaccination', targetId: vaccinationId, details: entryDetails(ctx, outbox) });
     return vaccinationId;
   });
-  return { id, recordedAt: ctx.now.toISOString(), retrievalCode, product: { id: product.id, name: product.name, manufacturerName: product.manufacturerName } };
+  return { ...recorded, product: { id: product.id, name: product.name, manufacturerName: product.manufacturerName } };
 }
 
 /**
