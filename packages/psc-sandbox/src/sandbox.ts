@@ -95,15 +95,20 @@ export async function startPscSandbox(opts: StartOptions): Promise<RunningSandbo
     opts.logger?.info(`psc-sandbox: émetteur ${issuer}`);
 
     let closing: Promise<void> | undefined;
+    // Idempotent; drops keep-alive connections so tests do not wait for idle sockets.
+    const close = () =>
+      (closing ??= new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }));
     return {
       issuer,
       port,
-      // Idempotent; drops keep-alive connections so tests do not wait for idle sockets.
-      close: () =>
-        (closing ??= new Promise<void>((resolve, reject) => {
-          server.close((err) => (err ? reject(err) : resolve()));
-          server.closeAllConnections();
-        })),
+      close,
+      restart: async () => {
+        await close();
+        return startPscSandbox({ ...opts, host, port });
+      },
     };
   } catch (err) {
     server.closeAllConnections();

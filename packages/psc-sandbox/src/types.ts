@@ -61,6 +61,11 @@ export interface RunningSandbox {
   issuer: string;
   port: number;
   close(): Promise<void>;
+  /**
+   * Closes it if needed and starts it again on the same port, so the same issuer: PSC back
+   * after an outage (with fresh signing keys and no sessions, as after a real restart).
+   */
+  restart(): Promise<RunningSandbox>;
 }
 
 /** Means of authentication, as reported by PSC in `Mode_Acces_Raccordement`. */

@@ -1,10 +1,11 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpDuration: Histogram<'method' | 'route'>;
   signIns: Counter<'outcome'>;
+  pscCircuitOpen: Gauge;
 }
 
 /** One registry per app instance, so that tests building several apps do not collide. */
@@ -30,6 +31,11 @@ export function createMetrics(): Metrics {
       name: 'psc_sign_ins_total',
       help: 'Pro Santé Connect sign-in attempts, by outcome',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    pscCircuitOpen: new Gauge({
+      name: 'psc_circuit_open',
+      help: 'Pro Santé Connect circuit breaker of this process: 1 open (sign-ins refused), 0 closed',
       registers: [registry],
     }),
   };

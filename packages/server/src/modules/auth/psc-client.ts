@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import { AppError } from '../../platform/errors.js';
+import { PscBreaker, type PscBreakerOptions } from './psc-breaker.js';
 
 export interface PscSettings {
   issuer: string;
@@ -7,27 +8,56 @@ export interface PscSettings {
   clientSecret: string;
   timeoutMs: number;
   redirectUri: string;
+  /** The circuit breaker every PSC call goes through. */
+  breaker: PscBreakerOptions;
+  /**
+   * How long a successful discovery is trusted (default 60 s). Re-checking it is what lets
+   * sign-ins notice an outage: otherwise they would redirect browsers to a PSC that is down.
+   */
+  discoveryMaxAgeMs?: number;
+  /** The application's clock (ms), for the discovery age. */
+  now?: () => number;
 }
 
 /**
  * The relying-party side of Pro Santé Connect. Discovery is done lazily and cached once it
- * succeeds, so the server starts (and open sessions keep working) while PSC is down.
+ * succeeds, so the server starts (and open sessions keep working) while PSC is down. Every
+ * call to PSC goes through the circuit breaker.
  */
 export class PscClient {
-  private configuration: Promise<oidc.Configuration> | undefined;
+  private discovered: { configuration: oidc.Configuration; at: number } | undefined;
+  private discovering: Promise<oidc.Configuration> | undefined;
+  readonly breaker: PscBreaker;
+  private readonly now: () => number;
 
-  constructor(private readonly settings: PscSettings) {}
+  constructor(private readonly settings: PscSettings) {
+    this.now = settings.now ?? Date.now;
+    this.breaker = new PscBreaker(settings.breaker, (error) => error instanceof AppError && error.code === 'AUTH_PROVIDER_UNAVAILABLE');
+    // The probe bypasses the open breaker (it is the trial call) and keeps what it fetched.
+    this.breaker.setProbe(() => this.rediscover());
+  }
 
   get redirectUri(): string {
     return this.settings.redirectUri;
   }
 
   async configurationOrThrow(): Promise<oidc.Configuration> {
-    this.configuration ??= this.discover().catch((error: unknown) => {
-      this.configuration = undefined; // retry on the next sign-in
-      throw error;
+    this.breaker.assertClosed();
+    const maxAge = this.settings.discoveryMaxAgeMs ?? 60_000;
+    const cached = this.discovered;
+    const age = cached ? this.now() - cached.at : Infinity;
+    if (cached && age >= 0 && age < maxAge) return cached.configuration;
+    // Concurrent sign-ins share one discovery (and count as one failure if PSC is down).
+    this.discovering ??= this.breaker.call(() => this.rediscover()).finally(() => {
+      this.discovering = undefined;
     });
-    return this.configuration;
+    return this.discovering;
+  }
+
+  private async rediscover(): Promise<oidc.Configuration> {
+    const configuration = await this.discover();
+    this.discovered = { configuration, at: this.now() };
+    return configuration;
   }
 
   private async discover(): Promise<oidc.Configuration> {
@@ -73,7 +103,7 @@ export class PscClient {
   /** Code exchange plus userinfo; protocol failures become AppErrors the user can read. */
   async completeAuthorization(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }) {
     const configuration = await this.configurationOrThrow();
-    const tokens = await callPsc(() =>
+    const tokens = await this.callPsc(() =>
       oidc.authorizationCodeGrant(configuration, callbackUrl, {
         pkceCodeVerifier: checks.codeVerifier,
         expectedState: checks.state,
@@ -83,7 +113,7 @@ export class PscClient {
     );
     const claims = tokens.claims();
     if (!claims) throw new AppError('AUTH_TOKEN_INVALID', { message: 'no ID token' });
-    const userinfo = await callPsc(() => oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub));
+    const userinfo = await this.callPsc(() => oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub));
     return { idToken: tokens.id_token ?? null, claims, userinfo };
   }
 
@@ -100,14 +130,16 @@ export class PscClient {
       ...(idToken ? { id_token_hint: idToken } : {}),
     });
   }
-}
 
-/** PSC unreachable is a 503 to retry later; a response that fails validation is the user's 400. */
-async function callPsc<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw isNetworkFailure(error) ? unavailable(error) : new AppError('AUTH_TOKEN_INVALID', { cause: error });
+  /** PSC unreachable is a 503 to retry later (and counts for the breaker); a response that fails validation is the user's 400. */
+  private callPsc<T>(call: () => Promise<T>): Promise<T> {
+    return this.breaker.call(async () => {
+      try {
+        return await call();
+      } catch (error) {
+        throw isNetworkFailure(error) ? unavailable(error) : new AppError('AUTH_TOKEN_INVALID', { cause: error });
+      }
+    });
   }
 }
 

@@ -1,0 +1,169 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Db } from '../../db/database.js';
+import type { Clock } from '../../platform/clock.js';
+import { AppError } from '../../platform/errors.js';
+import { closeAutomaticIncident, openAutomaticIncident } from '../incidents/incidents.service.js';
+import type { OpenIncidents } from '../incidents/open-incidents.js';
+
+export type BreakerState = 'closed' | 'open';
+
+export interface PscBreakerOptions {
+  /** Consecutive outage failures (network, timeout, 5xx) that open the breaker. */
+  failureThreshold: number;
+  /** While open, PSC is probed this often; also the Retry-After of refused sign-ins. */
+  probeSeconds: number;
+  log?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+  /** 1 while open, 0 while closed (a Prometheus gauge). */
+  gauge?: { set(value: number): void };
+  /** Side effects of the transitions (the automatic incident); their failures are logged, never thrown. */
+  onOpen?: () => Promise<void>;
+  onClose?: () => Promise<void>;
+}
+
+/**
+ * A circuit breaker in front of Pro Santé Connect (DOMAIN.md §4). After enough consecutive
+ * outage failures it opens: sign-ins are refused at once instead of each waiting for a
+ * timeout (which also spares PSC the surge), and a timer probes PSC until it answers.
+ * There is no half-open state letting user traffic through: the probe is the trial call.
+ */
+export class PscBreaker {
+  #state: BreakerState = 'closed';
+  #failures = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #probing: Promise<boolean> | undefined;
+  #probeCall: (() => Promise<unknown>) | undefined;
+  /** Side effects run one after the other, so a quick open-then-close cannot leave an incident open. */
+  #effects: Promise<void> = Promise.resolve();
+  /** A process that stopped while open may have left an automatic incident: the first success here ends it. */
+  #mayHaveStaleIncident = true;
+  #stopped = false;
+
+  constructor(
+    private readonly options: PscBreakerOptions,
+    /** Which errors mean "PSC unavailable" (the others are the user's and prove PSC answered). */
+    private readonly isOutage: (error: unknown) => boolean,
+  ) {
+    options.gauge?.set(0);
+  }
+
+  get state(): BreakerState {
+    return this.#state;
+  }
+
+  /** The call that tells whether PSC is back (discovery); set by the client that owns the breaker. */
+  setProbe(call: () => Promise<unknown>): void {
+    this.#probeCall = call;
+  }
+
+  /** Refuses at once while open. */
+  assertClosed(): void {
+    if (this.#state === 'open') throw new AppError('AUTH_PROVIDER_CIRCUIT_OPEN', { retryAfterSeconds: this.options.probeSeconds });
+  }
+
+  /** Runs one PSC call through the breaker. */
+  async call<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertClosed();
+    let result: T;
+    try {
+      result = await fn();
+    } catch (error) {
+      // The request that trips the breaker waits for the incident to be recorded, so what it reports is already true.
+      if (this.isOutage(error)) await this.#recordFailure();
+      else await this.#recordSuccess();
+      throw error;
+    }
+    await this.#recordSuccess();
+    return result;
+  }
+
+  /** One probe of PSC (the timer calls it; tests call it directly). True when PSC answered. */
+  probe(): Promise<boolean> {
+    this.#probing ??= this.#runProbe().finally(() => {
+      this.#probing = undefined;
+    });
+    return this.#probing;
+  }
+
+  /** Resolves when the side effects of past transitions are done. */
+  settled(): Promise<void> {
+    return this.#effects;
+  }
+
+  /** Stops the probe timer for good (the app is closing). */
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #runProbe(): Promise<boolean> {
+    if (!this.#probeCall) return false;
+    try {
+      await this.#probeCall();
+    } catch (error) {
+      this.options.log?.info({ err: error instanceof Error ? error.message : String(error) }, 'psc breaker: probe failed, PSC still unavailable');
+      return false;
+    }
+    if (this.#state === 'open') await this.#close();
+    else await this.#recordSuccess();
+    return true;
+  }
+
+  async #recordFailure(): Promise<void> {
+    this.#failures += 1;
+    if (this.#state === 'closed' && this.#failures >= this.options.failureThreshold) await this.#open();
+  }
+
+  async #recordSuccess(): Promise<void> {
+    this.#failures = 0;
+    if (this.#mayHaveStaleIncident && this.#state === 'closed') {
+      this.#mayHaveStaleIncident = false;
+      await this.#effect(this.options.onClose, 'close');
+    }
+  }
+
+  async #open(): Promise<void> {
+    this.#state = 'open';
+    this.#mayHaveStaleIncident = false;
+    this.options.gauge?.set(1);
+    this.options.log?.warn({ failures: this.#failures, probeSeconds: this.options.probeSeconds }, 'psc breaker: open, PSC sign-ins refused until a probe succeeds');
+    if (!this.#stopped) {
+      this.#timer = setInterval(() => void this.probe(), this.options.probeSeconds * 1000);
+      // A pending probe must never keep the process (or a test run) alive.
+      this.#timer.unref();
+    }
+    await this.#effect(this.options.onOpen, 'open');
+  }
+
+  async #close(): Promise<void> {
+    this.#state = 'closed';
+    this.#failures = 0;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.options.gauge?.set(0);
+    this.options.log?.info('psc breaker: closed, PSC answered the probe');
+    await this.#effect(this.options.onClose, 'close');
+  }
+
+  #effect(effect: (() => Promise<void>) | undefined, transition: 'open' | 'close'): Promise<void> {
+    if (!effect) return this.#effects;
+    this.#effects = this.#effects.then(effect).catch((error: unknown) => {
+      this.options.log?.error({ err: error, transition }, 'psc breaker: could not record the automatic incident');
+    });
+    return this.#effects;
+  }
+}
+
+/** The breaker's side effects: the automatic `psc` incident, seen at once by this process's banners and sessions. */
+export function automaticPscIncident(deps: { db: Db; incidents: OpenIncidents; clock: Clock; testAttestationHours: number }) {
+  return {
+    onOpen: async () => {
+      await openAutomaticIncident(deps.db, 'psc', deps.clock.now(), deps.testAttestationHours);
+      deps.incidents.invalidate();
+    },
+    onClose: async () => {
+      await closeAutomaticIncident(deps.db, 'psc', deps.clock.now());
+      deps.incidents.invalidate();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import type { IncidentComponent } from '../../db/schema.js';
+import { auditRow, recordAudit, type AuditEntry } from '../../platform/audit.js';
+import { HOUR, MINUTE } from '../../platform/clock.js';
+import type { RequestContext } from '../../platform/context.js';
+import { AppError } from '../../platform/errors.js';
+import * as repo from './incidents.repository.js';
+import { componentLabels, type DeclareIncidentBody, type Incident, type UpdateIncidentBody } from './incidents.schemas.js';
+import type { OpenIncident, OpenIncidents } from './open-incidents.js';
+
+export interface IncidentsDeps {
+  db: Db;
+  incidents: OpenIncidents;
+  continuity: Config['continuity'];
+}
+
+const DAY = 24 * HOUR;
+/** An incident is often declared after the fact, but not months later. */
+const MAX_BACKDATE_MS = 30 * DAY;
+/** Tolerance for the operator's clock being slightly ahead of the server's. */
+const CLOCK_SKEW_MS = 5 * MINUTE;
+/** A planned end (maintenance window) may be set ahead, within reason. */
+const MAX_PLANNED_END_MS = 30 * DAY;
+const HISTORY_LIMIT = 100;
+
+type IncidentRow = Awaited<ReturnType<typeof repo.findOpenIncidents>>[number];
+
+function present(row: IncidentRow): Incident {
+  return {
+    id: row.id,
+    component: row.component,
+    componentLabel: componentLabels[row.component],
+    startedAt: row.started_at.toISOString(),
+    endedAt: row.ended_at?.toISOString() ?? null,
+    testAttestationHours: row.test_attestation_hours,
+    message: row.message,
+    source: row.source,
+  };
+}
+
+const presentOpen = (incident: OpenIncident): Incident =>
+  present({
+    id: incident.id,
+    component: incident.component,
+    started_at: incident.startedAt,
+    ended_at: incident.endedAt,
+    test_attestation_hours: incident.testAttestationHours,
+    message: incident.message,
+    source: incident.source,
+  });
+
+/** For banners (everyone, signed in or not): from the per-process cache, no query per request. */
+export async function listCurrentIncidents(deps: IncidentsDeps) {
+  return { incidents: (await deps.incidents.list()).map(presentOpen) };
+}
+
+export async function listIncidentHistory(deps: IncidentsDeps, since: string | undefined) {
+  const sinceDate = since === undefined ? undefined : parseDate(since, 'REQUEST_INVALID');
+  const rows = await repo.listIncidentHistory(deps.db, { since: sinceDate, limit: HISTORY_LIMIT });
+  return {
+    incidents: rows.map((row) => ({
+      ...present(row),
+      declaredBy: row.family_name !== null && row.given_name !== null ? { givenName: row.given_name, familyName: row.family_name } : null,
+      createdAt: row.created_at.toISOString(),
+      updatedAt: row.updated_at.toISOString(),
+    })),
+  };
+}
+
+function parseDate(value: string, code: 'INCIDENTS_START_INVALID' | 'INCIDENTS_END_INVALID' | 'REQUEST_INVALID'): Date {
+  // The schema checks the shape; this catches what the shape lets through (e.g. second 60).
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new AppError(code);
+  return date;
+}
+
+function checkEnd(endedAt: Date, startedAt: Date, now: Date): void {
+  if (endedAt.getTime() <= startedAt.getTime() || endedAt.getTime() > now.getTime() + MAX_PLANNED_END_MS) {
+    throw new AppError('INCIDENTS_END_INVALID');
+  }
+}
+
+/** An operator declares an incident (DOMAIN.md §4): shown in banners, used by verifiers. */
+export async function declareIncident(deps: IncidentsDeps, ctx: RequestContext, input: DeclareIncidentBody): Promise<Incident> {
+  const startedAt = input.startedAt === undefined ? ctx.now : parseDate(input.startedAt, 'INCIDENTS_START_INVALID');
+  if (startedAt.getTime() < ctx.now.getTime() - MAX_BACKDATE_MS || startedAt.getTime() > ctx.now.getTime() + CLOCK_SKEW_MS) {
+    throw new AppError('INCIDENTS_START_INVALID');
+  }
+  const endedAt = input.endedAt === undefined ? null : parseDate(input.endedAt, 'INCIDENTS_END_INVALID');
+  if (endedAt) checkEnd(endedAt, startedAt, ctx.now);
+  const testAttestationHours = input.testAttestationHours ?? deps.continuity.provisionalTestHours;
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const inserted = await repo.insertIncident(trx, {
+      component: input.component,
+      startedAt,
+      endedAt,
+      testAttestationHours,
+      message: input.message?.trim() ?? null,
+      declaredBy: ctx.professional!.id,
+      now: ctx.now,
+    });
+    await recordAudit(trx, ctx, {
+      action: 'incidents.declare',
+      outcome: 'success',
+      targetType: 'incident',
+      targetId: inserted.id,
+      details: { component: input.component, startedAt: startedAt.toISOString(), endedAt: endedAt?.toISOString() ?? null, testAttestationHours },
+    });
+    return inserted;
+  });
+  deps.incidents.invalidate();
+  return present(row);
+}
+
+/**
+ * Changes an incident: its end (once: an ended incident's window is what verifiers relied
+ * on), the attestation validity or the message.
+ */
+export async function updateIncident(
+  deps: IncidentsDeps,
+  ctx: RequestContext,
+  id: string,
+  patch: UpdateIncidentBody,
+  action: 'incidents.update' | 'incidents.close' = 'incidents.update',
+): Promise<Incident> {
+  const endedAt = patch.endedAt === undefined ? undefined : parseDate(patch.endedAt, 'INCIDENTS_END_INVALID');
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const current = await repo.findIncidentForUpdate(trx, id);
+    if (!current) throw new AppError('INCIDENTS_NOT_FOUND');
+    if (endedAt) {
+      if (current.ended_at && current.ended_at.getTime() <= ctx.now.getTime()) throw new AppError('INCIDENTS_ALREADY_ENDED');
+      checkEnd(endedAt, current.started_at, ctx.now);
+    }
+    const message = patch.message === undefined || patch.message === null ? patch.message : patch.message.trim();
+    const updated = await repo.updateIncident(trx, id, { endedAt, testAttestationHours: patch.testAttestationHours, message }, ctx.now);
+    await recordAudit(trx, ctx, {
+      action,
+      outcome: 'success',
+      targetType: 'incident',
+      targetId: id,
+      details: {
+        component: current.component,
+        ...(endedAt ? { endedAt: endedAt.toISOString() } : {}),
+        ...(patch.testAttestationHours !== undefined ? { testAttestationHours: patch.testAttestationHours } : {}),
+        ...(patch.message !== undefined ? { messageChanged: true } : {}),
+      },
+    });
+    return updated;
+  });
+  deps.incidents.invalidate();
+  return present(row);
+}
+
+export function closeIncident(deps: IncidentsDeps, ctx: RequestContext, id: string, endedAt: string | undefined): Promise<Incident> {
+  return updateIncident(deps, ctx, id, { endedAt: endedAt ?? ctx.now.toISOString() }, 'incidents.close');
+}
+
+/** The audit row of a change no person made (the PSC circuit breaker). */
+function systemAudit(now: Date, entry: AuditEntry) {
+  const ctx: RequestContext = { requestId: '', ip: '', userAgent: null, now, professional: null };
+  return { ...auditRow(ctx, entry), actor_type: 'system' as const, ip: null, request_id: null };
+}
+
+/**
+ * Opens the automatic incident of a component. Every server process's breaker may call it:
+ * the partial unique index keeps one open, and only the process that opened it audits it.
+ */
+export async function openAutomaticIncident(db: Db, component: IncidentComponent, now: Date, testAttestationHours = 12) {
+  return db.transaction().execute(async (trx) => {
+    const inserted = await repo.insertAutomaticIncident(trx, component, testAttestationHours, now);
+    if (inserted) {
+      await trx
+        .insertInto('audit_log')
+        .values(systemAudit(now, { action: 'incidents.open_automatic', outcome: 'success', targetType: 'incident', targetId: inserted.id, details: { component } }))
+        .execute();
+    }
+    return inserted ? present(inserted) : null;
+  });
+}
+
+/** Ends the open automatic incident of a component, if any (operator-declared ones stay: people close those). */
+export async function closeAutomaticIncident(db: Db, component: IncidentComponent, now: Date) {
+  return db.transaction().execute(async (trx) => {
+    const ended = await repo.endAutomaticIncident(trx, component, now);
+    if (ended) {
+      await trx
+        .insertInto('audit_log')
+        .values(systemAudit(now, { action: 'incidents.close_automatic', outcome: 'success', targetType: 'incident', targetId: ended.id, details: { component } }))
+        .execute();
+    }
+    return ended ? present(ended) : null;
+  });
+}

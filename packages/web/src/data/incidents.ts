@@ -1,0 +1,147 @@
+import { get, set } from 'idb-keyval';
+import { useSyncExternalStore } from 'react';
+import { ApiError, NetworkError, apiRequest } from './api';
+import type { Me } from './store';
+
+export type IncidentComponent = 'psc' | 'tests-portal' | 'vaccination-portal';
+
+export const componentLabels: Record<IncidentComponent, string> = {
+  psc: 'Pro Santé Connect',
+  'tests-portal': 'Saisie des tests (SI-DEP)',
+  'vaccination-portal': 'Saisie des vaccinations (Vaccin Covid)',
+};
+
+export interface Incident {
+  id: string;
+  component: IncidentComponent;
+  componentLabel: string;
+  startedAt: string;
+  endedAt: string | null;
+  testAttestationHours: number;
+  message: string | null;
+  source: 'operator' | 'automatic';
+}
+
+export interface IncidentHistoryEntry extends Incident {
+  declaredBy: { givenName: string; familyName: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CurrentIncidents {
+  incidents: Incident[];
+  /** When the server last answered (null: never on this device). */
+  fetchedAt: string | null;
+  /** The list shown is the last known one: the server could not be reached. */
+  stale: boolean;
+}
+
+/**
+ * The incidents open now, for the banners. The last answer is kept in IndexedDB: when the
+ * server itself is unreachable, the banner still tells people what was known (DOMAIN.md §4).
+ */
+const CACHE_KEY = 'incidents-current';
+let current: CurrentIncidents = { incidents: [], fetchedAt: null, stale: false };
+const listeners = new Set<() => void>();
+
+function setCurrent(next: CurrentIncidents): void {
+  current = next;
+  for (const listener of listeners) listener();
+}
+
+export function useCurrentIncidents(): CurrentIncidents {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => current,
+  );
+}
+
+let refreshing: Promise<void> | undefined;
+
+/** Asks the server again (one request at a time, however many banners are shown). */
+export function refreshCurrentIncidents(): Promise<void> {
+  refreshing ??= fetchCurrent().finally(() => {
+    refreshing = undefined;
+  });
+  return refreshing;
+}
+
+async function fetchCurrent(): Promise<void> {
+  if (current.fetchedAt === null) {
+    const cached = await get<{ incidents: Incident[]; fetchedAt: string }>(CACHE_KEY).catch(() => undefined);
+    if (cached && current.fetchedAt === null) setCurrent({ ...cached, stale: true });
+  }
+  try {
+    const { incidents } = await apiRequest<{ incidents: Incident[] }>('GET', '/api/incidents/current');
+    const fetchedAt = new Date().toISOString();
+    setCurrent({ incidents, fetchedAt, stale: false });
+    await set(CACHE_KEY, { incidents, fetchedAt }).catch(() => undefined);
+  } catch (error) {
+    // Unreachable or failing server: keep what was known, flagged as such.
+    if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) {
+      if (!current.stale) setCurrent({ ...current, stale: true });
+    }
+  }
+}
+
+/** Incidents still open at `now` (a cached list may hold some whose planned end has passed). */
+export function openAt(incidents: Incident[], now: Date): Incident[] {
+  return incidents.filter((incident) => Date.parse(incident.startedAt) <= now.getTime() && (incident.endedAt === null || Date.parse(incident.endedAt) > now.getTime()));
+}
+
+/** Validity printed on provisional test attestations when no incident sets one (the server's default). */
+export const DEFAULT_PROVISIONAL_TEST_HOURS = 12;
+
+/**
+ * How long a provisional test attestation issued now is valid: the setting of the open
+ * incident that stops tests being recorded (the tests portal, or PSC), the most recent one
+ * if several; the default otherwise. Works offline from the last known list.
+ */
+export async function provisionalTestHours(at: Date = new Date()): Promise<number> {
+  if (current.fetchedAt === null) await refreshCurrentIncidents();
+  const relevant = openAt(current.incidents, at)
+    .filter((incident) => incident.component === 'tests-portal' || incident.component === 'psc')
+    .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+  return relevant[0]?.testAttestationHours ?? DEFAULT_PROVISIONAL_TEST_HOURS;
+}
+
+// Until the web Right type lists it, the operator right is read as a plain string.
+export function isOperator(me: Me): boolean {
+  return (me.rights as string[]).includes('operator');
+}
+
+/* Operator calls (authority staff). */
+
+export async function loadIncidentHistory(since?: string): Promise<IncidentHistoryEntry[]> {
+  const query = since ? `?since=${encodeURIComponent(since)}` : '';
+  return (await apiRequest<{ incidents: IncidentHistoryEntry[] }>('GET', `/api/incidents${query}`)).incidents;
+}
+
+export interface DeclareIncidentInput {
+  component: IncidentComponent;
+  startedAt?: string;
+  endedAt?: string;
+  testAttestationHours?: number;
+  message?: string;
+}
+
+export async function declareIncident(input: DeclareIncidentInput): Promise<Incident> {
+  const incident = await apiRequest<Incident>('POST', '/api/incidents', input);
+  void refreshCurrentIncidents();
+  return incident;
+}
+
+export async function closeIncident(id: string, endedAt?: string): Promise<Incident> {
+  const incident = await apiRequest<Incident>('POST', `/api/incidents/${encodeURIComponent(id)}/close`, endedAt ? { endedAt } : {});
+  void refreshCurrentIncidents();
+  return incident;
+}
+
+export async function updateIncident(id: string, patch: { endedAt?: string; testAttestationHours?: number; message?: string | null }): Promise<Incident> {
+  const incident = await apiRequest<Incident>('PATCH', `/api/incidents/${encodeURIComponent(id)}`, patch);
+  void refreshCurrentIncidents();
+  return incident;
+}
