@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_labs.js';
 import * as m0005 from './migrations/0005_certificates.js';
 import * as m0006 from './migrations/0006_long_codes.js';
 import * as m0007 from './migrations/0007_continuity.js';
+import * as m0008 from './migrations/0008_fallback_pending.js';
 
 // Forward-only: migrations have no `down`. Listed here, in order, so bundling never loses one.
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005_certificates': m0005,
   '0006_long_codes': m0006,
   '0007_continuity': m0007,
+  '0008_fallback_pending': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -214,10 +214,19 @@ export interface FallbackAccountsTable {
   locked_until: Timestamp | null;
 }
 
+/** A TOTP secret shown at enrollment, not active until a first code confirms it. */
+export interface FallbackEnrollmentsTable {
+  professional_id: string;
+  totp_secret: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   incidents: IncidentsTable;
   attestation_keys: AttestationKeysTable;
   fallback_accounts: FallbackAccountsTable;
+  fallback_enrollments: FallbackEnrollmentsTable;
   labs: LabsTable;
   lab_api_keys: LabApiKeysTable;
   test_results: TestResultsTable;

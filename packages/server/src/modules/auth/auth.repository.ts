@@ -73,7 +73,18 @@ export async function upsertProfessional(
 
 export async function insertSession(
   db: Executor,
-  session: { id: string; professionalId: string; csrfToken: string; idToken: string | null; authMeans: string | null; acr: string; now: Date; absoluteExpiresAt: Date },
+  session: {
+    id: string;
+    professionalId: string;
+    csrfToken: string;
+    idToken: string | null;
+    authMeans: string | null;
+    acr: string;
+    now: Date;
+    absoluteExpiresAt: Date;
+    /** How the professional signed in; PSC unless said otherwise. */
+    channel?: 'psc' | 'fallback';
+  },
 ): Promise<void> {
   await db
     .insertInto('sessions')
@@ -87,6 +98,7 @@ export async function insertSession(
       created_at: session.now,
       last_seen_at: session.now,
       absolute_expires_at: session.absoluteExpiresAt,
+      channel: session.channel ?? 'psc',
     })
     .execute();
 }

@@ -55,7 +55,8 @@ export async function startSignIn(deps: AuthDeps, ctx: RequestContext, returnTo:
   const checks = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier() };
   const authorizationUrl = await deps.psc.buildAuthorizationUrl(checks);
   const binding = existingBinding && BINDING.test(existingBinding) ? existingBinding : generateToken();
-  await repo.deleteExpiredAuthRows(deps.db, ctx.now, new Date(ctx.now.getTime() - deps.session.idleMinutes * MINUTE));
+  // Not the sessions an incident keeps alive.
+  await repo.deleteExpiredAuthRows(deps.db, ctx.now, new Date(ctx.now.getTime() - (await idleTimeoutMs(deps))));
   await repo.insertLoginAttempt(deps.db, {
     bindingHash: hashToken(binding),
     ...checks,
@@ -173,13 +174,25 @@ export interface ActiveSession {
 
 export type SessionLookup = { status: 'active'; session: ActiveSession } | { status: 'expired' } | { status: 'none' };
 
+/**
+ * While PSC is down (a `psc` incident, declared or automatic) nobody can sign in again, so an
+ * idle session is kept much longer (DOMAIN.md §4: open sessions stay valid through an
+ * incident); the absolute timeout still applies. The incident list is cached per process.
+ */
+export async function idleTimeoutMs(deps: Pick<AuthDeps, 'session' | 'incidents' | 'continuity'>): Promise<number> {
+  const normal = deps.session.idleMinutes * MINUTE;
+  // Unable to tell (database trouble): the normal timeout, rather than failing every request.
+  const pscDown = await deps.incidents.has('psc').catch(() => false);
+  return pscDown ? Math.max(normal, deps.continuity.incidentIdleHours * HOUR) : normal;
+}
+
 /** Resolves the cookie to a session, enforcing the idle and absolute timeouts. */
 export async function resolveSession(deps: AuthDeps, token: string | undefined, now: Date): Promise<SessionLookup> {
   if (!token) return { status: 'none' };
   const id = hashToken(token);
   let row = deps.sessionCache.get(id, now) ?? (await repo.findSessionWithProfessional(deps.db, id));
   if (!row) return { status: 'none' };
-  const idleMs = deps.session.idleMinutes * MINUTE;
+  const idleMs = await idleTimeoutMs(deps);
   if (row.absoluteExpiresAt <= now || row.lastSeenAt.getTime() + idleMs <= now.getTime()) {
     deps.sessionCache.delete(id);
     await repo.deleteSession(deps.db, id);
@@ -227,6 +240,8 @@ export async function signOut(deps: AuthDeps, ctx: RequestContext, session: Acti
         return row;
       })
     : undefined;
+  // A session of the second channel (no id_token) has no PSC session to end, and PSC may be down.
+  if (removed && removed.id_token === null) return postLogoutRedirectUri;
   const endSessionUrl = await deps.psc.buildEndSessionUrl(removed?.id_token ?? null, postLogoutRedirectUri);
   return endSessionUrl?.href ?? postLogoutRedirectUri;
 }

@@ -18,6 +18,10 @@ export function SignInPage({ reason }: { reason?: string }) {
       <p className="hint">
         Pro Santé Connect est le service d'identification électronique des professionnels de santé.
       </p>
+      <p className="hint">
+        Pro Santé Connect indisponible ? Si vous avez créé un accès de secours,{' '}
+        <a href={`/connexion-secours?returnTo=${encodeURIComponent(returnTo)}`}>utilisez la connexion de secours</a>.
+      </p>
     </section>
   );
 }
