@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { formatDateTime, formatDay, VERIFY_STEPS, verifyCertificate, type StepOutcome, type VerifyAnswer, type VerifyStep } from '../../data/certificates';
+import { isProvisionalText, refreshTrustList, verifyProvisional, type ProvisionalCheck } from '../../data/provisional';
 import { readQrFromImage } from '../../data/qr-image';
+import { ProvisionalResult } from './ProvisionalResult';
 
 const stepLabels: Record<VerifyStep, string> = {
   unprefix: 'Préfixe HC1',
@@ -35,26 +37,53 @@ function holderOf(dcc: unknown): Holder {
   return { name: [given, family].filter(Boolean).join(' ') || '—', birthDate: typeof record.dob === 'string' ? formatDay(record.dob) : '—' };
 }
 
-/** Anyone (a venue, a transport operator) checks an EU Digital COVID Certificate, step by step. */
+/**
+ * Anyone (a venue, a transport operator) checks an EU Digital COVID Certificate, step by step,
+ * or a provisional test attestation printed during an outage (PSCV1:…), online or offline.
+ */
 export function VerifierPage() {
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [answer, setAnswer] = useState<VerifyAnswer | null>(null);
+  const [provisional, setProvisional] = useState<ProvisionalCheck | null>(null);
+  const [trustListDate, setTrustListDate] = useState<string | null>(null);
   const verdict = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
-    if (answer) verdict.current?.focus();
-  }, [answer]);
+    if (answer || provisional) verdict.current?.focus();
+  }, [answer, provisional]);
+
+  // Online, the trust list is saved for offline checks of provisional attestations.
+  useEffect(() => {
+    let live = true;
+    void refreshTrustList().then(({ trustList }) => {
+      if (live) setTrustListDate(trustList?.generatedAt ?? null);
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  /** Provisional attestations and EU certificates each go their own way. */
+  async function check(content: string) {
+    if (isProvisionalText(content)) setProvisional(await verifyProvisional(content));
+    else setAnswer(await verifyCertificate(content));
+  }
+
+  function reset() {
+    setError(null);
+    setAnswer(null);
+    setProvisional(null);
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setError(null);
-    setAnswer(null);
-    if (!text.trim()) return setError('Collez le contenu du QR code (texte commençant par « HC1: »).');
+    reset();
+    if (!text.trim()) return setError('Collez le contenu du QR code (texte commençant par « HC1: » ou « PSCV1: »).');
     setBusy(true);
     try {
-      setAnswer(await verifyCertificate(text));
+      await check(text);
     } catch (e) {
       setError(e instanceof Error ? e.message : 'Erreur inconnue');
     } finally {
@@ -64,14 +93,13 @@ export function VerifierPage() {
 
   async function readImage(file: File | undefined) {
     if (!file) return;
-    setError(null);
-    setAnswer(null);
+    reset();
     setBusy(true);
     try {
       const content = await readQrFromImage(file);
       if (!content) return setError("Aucun QR code lisible sur cette image. Essayez une image plus nette, QR code bien à plat.");
       setText(content);
-      setAnswer(await verifyCertificate(content));
+      await check(content);
     } catch (e) {
       setError(e instanceof Error ? e.message : "L'image n'a pas pu être lue.");
     } finally {
@@ -86,6 +114,10 @@ export function VerifierPage() {
       <h1 id="titre-verifier">Vérifier un certificat COVID numérique de l'UE</h1>
       <p className="hint">
         Lu par l'appareil photo d'un téléphone (ou un lecteur de QR codes), le QR code d'un certificat donne un texte commençant par « HC1: ». Collez-le ici.
+      </p>
+      <p className="hint" data-testid="trust-list-status">
+        Les attestations provisoires de test remises pendant une panne (texte commençant par « PSCV1: ») se vérifient ici aussi, même hors ligne
+        {trustListDate ? ` (liste des clés des professionnels enregistrée le ${formatDateTime(trustListDate)})` : ' une fois cette page ouverte avec une connexion'}.
       </p>
       <form onSubmit={submit} noValidate>
         <div className="field">
@@ -116,6 +148,8 @@ export function VerifierPage() {
           {busy ? 'Vérification…' : 'Vérifier'}
         </button>
       </form>
+
+      {provisional && <ProvisionalResult check={provisional} headingRef={verdict} />}
 
       {answer && (
         <div className="verification" data-testid="verification">
