@@ -1,9 +1,39 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // In development (`npm run dev -w @prostopcovid/web`) the API is the server on :3000.
 export default defineConfig({
-  plugins: [react()],
+  plugins: [
+    react(),
+    // The service worker keeps the app shell on the device: the portal opens and its forms work
+    // with the server or the network gone (DOMAIN.md §4). Data never goes through its cache:
+    // the outbox and the reference lists live in IndexedDB.
+    VitePWA({
+      injectRegister: 'script-defer',
+      registerType: 'autoUpdate',
+      manifest: {
+        name: 'ProStopCovid',
+        short_name: 'ProStopCovid',
+        description: 'Portail des professionnels de santé : codes StopCovid, tests, vaccinations, continuité de service',
+        lang: 'fr',
+        start_url: '/',
+        display: 'standalone',
+        background_color: '#ffffff',
+        theme_color: '#000091',
+        icons: [],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'],
+        navigateFallback: '/index.html',
+        navigateFallbackDenylist: [/^\/api\//, /^\/auth\//, /^\/docs/, /^\/metrics/, /^\/healthz/, /^\/readyz/],
+        clientsClaim: true,
+        skipWaiting: true,
+        cleanupOutdatedCaches: true,
+        maximumFileSizeToCacheInBytes: 6 * 1024 * 1024,
+      },
+    }),
+  ],
   server: {
     proxy: { '/api': 'http://localhost:3000', '/auth': 'http://localhost:3000' },
   },

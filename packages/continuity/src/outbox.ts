@@ -69,6 +69,7 @@ export class OutboxSender {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private rerun = false;
   state: SenderState = { kind: 'idle' };
 
   constructor(private readonly options: OutboxSenderOptions) {}
@@ -82,6 +83,8 @@ export class OutboxSender {
   /** Sends pending acts unless a flush is already running; resolves when this pass ends. */
   flush(): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    // An act saved while a pass is ending must not wait for the next timer.
+    if (this.running) this.rerun = true;
     this.running ??= this.pass().finally(() => {
       this.running = undefined;
     });
@@ -100,8 +103,13 @@ export class OutboxSender {
     const now = this.options.now ?? Date.now;
     let sentOne = false;
     for (;;) {
+      this.rerun = false;
       const next = (await this.options.store.all()).filter((e) => e.status === 'pending').sort(byCapture)[0];
-      if (!next || this.stopped) break;
+      if (this.stopped) break;
+      if (!next) {
+        if (this.rerun) continue;
+        break;
+      }
       if (sentOne && this.options.spacingMs) await sleep(this.options.spacingMs);
       const outcome = await this.options.transport(next).catch((error: unknown): SendOutcome => ({ kind: 'retry', message: errorMessage(error) }));
       const entry: OutboxEntry = { ...next, attempts: next.attempts + 1 };

@@ -20,21 +20,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { driveLogin, professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
+import { professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import autocannon, { type Options, type Result } from 'autocannon';
-import pg from 'pg';
 import { freePort, startChild, stopAllChildren, type ChildServer } from './processes.js';
+import { childEnv, createThrowAwayDatabase, intSetting, signIn, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
-
-function intSetting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
-  return value;
-}
 
 const CONNECTIONS = intSetting('BENCH_CONNECTIONS', 10, 1, 1000);
 const SECONDS = intSetting('BENCH_SECONDS', 10, 1, 600);
@@ -55,21 +47,6 @@ const TARGET_P99_MS = 50;
 const SERVER_SCRIPT = 'packages/server/src/main.ts';
 const SANDBOX_GP = '899700100001';
 const BASELINE_SCRIPT = 'packages/server/bench/baseline-server.ts';
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-// Settings the server reads: never inherited from the caller's shell.
-const SERVER_ENV_KEYS = [
-  'DATABASE_URL', 'DATA_DIR', 'PSC_ISSUER', 'PSC_CLIENT_ID', 'PSC_CLIENT_SECRET', 'PSC_TIMEOUT_MS', 'PSC_SANDBOX_PORT', 'CODE_HMAC_KEYS',
-  'KEYS_DIR', 'WEB_DIR', 'HOST', 'PORT', 'PUBLIC_URL', 'NODE_ENV', 'LOG_LEVEL', 'CODE_TTL_MINUTES', 'CODE_ISSUE_LIMIT_PER_HOUR',
-  'REDEEM_LIMIT_PER_DEVICE', 'REDEEM_LIMIT_PER_ADDRESS', 'REDEEM_LIMIT_WINDOW_MINUTES', 'UPLOAD_TOKEN_MINUTES', 'SESSION_IDLE_MINUTES',
-  'SESSION_ABSOLUTE_HOURS', 'TRUST_PROXY',
-];
-
-function childEnv(extra: Record<string, string>): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const key of SERVER_ENV_KEYS) delete env[key];
-  return { ...env, ...extra };
-}
 
 function cpuProfArgs(label: string): string[] {
   // One folder per child: Node writes a profile per thread (tsx's loader runs in a worker), named by pid and thread.
@@ -126,44 +103,6 @@ async function cannon(options: Options, expectStatus: number): Promise<Measured>
   } finally {
     clearTimeout(guard);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sign-in through the sandbox, by hand with fetch
-
-interface Session {
-  idNatPs: string;
-  cookie: string;
-  csrfToken: string;
-}
-
-function setCookieValue(response: Response, name: string): string | undefined {
-  for (const header of response.headers.getSetCookie()) {
-    const [pair = ''] = header.split(';');
-    const eq = pair.indexOf('=');
-    if (pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-async function signIn(baseUrl: string, idNatPs: string): Promise<Session> {
-  const signal = AbortSignal.timeout(15_000);
-  const login = await fetch(`${baseUrl}/auth/login`, { redirect: 'manual', signal });
-  const authorizationUrl = login.headers.get('location');
-  const loginCookie = setCookieValue(login, 'pscv_login');
-  await login.body?.cancel();
-  if (login.status !== 302 || !authorizationUrl || !loginCookie) throw new Error(`GET /auth/login answered ${login.status}`);
-  const callbackUrl = await driveLogin(authorizationUrl, { idNatPs });
-  if (!callbackUrl.startsWith(`${baseUrl}/`)) throw new Error(`sign-in ended outside the app: ${callbackUrl}`);
-  const callback = await fetch(callbackUrl, { redirect: 'manual', headers: { cookie: `pscv_login=${loginCookie}` }, signal });
-  const session = setCookieValue(callback, 'pscv_session');
-  const callbackBody = await callback.text();
-  if (callback.status !== 303 || !session) throw new Error(`callback answered ${callback.status}: ${callbackBody}`);
-  const cookie = `pscv_session=${session}`;
-  const me = await fetch(`${baseUrl}/api/me`, { headers: { cookie }, signal });
-  if (me.status !== 200) throw new Error(`GET /api/me answered ${me.status}`);
-  const { csrfToken } = (await me.json()) as { csrfToken: string };
-  return { idNatPs, cookie, csrfToken };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -373,40 +312,8 @@ async function runSystemScenarios(database: 'pglite' | 'postgres', baseUrl: stri
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL: a throw-away database per run
 
-function assertLocal(url: URL): void {
-  if (!LOCAL_HOSTS.has(url.hostname)) throw new Error(`BENCH_DATABASE_URL must point at 127.0.0.1 (got ${url.hostname})`);
-}
-
-async function createBenchDatabase(): Promise<{ url: string } | { skipped: string }> {
-  const admin = new URL(DATABASE_URL);
-  assertLocal(admin);
-  if (admin.hostname === 'localhost') admin.hostname = '127.0.0.1';
-  const client = new pg.Client({ connectionString: admin.href, connectionTimeoutMillis: 3000, query_timeout: 30_000 });
-  try {
-    await client.connect();
-  } catch (error) {
-    return { skipped: `PostgreSQL unreachable at ${admin.host} (${(error as Error).message})` };
-  }
-  const name = `bench_${randomBytes(6).toString('hex')}`;
-  try {
-    await client.query(`create database ${name}`);
-  } finally {
-    await client.end();
-  }
-  cleanups.push(async () => {
-    const dropper = new pg.Client({ connectionString: admin.href, connectionTimeoutMillis: 3000, query_timeout: 30_000 });
-    await dropper.connect();
-    try {
-      await dropper.query(`drop database if exists ${name} with (force)`);
-      log(`postgres: dropped ${name}`);
-    } finally {
-      await dropper.end();
-    }
-  });
-  const url = new URL(admin.href);
-  url.pathname = `/${name}`;
-  log(`postgres: created ${name} on ${admin.host}`);
-  return { url: url.href };
+function createBenchDatabase(): Promise<{ url: string } | { skipped: string }> {
+  return createThrowAwayDatabase(DATABASE_URL, 'bench', (step) => cleanups.push(step), log);
 }
 
 // ---------------------------------------------------------------------------------------------

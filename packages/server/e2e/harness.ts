@@ -21,18 +21,25 @@ export async function freePort(): Promise<number> {
 
 export interface RunningSystem {
   url: string;
+  /** What it takes to start the same system again (same ports, same database). */
+  restartOptions: { port: number; sandboxPort: number; dataDir: string; env: Record<string, string> };
   output: () => string;
-  stop(): Promise<void>;
+  /** Stops it; its database is deleted unless `keepData` (to start it again). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 /** Starts the system exactly as `npm start` does (server + PSC sandbox + built web client), on free ports. */
-export async function startSystem(env: Record<string, string> = {}): Promise<RunningSystem> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'prostopcovid-e2e-'));
+export async function startSystem(
+  env: Record<string, string> = {},
+  again?: { port: number; sandboxPort: number; dataDir: string },
+): Promise<RunningSystem> {
+  const port = again?.port ?? (await freePort());
+  const sandboxPort = again?.sandboxPort ?? (await freePort());
+  const dataDir = again?.dataDir ?? mkdtempSync(join(tmpdir(), 'prostopcovid-e2e-'));
   const url = `http://localhost:${port}`;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), PUBLIC_URL: url, PSC_SANDBOX_PORT: String(await freePort()), DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
+    env: { ...process.env, PORT: String(port), PUBLIC_URL: url, PSC_SANDBOX_PORT: String(sandboxPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -54,14 +61,15 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
   });
   return {
     url,
+    restartOptions: { port, sandboxPort, dataDir, env },
     output: () => output,
-    stop: async () => {
+    stop: async (options = {}) => {
       if (child.exitCode === null) {
         const exited = new Promise((done) => child.once('exit', done));
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -16,6 +16,7 @@ import { fallbackRoutes } from './modules/auth/fallback.routes.js';
 import { incidentsRoutes } from './modules/incidents/incidents.routes.js';
 import { OpenIncidents } from './modules/incidents/open-incidents.js';
 import { PscClient } from './modules/auth/psc-client.js';
+import { automaticPscIncident, type PscBreaker } from './modules/auth/psc-breaker.js';
 import { SessionCache } from './modules/auth/session-cache.js';
 import { registerSessionHooks } from './modules/auth/session.hooks.js';
 import { CodeHasher } from './modules/codes/code-hasher.js';
@@ -41,6 +42,7 @@ declare module 'fastify' {
     databaseKind: 'pglite' | 'postgres';
     clock: Clock;
     metrics: Metrics;
+    pscBreaker: PscBreaker;
   }
 }
 
@@ -101,14 +103,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifyFormbody);
   await registerApiDocs(app, config.publicUrl);
 
+  const incidents = new OpenIncidents(database.db, app.clock);
   const psc = new PscClient({
     issuer: config.psc.issuer,
     clientId: config.psc.clientId,
     clientSecret: config.psc.clientSecret,
     timeoutMs: config.psc.timeoutMs,
     redirectUri: `${config.publicUrl}/auth/callback`,
+    now: () => app.clock.now().getTime(),
+    breaker: {
+      failureThreshold: config.continuity.pscFailureThreshold,
+      probeSeconds: config.continuity.pscProbeSeconds,
+      log: app.log,
+      gauge: app.metrics.pscCircuitOpen,
+      ...automaticPscIncident({ db: database.db, incidents, clock: app.clock, testAttestationHours: config.continuity.provisionalTestHours }),
+    },
   });
-  const incidents = new OpenIncidents(database.db, app.clock);
+  app.decorate('pscBreaker', psc.breaker);
+  app.addHook('onClose', async () => {
+    psc.breaker.stop();
+    await psc.breaker.settled();
+  });
   const authDeps = {
     db: database.db,
     psc,

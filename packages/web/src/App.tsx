@@ -1,6 +1,13 @@
 import type { ReactNode } from 'react';
 import { Link, Route, Switch } from 'wouter';
+import { countToCorrect, countWaiting, useOutbox } from './data/outbox';
 import { useStore, type Me } from './data/store';
+import { isOperator } from './data/incidents';
+import { FallbackAccountPage } from './features/account/FallbackAccountPage';
+import { FallbackSignInPage } from './features/auth/FallbackSignInPage';
+import { IncidentBanner } from './features/incidents/IncidentBanner';
+import { IncidentsPage } from './features/incidents/IncidentsPage';
+import { OutboxPage } from './features/outbox/OutboxPage';
 import { SignInPage } from './features/auth/SignInPage';
 import { CodesPage } from './features/codes/CodesPage';
 import { DeclarationPage } from './features/declaration/DeclarationPage';
@@ -24,10 +31,34 @@ function Header({ title, me }: { title: string; me?: Me }) {
             {me.rights.includes('codes:issue') && <Link href="/codes">Codes StopCovid</Link>}
             {me.rights.includes('tests:record') && <Link href="/tests">Tests</Link>}
             {me.rights.includes('vaccinations:record') && <Link href="/vaccinations">Vaccinations</Link>}
+            {(me.rights.includes('tests:record') || me.rights.includes('vaccinations:record')) && <OutboxLink />}
+            {isOperator(me) && <Link href="/incidents">Incidents</Link>}
+            <Link href="/compte">Accès de secours</Link>
           </nav>
         )}
       </div>
     </header>
+  );
+}
+
+/** How many acts wait on this device: visible on every page of the portal. */
+function OutboxLink() {
+  const waiting = useOutbox((s) => countWaiting(s.entries));
+  const toCorrect = useOutbox((s) => countToCorrect(s.entries));
+  return (
+    <Link href="/envois" data-testid="outbox-link">
+      Envois
+      {waiting > 0 && (
+        <span className="badge badge-waiting" data-testid="outbox-waiting" title="Actes en attente d'envoi">
+          {waiting} en attente
+        </span>
+      )}
+      {toCorrect > 0 && (
+        <span className="badge badge-error" title="Actes refusés à corriger">
+          {toCorrect} à corriger
+        </span>
+      )}
+    </Link>
   );
 }
 
@@ -37,6 +68,7 @@ function ProPortal() {
   return (
     <>
       <Header title="Portail des professionnels de santé" me={me.status === 'signed-in' ? me.me : undefined} />
+      <IncidentBanner />
       <main className="container" id="contenu">
         {me.status === 'loading' && (
           <p role="status" aria-live="polite">
@@ -54,6 +86,15 @@ function ProPortal() {
             </Route>
             <Route path="/vaccinations">
               <VaccinationPage me={me.me} />
+            </Route>
+            <Route path="/envois">
+              <OutboxPage me={me.me} />
+            </Route>
+            <Route path="/incidents">
+              <IncidentsPage me={me.me} />
+            </Route>
+            <Route path="/compte">
+              <FallbackAccountPage me={me.me} />
             </Route>
             <Route>
               <HomePage me={me.me} offline={me.offline} />
@@ -78,6 +119,7 @@ function PublicPage({ title, children }: { title: string; children: ReactNode })
   return (
     <>
       <Header title={title} />
+      <IncidentBanner audience="patient" />
       <main className="container" id="contenu">
         {children}
       </main>
@@ -96,6 +138,11 @@ export function App() {
       <Route path="/patient">
         <PublicPage title="Portail patient">
           <PatientPortalPage />
+        </PublicPage>
+      </Route>
+      <Route path="/connexion-secours">
+        <PublicPage title="Connexion de secours">
+          <FallbackSignInPage />
         </PublicPage>
       </Route>
       <Route path="/verifier">

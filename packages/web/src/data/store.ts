@@ -47,6 +47,10 @@ export function useStore<T>(select: (s: State) => T): T {
   );
 }
 
+export function readMe(): MeState {
+  return state.me;
+}
+
 export async function loadMe(): Promise<void> {
   const cached = await get<Me>(ME_KEY).catch(() => undefined);
   if (cached && state.me.status === 'loading') update({ me: { status: 'signed-in', me: cached, offline: true } });

@@ -335,8 +335,8 @@ export function RetrievalCodeNotice({ code }: { code: string }) {
         Code à remettre au patient : <strong className="mono">{code}</strong>
       </p>
       <p className="hint">
-        Avec ce code et sa date de naissance, le patient récupère son certificat (passe sanitaire) sur {location.origin}/patient. Ce code ne sera plus
-        affiché.
+        Avec ce code et sa date de naissance, le patient récupère son certificat (passe sanitaire) sur {location.origin}/patient, dès que l'acte est
+        transmis. Il figure aussi sur le document provisoire et dans le double des actes de cet appareil.
       </p>
     </div>
   );

@@ -1,5 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { downloadCovidPlusDocument, lastPlace, recordTest, rememberPlace, type RecordedTest, type TestResult, type TestType } from '../../data/acts';
+import { downloadCovidPlusDocument, lastPlace, rememberPlace, type TestResult, type TestType } from '../../data/acts';
+import { renderTestAttestation } from '../../data/act-documents';
+import { saveAct, type ActEntry, type TestEntry } from '../../data/outbox';
 import { saveFile } from '../../data/save-file';
 import { loadTestDevices, useReference, type TestDevice } from '../../data/reference';
 import type { Me } from '../../data/store';
@@ -28,6 +30,7 @@ import {
   type FieldErrors,
   type PatientValues,
 } from '../acts/form';
+import { DocumentButton, SendStatus, refusalOf, useCorrection, useOutboxEntry } from '../acts/receipt';
 import { DeviceCombobox } from './DeviceCombobox';
 
 const typeLabels: Record<TestType, string> = { antigen: 'Test antigénique', 'supervised-self-test': 'Autotest supervisé' };
@@ -42,12 +45,14 @@ const labels: Record<string, string> = {
 };
 
 interface Recorded {
-  response: RecordedTest;
+  key: string;
   patient: PatientValues;
   testType: TestType;
   sampledAt: string;
   result: TestResult;
+  device: TestDevice;
   place: string;
+  retrievalCode: string;
 }
 
 export function TestPage({ me }: { me: Me }) {
@@ -66,6 +71,23 @@ export function TestPage({ me }: { me: Me }) {
   const [recorded, setRecorded] = useState<Recorded | null>(null);
   // A new combobox (and its query) for each new test.
   const [formKey, setFormKey] = useState(0);
+  const recordedEntry = useOutboxEntry(recorded?.key ?? null);
+  // An act the server refused, opened again from the outbox: corrected, it keeps its key.
+  const [correcting, setCorrecting] = useState<ActEntry | null>(null);
+  const fromOutbox = useCorrection('test', (entry) => {
+    const body = (entry as TestEntry).body;
+    setPatient({ ...emptyPatient, ...body.patient, email: body.patient.email ?? '', phone: body.patient.phone ?? '' });
+    setTestType(body.testType);
+    setSampledAt(localDateTime(new Date(body.sampledAt)));
+    setResult(body.result);
+    setDevice({ id: body.deviceId, name: entry.display.deviceName ?? body.deviceId, active: true });
+    setPlace(body.place);
+    setServerError(refusalOf(entry));
+    setFormKey((k) => k + 1);
+  });
+  useEffect(() => {
+    if (fromOutbox) setCorrecting(fromOutbox);
+  }, [fromOutbox]);
 
   useEffect(() => {
     if (allowed) void loadTestDevices();
@@ -99,16 +121,24 @@ export function TestPage({ me }: { me: Me }) {
     if (Object.keys(found).length > 0 || !device || !result) return;
     setBusy(true);
     try {
-      const response = await recordTest({
-        patient: toPatient(patient),
-        testType,
-        sampledAt: new Date(sampledAt).toISOString(),
-        result,
-        deviceId: device.id,
-        place: place.trim(),
-      });
+      const entry = await saveAct(
+        {
+          kind: 'test',
+          body: { patient: toPatient(patient), testType, sampledAt: new Date(sampledAt).toISOString(), result, deviceId: device.id, place: place.trim() },
+          display: { deviceName: device.name },
+        },
+        correcting ?? undefined,
+      );
       rememberPlace(place);
-      setRecorded({ response, patient, testType, sampledAt, result, place: place.trim() });
+      const refusal = refusalOf(entry);
+      if (refusal) {
+        // Kept in the outbox (never dropped): corrected here, it is sent again under its key.
+        setCorrecting(entry);
+        setServerError(refusal);
+        return;
+      }
+      setCorrecting(null);
+      setRecorded({ key: entry.key, patient, testType, sampledAt, result, device, place: place.trim(), retrievalCode: entry.body.retrievalCode });
     } catch (error) {
       setServerError(error);
     } finally {
@@ -118,6 +148,8 @@ export function TestPage({ me }: { me: Me }) {
 
   function again() {
     setRecorded(null);
+    setCorrecting(null);
+    if (location.search) history.replaceState(null, '', location.pathname);
     setPatient(emptyPatient);
     setTestType('antigen');
     setSampledAt(localDateTime(new Date()));
@@ -130,12 +162,14 @@ export function TestPage({ me }: { me: Me }) {
   }
 
   if (recorded) {
-    const { response, patient: p } = recorded;
-    const [brand, ...reference] = response.device.name.split(', ');
+    const { patient: p } = recorded;
+    const [brand, ...reference] = recorded.device.name.split(', ');
+    const sent = recordedEntry?.status === 'sent' ? recordedEntry.result : undefined;
     return (
       <>
         <h1>Tests antigéniques et autotests supervisés</h1>
-        <Confirmation title="Test enregistré" againLabel="Enregistrer un autre test" onAgain={again}>
+        <Confirmation title={sent ? 'Test enregistré' : 'Test enregistré sur cet appareil'} againLabel="Enregistrer un autre test" onAgain={again}>
+          {recordedEntry && <SendStatus entry={recordedEntry} />}
           <dl className="identity" data-testid="recorded-details">
             <dt>Patient</dt>
             <dd>
@@ -153,20 +187,28 @@ export function TestPage({ me }: { me: Me }) {
             <dd data-testid="recorded-device-reference">{reference.join(', ') || '—'}</dd>
             <dt>Lieu</dt>
             <dd>{recorded.place}</dd>
-            <dt>Enregistré le</dt>
-            <dd>{formatDateTime(response.recordedAt)}</dd>
-            <dt>Numéro d'enregistrement</dt>
-            <dd className="mono">{response.id}</dd>
+            {sent && (
+              <>
+                <dt>Enregistré le</dt>
+                <dd>{formatDateTime(sent.recordedAt)}</dd>
+                <dt>Numéro d'enregistrement</dt>
+                <dd className="mono">{sent.id}</dd>
+              </>
+            )}
           </dl>
-          <RetrievalCodeNotice code={response.retrievalCode} />
-          {recorded.result === 'detected' && <CovidPlusButton testId={response.id} />}
-          {response.warnings.length > 0 && (
+          <RetrievalCodeNotice code={recorded.retrievalCode} />
+          {recordedEntry?.kind === 'test' && (
+            <DocumentButton
+              label="Imprimer l'attestation provisoire (PDF)"
+              filename="attestation-provisoire-test.pdf"
+              testId="print-provisional"
+              render={() => renderTestAttestation(recordedEntry, me)}
+            />
+          )}
+          {sent && recorded.result === 'detected' && <CovidPlusButton testId={sent.id} />}
+          {!recorded.device.active && (
             <div className="alert alert-warning" data-testid="recorded-warnings">
-              <ul>
-                {response.warnings.map((w) => (
-                  <li key={w}>{w}</li>
-                ))}
-              </ul>
+              <p>Ce test n'est plus actif dans la liste européenne : le certificat pourrait être refusé à l'étranger.</p>
             </div>
           )}
         </Confirmation>
@@ -179,6 +221,11 @@ export function TestPage({ me }: { me: Me }) {
       <h1>Tests antigéniques et autotests supervisés</h1>
       <form className="card" onSubmit={submit} aria-labelledby="titre-test" noValidate key={formKey}>
         <h2 id="titre-test">Enregistrer un test antigénique ou un autotest supervisé</h2>
+        {correcting && (
+          <p className="alert alert-info" data-testid="correcting">
+            Correction d'un acte refusé par le serveur (saisi le {formatDateTime(correcting.capturedAt)}) : il sera renvoyé une fois corrigé.
+          </p>
+        )}
         <ErrorSummary errors={errors} labels={labels} focusKey={refusedSubmits} />
         <PatientFields value={patient} onChange={setPatient} errors={errors} />
 

@@ -1,5 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { lastPlace, recordVaccination, rememberPlace, type RecordedVaccination } from '../../data/acts';
+import { lastPlace, rememberPlace } from '../../data/acts';
+import { renderInformationNote } from '../../data/act-documents';
+import { saveAct, type ActEntry, type VaccinationEntry } from '../../data/outbox';
 import { loadVaccineProducts, useReference } from '../../data/reference';
 import type { Me } from '../../data/store';
 import {
@@ -28,6 +30,7 @@ import {
   type FieldErrors,
   type PatientValues,
 } from '../acts/form';
+import { DocumentButton, SendStatus, refusalOf, useCorrection, useOutboxEntry } from '../acts/receipt';
 
 const DOSES = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 const LOT = /^[A-Za-z0-9][A-Za-z0-9./-]{1,29}$/;
@@ -41,7 +44,9 @@ const labels: Record<string, string> = {
 };
 
 interface Recorded {
-  response: RecordedVaccination;
+  key: string;
+  product: { name: string; manufacturerName: string };
+  retrievalCode: string;
   patient: PatientValues;
   doseNumber: number;
   seriesTotal: number;
@@ -65,6 +70,23 @@ export function VaccinationPage({ me }: { me: Me }) {
   const [serverError, setServerError] = useState<unknown>(null);
   const [refusedSubmits, setRefusedSubmits] = useState(0);
   const [recorded, setRecorded] = useState<Recorded | null>(null);
+  const recordedEntry = useOutboxEntry(recorded?.key ?? null);
+  // A vaccination the server refused, opened again from the outbox: corrected, it keeps its key.
+  const [correcting, setCorrecting] = useState<ActEntry | null>(null);
+  const fromOutbox = useCorrection('vaccination', (entry) => {
+    const body = (entry as VaccinationEntry).body;
+    setPatient({ ...emptyPatient, ...body.patient, email: body.patient.email ?? '', phone: body.patient.phone ?? '' });
+    setProduct(body.product);
+    setDoseNumber(body.doseNumber);
+    setSeriesTotal(body.seriesTotal);
+    setVaccinatedOn(body.vaccinatedOn);
+    setLotNumber(body.lotNumber);
+    setPlace(body.place);
+    setServerError(refusalOf(entry));
+  });
+  useEffect(() => {
+    if (fromOutbox) setCorrecting(fromOutbox);
+  }, [fromOutbox]);
 
   useEffect(() => {
     if (allowed) void loadVaccineProducts();
@@ -100,17 +122,36 @@ export function VaccinationPage({ me }: { me: Me }) {
     if (Object.keys(found).length > 0) return;
     setBusy(true);
     try {
-      const response = await recordVaccination({
-        patient: toPatient(patient),
-        product,
+      const chosen = vaccines.status === 'loaded' ? vaccines.items.find((v) => v.id === product) : undefined;
+      const display = { productName: chosen?.name ?? product, manufacturerName: chosen?.manufacturerName ?? '' };
+      const entry = await saveAct(
+        {
+          kind: 'vaccination',
+          body: { patient: toPatient(patient), product, doseNumber, seriesTotal, vaccinatedOn, lotNumber: lotNumber.trim(), place: place.trim() },
+          display,
+        },
+        correcting ?? undefined,
+      );
+      rememberPlace(place);
+      const refusal = refusalOf(entry);
+      if (refusal) {
+        // Kept in the outbox (never dropped): corrected here, it is sent again under its key.
+        setCorrecting(entry);
+        setServerError(refusal);
+        return;
+      }
+      setCorrecting(null);
+      setRecorded({
+        key: entry.key,
+        product: { name: display.productName, manufacturerName: display.manufacturerName },
+        retrievalCode: entry.body.retrievalCode,
+        patient,
         doseNumber,
         seriesTotal,
         vaccinatedOn,
-        lotNumber: lotNumber.trim(),
+        lotNumber: lotNumber.trim().toUpperCase(),
         place: place.trim(),
       });
-      rememberPlace(place);
-      setRecorded({ response, patient, doseNumber, seriesTotal, vaccinatedOn, lotNumber: lotNumber.trim().toUpperCase(), place: place.trim() });
     } catch (error) {
       setServerError(error);
     } finally {
@@ -120,6 +161,8 @@ export function VaccinationPage({ me }: { me: Me }) {
 
   function again() {
     setRecorded(null);
+    setCorrecting(null);
+    if (location.search) history.replaceState(null, '', location.pathname);
     setPatient(emptyPatient);
     setDoseNumber(1);
     setVaccinatedOn(localDate(new Date()));
@@ -131,11 +174,13 @@ export function VaccinationPage({ me }: { me: Me }) {
   }
 
   if (recorded) {
-    const { response, patient: p } = recorded;
+    const { patient: p } = recorded;
+    const sent = recordedEntry?.status === 'sent' ? recordedEntry.result : undefined;
     return (
       <>
         <h1>Vaccinations</h1>
-        <Confirmation title="Vaccination enregistrée" againLabel="Enregistrer une autre vaccination" onAgain={again}>
+        <Confirmation title={sent ? 'Vaccination enregistrée' : 'Vaccination enregistrée sur cet appareil'} againLabel="Enregistrer une autre vaccination" onAgain={again}>
+          {recordedEntry && <SendStatus entry={recordedEntry} />}
           <dl className="identity" data-testid="recorded-details">
             <dt>Patient</dt>
             <dd>
@@ -143,7 +188,7 @@ export function VaccinationPage({ me }: { me: Me }) {
             </dd>
             <dt>Vaccin</dt>
             <dd data-testid="recorded-product">
-              {response.product.name} — {response.product.manufacturerName}
+              {recorded.product.name} — {recorded.product.manufacturerName}
             </dd>
             <dt>Dose</dt>
             <dd data-testid="recorded-dose">
@@ -155,12 +200,24 @@ export function VaccinationPage({ me }: { me: Me }) {
             <dd className="mono">{recorded.lotNumber}</dd>
             <dt>Lieu</dt>
             <dd>{recorded.place}</dd>
-            <dt>Enregistrée le</dt>
-            <dd>{formatDateTime(response.recordedAt)}</dd>
-            <dt>Numéro d'enregistrement</dt>
-            <dd className="mono">{response.id}</dd>
+            {sent && (
+              <>
+                <dt>Enregistrée le</dt>
+                <dd>{formatDateTime(sent.recordedAt)}</dd>
+                <dt>Numéro d'enregistrement</dt>
+                <dd className="mono">{sent.id}</dd>
+              </>
+            )}
           </dl>
-          <RetrievalCodeNotice code={response.retrievalCode} />
+          <RetrievalCodeNotice code={recorded.retrievalCode} />
+          {recordedEntry?.kind === 'vaccination' && (
+            <DocumentButton
+              label="Imprimer la note d'information (PDF)"
+              filename="note-information-vaccination.pdf"
+              testId="print-information-note"
+              render={() => renderInformationNote(recordedEntry, me)}
+            />
+          )}
         </Confirmation>
       </>
     );
@@ -171,6 +228,11 @@ export function VaccinationPage({ me }: { me: Me }) {
       <h1>Vaccinations</h1>
       <form className="card" onSubmit={submit} aria-labelledby="titre-vaccination" noValidate>
         <h2 id="titre-vaccination">Enregistrer une vaccination</h2>
+        {correcting && (
+          <p className="alert alert-info" data-testid="correcting">
+            Correction d'une vaccination refusée par le serveur (saisie le {formatDateTime(correcting.capturedAt)}) : elle sera renvoyée une fois corrigée.
+          </p>
+        )}
         <ErrorSummary errors={errors} labels={labels} focusKey={refusedSubmits} />
         <PatientFields value={patient} onChange={setPatient} errors={errors} />
 

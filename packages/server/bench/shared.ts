@@ -1,0 +1,117 @@
+/**
+ * Helpers shared by the benchmarks and the outage simulation: bounded settings from the
+ * environment, the server's environment, signing professionals in through the real PSC flow
+ * (the sandbox), and a throw-away PostgreSQL database on this machine.
+ */
+import { randomBytes } from 'node:crypto';
+import { driveLogin } from '@prostopcovid/psc-sandbox';
+import pg from 'pg';
+
+export function intSetting(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+  return value;
+}
+
+// Settings the server reads: never inherited from the caller's shell.
+const SERVER_ENV_KEYS = [
+  'DATABASE_URL', 'DATA_DIR', 'PSC_ISSUER', 'PSC_CLIENT_ID', 'PSC_CLIENT_SECRET', 'PSC_TIMEOUT_MS', 'PSC_SANDBOX_PORT', 'CODE_HMAC_KEYS',
+  'KEYS_DIR', 'WEB_DIR', 'HOST', 'PORT', 'PUBLIC_URL', 'NODE_ENV', 'LOG_LEVEL', 'CODE_TTL_MINUTES', 'CODE_ISSUE_LIMIT_PER_HOUR',
+  'REDEEM_LIMIT_PER_DEVICE', 'REDEEM_LIMIT_PER_ADDRESS', 'REDEEM_LIMIT_WINDOW_MINUTES', 'UPLOAD_TOKEN_MINUTES', 'SESSION_IDLE_MINUTES',
+  'SESSION_ABSOLUTE_HOURS', 'SESSION_CACHE_SECONDS', 'TRUST_PROXY', 'OPERATOR_ID_NAT_PS', 'PSC_FAILURE_THRESHOLD', 'PSC_PROBE_SECONDS',
+  'INCIDENT_SESSION_IDLE_HOURS', 'FALLBACK_SIGN_IN', 'PROVISIONAL_TEST_HOURS',
+];
+
+/** The caller's environment without any server setting, plus `extra`. */
+export function childEnv(extra: Record<string, string>): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const key of SERVER_ENV_KEYS) delete env[key];
+  return { ...env, ...extra };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in through the sandbox, by hand with fetch
+
+export interface Session {
+  idNatPs: string;
+  cookie: string;
+  csrfToken: string;
+}
+
+function setCookieValue(response: Response, name: string): string | undefined {
+  for (const header of response.headers.getSetCookie()) {
+    const [pair = ''] = header.split(';');
+    const eq = pair.indexOf('=');
+    if (pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** The whole PSC flow (app → sandbox → callback), then GET /api/me for the CSRF token. */
+export async function signIn(baseUrl: string, idNatPs: string): Promise<Session> {
+  const signal = AbortSignal.timeout(15_000);
+  const login = await fetch(`${baseUrl}/auth/login`, { redirect: 'manual', signal });
+  const authorizationUrl = login.headers.get('location');
+  const loginCookie = setCookieValue(login, 'pscv_login');
+  await login.body?.cancel();
+  if (login.status !== 302 || !authorizationUrl || !loginCookie) throw new Error(`GET /auth/login answered ${login.status}`);
+  const callbackUrl = await driveLogin(authorizationUrl, { idNatPs });
+  if (!callbackUrl.startsWith(`${baseUrl}/`)) throw new Error(`sign-in ended outside the app: ${callbackUrl}`);
+  const callback = await fetch(callbackUrl, { redirect: 'manual', headers: { cookie: `pscv_login=${loginCookie}` }, signal });
+  const session = setCookieValue(callback, 'pscv_session');
+  const callbackBody = await callback.text();
+  if (callback.status !== 303 || !session) throw new Error(`callback answered ${callback.status}: ${callbackBody}`);
+  const cookie = `pscv_session=${session}`;
+  const me = await fetch(`${baseUrl}/api/me`, { headers: { cookie }, signal });
+  if (me.status !== 200) throw new Error(`GET /api/me answered ${me.status}`);
+  const { csrfToken } = (await me.json()) as { csrfToken: string };
+  return { idNatPs, cookie, csrfToken };
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: a throw-away database per run
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Creates `<prefix>_<random>` on the PostgreSQL server at `adminUrl` (which must be this
+ * machine) and registers its drop with `onCleanup`; `skipped` when the server is unreachable.
+ */
+export async function createThrowAwayDatabase(
+  adminUrl: string,
+  prefix: string,
+  onCleanup: (step: () => Promise<void>) => void,
+  log: (message: string) => void,
+): Promise<{ url: string } | { skipped: string }> {
+  const admin = new URL(adminUrl);
+  if (!LOCAL_HOSTS.has(admin.hostname)) throw new Error(`the PostgreSQL URL must point at 127.0.0.1 (got ${admin.hostname})`);
+  if (admin.hostname === 'localhost') admin.hostname = '127.0.0.1';
+  const client = new pg.Client({ connectionString: admin.href, connectionTimeoutMillis: 3000, query_timeout: 30_000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    return { skipped: `PostgreSQL unreachable at ${admin.host} (${(error as Error).message})` };
+  }
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  try {
+    await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+  onCleanup(async () => {
+    const dropper = new pg.Client({ connectionString: admin.href, connectionTimeoutMillis: 3000, query_timeout: 30_000 });
+    await dropper.connect();
+    try {
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      log(`postgres: dropped ${name}`);
+    } finally {
+      await dropper.end();
+    }
+  });
+  const url = new URL(admin.href);
+  url.pathname = `/${name}`;
+  log(`postgres: created ${name} on ${admin.host}`);
+  return { url: url.href };
+}

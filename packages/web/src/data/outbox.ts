@@ -1,0 +1,178 @@
+import { classifyResponse, OutboxSender, type ActKind, type OutboxEntry, type SendOutcome, type SenderState } from '@prostopcovid/continuity';
+import { createStore, delMany, entries, get, set } from 'idb-keyval';
+import { useSyncExternalStore } from 'react';
+import type { RecordTestInput, RecordVaccinationInput } from './acts';
+import { getCsrfToken } from './api';
+import { loadMe, readMe } from './store';
+
+/**
+ * The outbox of acts (DOMAIN.md §4): every test or vaccination is saved in this browser's
+ * IndexedDB first, then sent with its own idempotency key, so it is stored once whatever
+ * happens to the network, the server or the page. Entries are never deleted automatically:
+ * the sent ones stay as the duplicate until the professional clears them.
+ */
+export type TestBody = RecordTestInput & { retrievalCode: string; capturedAt: string };
+export type VaccinationBody = RecordVaccinationInput & { retrievalCode: string; capturedAt: string };
+
+/** What the documents and the list show beside the request body (names the server does not need). */
+export interface ActDisplay {
+  deviceName?: string;
+  productName?: string;
+  manufacturerName?: string;
+}
+
+export type TestEntry = OutboxEntry<TestBody> & { kind: 'test'; display: ActDisplay };
+export type VaccinationEntry = OutboxEntry<VaccinationBody> & { kind: 'vaccination'; display: ActDisplay };
+export type ActEntry = TestEntry | VaccinationEntry;
+
+const idb = createStore('prostopcovid-outbox', 'acts');
+const PATHS: Record<ActKind, string> = { test: '/api/tests', vaccination: '/api/vaccinations' };
+
+interface OutboxState {
+  entries: ActEntry[];
+  sender: SenderState;
+  loaded: boolean;
+}
+
+let state: OutboxState = { entries: [], sender: { kind: 'idle' }, loaded: false };
+const listeners = new Set<() => void>();
+
+function publish(next: Partial<OutboxState>): void {
+  state = { ...state, ...next };
+  for (const listener of listeners) listener();
+}
+
+export function useOutbox<T>(select: (s: OutboxState) => T): T {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => select(state),
+  );
+}
+
+async function readAll(): Promise<ActEntry[]> {
+  const all = (await entries<string, ActEntry>(idb)).map(([, entry]) => entry);
+  return all.sort((a, b) => (a.capturedAt < b.capturedAt ? 1 : -1));
+}
+
+async function refresh(): Promise<void> {
+  publish({ entries: await readAll(), loaded: true });
+}
+
+/** The session's CSRF token; after an offline start the portal has none until /api/me answers. */
+async function csrfToken(): Promise<string | null> {
+  if (!getCsrfToken()) await loadMe();
+  return getCsrfToken();
+}
+
+async function send(entry: OutboxEntry): Promise<SendOutcome> {
+  const token = await csrfToken();
+  if (!token) {
+    const me = readMe();
+    return me.status === 'signed-out'
+      ? { kind: 'unauthenticated', message: 'Reconnectez-vous : les actes en attente seront envoyés ensuite.' }
+      : { kind: 'retry', message: 'Le serveur est injoignable.' };
+  }
+  let response: Response;
+  try {
+    response = await fetch(PATHS[entry.kind], {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': token, 'idempotency-key': entry.key },
+      body: JSON.stringify(entry.body),
+    });
+  } catch {
+    return { kind: 'retry', message: 'Le serveur est injoignable.' };
+  }
+  const outcome = classifyResponse(response.status, await response.json().catch(() => null), response.headers.get('retry-after'));
+  // A session that ended while offline: sign in again, nothing is lost meanwhile.
+  if (outcome.kind === 'unauthenticated') void loadMe();
+  return outcome;
+}
+
+const sender = new OutboxSender({
+  store: {
+    all: async () => (await entries<string, OutboxEntry>(idb)).map(([, entry]) => entry),
+    put: (entry) => set(entry.key, entry, idb),
+  },
+  transport: send,
+  onChange: () => {
+    publish({ sender: sender.state });
+    void refresh();
+  },
+});
+
+let started = false;
+
+/** Loads the outbox and sends what waits: at start, when the network returns, when the tab is shown again. */
+export function startOutbox(): void {
+  if (started) return;
+  started = true;
+  void refresh().then(() => sender.kick());
+  window.addEventListener('online', () => void sender.kick());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') void sender.flush();
+  });
+}
+
+/** "Envoyer maintenant": forgets the backoff and tries at once. */
+export function sendNow(): Promise<void> {
+  return sender.kick();
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** The patient's retrieval code, chosen here so that it can be printed before the server is reached. */
+export function generateRetrievalCode(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  const code = Array.from(bytes, (b) => CROCKFORD[b & 31]).join('');
+  return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
+}
+
+/**
+ * Saves an act locally (a new one, or the correction of one the server refused, which keeps
+ * its key) and tries to send it at once. Resolves with the entry as it stands after that first
+ * attempt: sent, rejected, or still pending when the server cannot be reached.
+ */
+export async function saveAct(
+  input: { kind: 'test'; body: RecordTestInput; display: ActDisplay } | { kind: 'vaccination'; body: RecordVaccinationInput; display: ActDisplay },
+  correcting?: ActEntry,
+): Promise<ActEntry> {
+  const key = correcting?.key ?? crypto.randomUUID();
+  const entry = {
+    key,
+    kind: input.kind,
+    body: { ...input.body, retrievalCode: correcting?.body.retrievalCode ?? generateRetrievalCode(), capturedAt: correcting?.capturedAt ?? new Date().toISOString() },
+    display: input.display,
+    capturedAt: correcting?.capturedAt ?? new Date().toISOString(),
+    status: 'pending',
+    attempts: correcting?.attempts ?? 0,
+  } as ActEntry;
+  await set(key, entry, idb);
+  await refresh();
+  await sender.kick();
+  return (await get<ActEntry>(key, idb)) ?? entry;
+}
+
+export async function findAct(key: string): Promise<ActEntry | undefined> {
+  return get<ActEntry>(key, idb);
+}
+
+/** Removes the acts already stored by the server (the duplicate should be exported or printed first). */
+export async function clearSent(): Promise<void> {
+  await delMany(
+    (await readAll()).filter((e) => e.status === 'sent').map((e) => e.key),
+    idb,
+  );
+  await refresh();
+}
+
+export function countWaiting(all: readonly ActEntry[]): number {
+  return all.filter((e) => e.status === 'pending').length;
+}
+
+export function countToCorrect(all: readonly ActEntry[]): number {
+  return all.filter((e) => e.status === 'rejected' || e.status === 'conflict').length;
+}

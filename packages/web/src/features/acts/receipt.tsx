@@ -1,0 +1,84 @@
+import { useEffect, useState } from 'react';
+import { ApiError } from '../../data/api';
+import { findAct, useOutbox, type ActEntry } from '../../data/outbox';
+import { saveFile } from '../../data/save-file';
+import { formatDateTime } from './form';
+
+/** The outbox entry of an act, kept up to date as the sender works. */
+export function useOutboxEntry(key: string | null): ActEntry | undefined {
+  return useOutbox((s) => (key ? s.entries.find((e) => e.key === key) : undefined));
+}
+
+/** The act the outbox page sent back for correction (`?corriger=<key>`), if any. */
+export function useCorrection(kind: ActEntry['kind'], apply: (entry: ActEntry) => void): ActEntry | null {
+  const [entry, setEntry] = useState<ActEntry | null>(null);
+  useEffect(() => {
+    const key = new URLSearchParams(location.search).get('corriger');
+    if (!key) return;
+    void findAct(key).then((found) => {
+      if (found && found.kind === kind && found.status !== 'sent') {
+        setEntry(found);
+        apply(found);
+      }
+    });
+  }, []);
+  return entry;
+}
+
+/** The server's refusal of an outbox act, shaped like any API error for the form's alert. */
+export function refusalOf(entry: ActEntry): ApiError | null {
+  if (entry.status !== 'rejected' && entry.status !== 'conflict') return null;
+  const error = entry.lastError;
+  return new ApiError(error?.status ?? 400, error?.code ?? 'UNKNOWN', error?.message ?? 'Acte refusé par le serveur.', error?.details);
+}
+
+/** Where the act stands: on the server, or waiting on this device. */
+export function SendStatus({ entry }: { entry: ActEntry }) {
+  if (entry.status === 'sent' && entry.result) {
+    return (
+      <p className="alert alert-success" data-testid="send-status" data-status="sent">
+        Transmis au serveur le {formatDateTime(entry.result.recordedAt)} (n° {entry.result.id}).
+      </p>
+    );
+  }
+  if (entry.status === 'pending') {
+    return (
+      <p className="alert alert-warning" data-testid="send-status" data-status="pending" role="status">
+        Enregistré sur cet appareil, <strong>en attente d'envoi</strong> : il sera transmis automatiquement dès que le serveur répondra. Remettez au
+        patient le document provisoire ci-dessous.
+      </p>
+    );
+  }
+  return (
+    <p className="alert alert-error" data-testid="send-status" data-status={entry.status} role="alert">
+      Refusé par le serveur : {entry.lastError?.message}
+    </p>
+  );
+}
+
+/** A button that draws a document from local data and saves it: works offline. */
+export function DocumentButton({ label, filename, render, testId }: { label: string; filename: string; render: () => Promise<Uint8Array>; testId: string }) {
+  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  async function print() {
+    setState({ busy: true, error: null });
+    try {
+      const bytes = await render();
+      saveFile(new Blob([bytes as BlobPart], { type: 'application/pdf' }), filename);
+      setState({ busy: false, error: null });
+    } catch (e) {
+      setState({ busy: false, error: e instanceof Error ? e.message : 'Erreur inconnue' });
+    }
+  }
+  return (
+    <div className="document-button">
+      <button type="button" onClick={print} disabled={state.busy} data-testid={testId}>
+        {state.busy ? 'Préparation…' : label}
+      </button>
+      {state.error && (
+        <p className="alert alert-error" role="alert">
+          {state.error}
+        </p>
+      )}
+    </div>
+  );
+}
