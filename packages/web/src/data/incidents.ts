@@ -30,6 +30,8 @@ export interface IncidentHistoryEntry extends Incident {
 
 export interface CurrentIncidents {
   incidents: Incident[];
+  /** The server's validity of provisional test attestations outside incidents (PROVISIONAL_TEST_HOURS). */
+  defaultTestAttestationHours?: number;
   /** When the server last answered (null: never on this device). */
   fetchedAt: string | null;
   /** The list shown is the last known one: the server could not be reached. */
@@ -71,14 +73,14 @@ export function refreshCurrentIncidents(): Promise<void> {
 
 async function fetchCurrent(): Promise<void> {
   if (current.fetchedAt === null) {
-    const cached = await get<{ incidents: Incident[]; fetchedAt: string }>(CACHE_KEY).catch(() => undefined);
+    const cached = await get<{ incidents: Incident[]; fetchedAt: string; defaultTestAttestationHours?: number }>(CACHE_KEY).catch(() => undefined);
     if (cached && current.fetchedAt === null) setCurrent({ ...cached, stale: true });
   }
   try {
-    const { incidents } = await apiRequest<{ incidents: Incident[] }>('GET', '/api/incidents/current');
+    const { incidents, defaultTestAttestationHours } = await apiRequest<{ incidents: Incident[]; defaultTestAttestationHours: number }>('GET', '/api/incidents/current');
     const fetchedAt = new Date().toISOString();
-    setCurrent({ incidents, fetchedAt, stale: false });
-    await set(CACHE_KEY, { incidents, fetchedAt }).catch(() => undefined);
+    setCurrent({ incidents, defaultTestAttestationHours, fetchedAt, stale: false });
+    await set(CACHE_KEY, { incidents, defaultTestAttestationHours, fetchedAt }).catch(() => undefined);
   } catch (error) {
     // Unreachable or failing server: keep what was known, flagged as such.
     if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) {
@@ -92,7 +94,7 @@ export function openAt(incidents: Incident[], now: Date): Incident[] {
   return incidents.filter((incident) => Date.parse(incident.startedAt) <= now.getTime() && (incident.endedAt === null || Date.parse(incident.endedAt) > now.getTime()));
 }
 
-/** Validity printed on provisional test attestations when no incident sets one (the server's default). */
+/** Validity printed on provisional test attestations when neither an incident nor the server (never reached) sets one. */
 export const DEFAULT_PROVISIONAL_TEST_HOURS = 12;
 
 /**
@@ -105,7 +107,7 @@ export async function provisionalTestHours(at: Date = new Date()): Promise<numbe
   const relevant = openAt(current.incidents, at)
     .filter((incident) => incident.component === 'tests-portal' || incident.component === 'psc')
     .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
-  return relevant[0]?.testAttestationHours ?? DEFAULT_PROVISIONAL_TEST_HOURS;
+  return relevant[0]?.testAttestationHours ?? current.defaultTestAttestationHours ?? DEFAULT_PROVISIONAL_TEST_HOURS;
 }
 
 // Until the web Right type lists it, the operator right is read as a plain string.

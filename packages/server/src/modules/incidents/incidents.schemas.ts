@@ -27,7 +27,10 @@ const incidentFields = {
 export const Incident = Type.Object(incidentFields);
 export type Incident = Static<typeof Incident>;
 
-export const CurrentIncidents = Type.Object({ incidents: Type.Array(Incident) });
+export const CurrentIncidents = Type.Object({
+  incidents: Type.Array(Incident),
+  defaultTestAttestationHours: Type.Integer({ description: 'Validity of a provisional test attestation when no open incident sets one' }),
+});
 
 export const IncidentHistoryEntry = Type.Object({
   ...incidentFields,

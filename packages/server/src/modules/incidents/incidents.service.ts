@@ -52,7 +52,7 @@ const presentOpen = (incident: OpenIncident): Incident =>
 
 /** For banners (everyone, signed in or not): from the per-process cache, no query per request. */
 export async function listCurrentIncidents(deps: IncidentsDeps) {
-  return { incidents: (await deps.incidents.list()).map(presentOpen) };
+  return { incidents: (await deps.incidents.list()).map(presentOpen), defaultTestAttestationHours: deps.continuity.provisionalTestHours };
 }
 
 export async function listIncidentHistory(deps: IncidentsDeps, since: string | undefined) {
