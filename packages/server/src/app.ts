@@ -31,6 +31,7 @@ import { healthRoutes } from './modules/health/health.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { AppError } from './platform/errors.js';
+import { registerAdmissionControl } from './platform/admission.js';
 import { registerErrorHandling, send } from './platform/error-handler.js';
 import { loadDevelopmentHmacKey } from './platform/keys.js';
 import { loggerOptions } from './platform/logger.js';
@@ -99,6 +100,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
+  await registerAdmissionControl(app, config.admission);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
   await registerApiDocs(app, config.publicUrl);

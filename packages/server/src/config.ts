@@ -61,6 +61,8 @@ export interface Config {
     /** Default validity of provisional test attestations when an incident does not set one. */
     readonly provisionalTestHours: number;
   };
+  /** Overload: event-loop delay (ms) past which requests are shed with 503 (0: off), and the Retry-After given. */
+  readonly admission: { readonly maxEventLoopDelayMs: number; readonly retryAfterSeconds: number };
   /** Where development keys are generated and kept. */
   readonly keysDir: string;
   /** Fastify trustProxy: false, true, or a list of proxy addresses/CIDRs whose X-Forwarded-For is believed. */
@@ -205,6 +207,10 @@ export function loadConfig(env: Env = process.env): Config {
       incidentIdleHours: integer(env, 'INCIDENT_SESSION_IDLE_HOURS', 12, 1, 72),
       fallbackSignIn: fallbackSignIn(env.FALLBACK_SIGN_IN),
       provisionalTestHours: integer(env, 'PROVISIONAL_TEST_HOURS', 12, 1, 72),
+    },
+    admission: {
+      maxEventLoopDelayMs: integer(env, 'ADMISSION_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
+      retryAfterSeconds: integer(env, 'ADMISSION_RETRY_AFTER_SECONDS', 10, 1, 3600),
     },
     keysDir: env.KEYS_DIR || resolve(import.meta.dirname, '../../../.data/keys'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),

@@ -6,6 +6,7 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route'>;
   signIns: Counter<'outcome'>;
   pscCircuitOpen: Gauge;
+  requestsShed: Counter<'reason'>;
 }
 
 /** One registry per app instance, so that tests building several apps do not collide. */
@@ -36,6 +37,12 @@ export function createMetrics(): Metrics {
     pscCircuitOpen: new Gauge({
       name: 'psc_circuit_open',
       help: 'Pro Santé Connect circuit breaker of this process: 1 open (sign-ins refused), 0 closed',
+      registers: [registry],
+    }),
+    requestsShed: new Counter({
+      name: 'http_requests_shed_total',
+      help: 'Requests refused with 503 by admission control, by cause (event-loop delay)',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };
