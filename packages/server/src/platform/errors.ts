@@ -47,7 +47,7 @@ export const errorCatalogue = {
   ACTS_DATE_IN_FUTURE: [400, "La date de l'acte ne peut pas être dans le futur."],
   ACTS_DATE_TOO_OLD: [400, "La date de l'acte est trop ancienne pour être saisie (plus de 30 jours)."],
   ACTS_RETRIEVAL_CODE_INVALID: [400, 'Le code de récupération doit comporter 12 caractères (chiffres et lettres, sans I, L, O ni U).'],
-  ACTS_RETRIEVAL_CODE_TAKEN: [409, "Ce code de récupération est déjà attribué à un autre acte : l'acte n'a pas été enregistré. Enregistrez-le à nouveau pour obtenir un autre code."],
+  ACTS_RETRIEVAL_CODE_TAKEN: [409, "Ce code de récupération est déjà attribué à un autre acte : celui-ci n'a pas été enregistré. Corrigez-le depuis la liste des envois : un nouveau code lui sera attribué (réimprimez alors le document du patient)."],
   ACTS_IDEMPOTENCY_CONFLICT: [422, "Cet acte porte la clé d'envoi d'un autre acte déjà enregistré : il n'a pas été enregistré. Vérifiez-le puis enregistrez-le comme un nouvel acte."],
   TESTS_DEVICE_UNKNOWN: [400, "Ce test ne figure pas dans la liste européenne des tests antigéniques rapides."],
   VACCINATIONS_PRODUCT_UNKNOWN: [400, "Ce vaccin ne figure pas dans la liste européenne des vaccins COVID-19 reconnus."],

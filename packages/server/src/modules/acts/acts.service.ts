@@ -50,17 +50,45 @@ function checkActDay(day: string, today: string): void {
   if (daysBetween(day, today) > MAX_AGE_DAYS) throw new AppError('ACTS_DATE_TOO_OLD');
 }
 
+/** SHA-256 of the act as sent; key order must not matter (a retry may serialise it differently). */
+function requestHash(input: RecordTestBody | RecordVaccinationBody): string {
+  return createHash('sha256').update(stringify(input)).digest('hex');
+}
+
+function clientRetrievalCode(input: RecordTestBody | RecordVaccinationBody): string | undefined {
+  if (input.retrievalCode === undefined) return undefined;
+  const normalized = normalizeRetrievalCode(input.retrievalCode);
+  if (!normalized) throw new AppError('ACTS_RETRIEVAL_CODE_INVALID');
+  return normalized;
+}
+
+/**
+ * The answer to an act already stored under this idempotency key, or undefined. Checked before
+ * anything else: a resend must get its act back even if, meanwhile, the reference lists or the
+ * date changed enough to refuse it as a new act.
+ */
+async function findReplay(db: Db, ctx: RequestContext, table: 'test_results' | 'vaccinations', input: RecordTestBody | RecordVaccinationBody, key: string | undefined) {
+  if (!key) return undefined;
+  const existing = await repo.findActByIdempotencyKey(db, table, ctx.professional!.id, key.toLowerCase());
+  if (!existing) return undefined;
+  if (existing.request_hash !== requestHash(input)) throw new AppError('ACTS_IDEMPOTENCY_CONFLICT');
+  const code = clientRetrievalCode(input);
+  return {
+    id: existing.id,
+    recordedAt: existing.recorded_at.toISOString(),
+    capturedAt: existing.captured_at?.toISOString() ?? null,
+    replayed: true,
+    // A code the client chose is echoed; one the server generated for the first send is gone.
+    ...(code ? { retrievalCode: code } : {}),
+  };
+}
+
 /**
  * What the browser outbox adds to an act (issue 5): its idempotency key, the retrieval code it
  * printed offline, and when the act was saved (act time; recorded_at is the entry time).
  */
 function outboxColumns(ctx: RequestContext, input: RecordTestBody | RecordVaccinationBody, idempotencyKey: string | undefined) {
-  let retrievalCode = generateRetrievalCode();
-  if (input.retrievalCode !== undefined) {
-    const normalized = normalizeRetrievalCode(input.retrievalCode);
-    if (!normalized) throw new AppError('ACTS_RETRIEVAL_CODE_INVALID');
-    retrievalCode = normalized;
-  }
+  const retrievalCode = clientRetrievalCode(input) ?? generateRetrievalCode();
   let capturedAt: Date | null = null;
   if (input.capturedAt !== undefined) {
     capturedAt = new Date(input.capturedAt);
@@ -69,48 +97,46 @@ function outboxColumns(ctx: RequestContext, input: RecordTestBody | RecordVaccin
   }
   return {
     retrievalCode,
-    clientCode: input.retrievalCode !== undefined,
     columns: {
       retrieval_hash: hashToken(retrievalCode),
       idempotency_key: idempotencyKey?.toLowerCase() ?? null,
-      // Key order must not matter: a retry may serialise the same act differently.
-      request_hash: idempotencyKey ? createHash('sha256').update(stringify(input)).digest('hex') : null,
+      request_hash: idempotencyKey ? requestHash(input) : null,
       captured_at: capturedAt,
     },
   };
 }
 
 /**
- * Stores an act once per idempotency key. When the key was already used by this professional,
- * the stored act is the answer (a replay) if it is the same act, and a conflict otherwise.
+ * Stores an act once per idempotency key. Concurrent sends of one act wait on the unique
+ * index and do nothing; the act then stored is their answer (a replay).
  */
 async function storeOnce(
   db: Db,
   ctx: RequestContext,
   table: 'test_results' | 'vaccinations',
+  input: RecordTestBody | RecordVaccinationBody,
   outbox: ReturnType<typeof outboxColumns>,
   insert: (trx: Transaction<Database>) => Promise<string | undefined>,
 ) {
-  const stored = await db.transaction().execute(async (trx) => {
-    const id = await insert(trx).catch((error: unknown) => {
-      // Only a code the client chose can collide (60 random bits otherwise).
-      if (isUniqueViolation(error, 'retrieval_idx')) throw new AppError('ACTS_RETRIEVAL_CODE_TAKEN', { cause: error });
-      throw error;
-    });
-    if (id) return { id, recordedAt: ctx.now, capturedAt: outbox.columns.captured_at, replayed: false };
-    const existing = await repo.findActByIdempotencyKey(trx, table, ctx.professional!.id, outbox.columns.idempotency_key!);
-    if (!existing) throw new Error('idempotent insert did nothing but no act holds the key');
-    if (existing.request_hash !== outbox.columns.request_hash) throw new AppError('ACTS_IDEMPOTENCY_CONFLICT');
-    return { id: existing.id, recordedAt: existing.recorded_at, capturedAt: existing.captured_at, replayed: true };
-  });
-  return {
-    id: stored.id,
-    recordedAt: stored.recordedAt.toISOString(),
-    capturedAt: stored.capturedAt?.toISOString() ?? null,
-    replayed: stored.replayed,
-    // A code the client chose is echoed; one the server generated for the first send is gone.
-    ...(!stored.replayed || outbox.clientCode ? { retrievalCode: outbox.retrievalCode } : {}),
-  };
+  const key = outbox.columns.idempotency_key ?? undefined;
+  let id: string | undefined;
+  try {
+    id = await db.transaction().execute(insert);
+  } catch (error) {
+    if (!isUniqueViolation(error, 'retrieval_idx')) throw error;
+    // A concurrent send of the same act (same code) may hit the retrieval code's index before
+    // the idempotency key's: the act it stored is then the answer. Otherwise the code (chosen
+    // by the client) belongs to another act.
+    const replay = await findReplay(db, ctx, table, input, key);
+    if (replay) return replay;
+    throw new AppError('ACTS_RETRIEVAL_CODE_TAKEN', { cause: error });
+  }
+  if (!id) {
+    const replay = await findReplay(db, ctx, table, input, key);
+    if (!replay) throw new Error('idempotent insert did nothing but no act holds the key');
+    return replay;
+  }
+  return { id, recordedAt: ctx.now.toISOString(), capturedAt: outbox.columns.captured_at?.toISOString() ?? null, replayed: false, retrievalCode: outbox.retrievalCode };
 }
 
 function isUniqueViolation(error: unknown, constraintPart: string): boolean {
@@ -120,6 +146,8 @@ function isUniqueViolation(error: unknown, constraintPart: string): boolean {
 
 /** A rapid antigen test or supervised self-test, entered by a professional. */
 export async function recordTest(db: Db, ctx: RequestContext, input: RecordTestBody, idempotencyKey?: string) {
+  const replay = await findReplay(db, ctx, 'test_results', input, idempotencyKey);
+  if (replay) return { ...replay, device: findTestDevice(input.deviceId) ?? { id: input.deviceId, name: input.deviceId, active: false }, warnings: [] };
   const today = parisDate(ctx.now);
   const patient = patientColumns(input.patient, today);
   const sampledAt = new Date(input.sampledAt);
@@ -129,7 +157,7 @@ export async function recordTest(db: Db, ctx: RequestContext, input: RecordTestB
   const device = findTestDevice(input.deviceId);
   if (!device) throw new AppError('TESTS_DEVICE_UNKNOWN', { details: { deviceId: input.deviceId } });
   const outbox = outboxColumns(ctx, input, idempotencyKey);
-  const recorded = await storeOnce(db, ctx, 'test_results', outbox, async (trx) => {
+  const recorded = await storeOnce(db, ctx, 'test_results', input, outbox, async (trx) => {
     const testId = await repo.insertTestResult(trx, {
       uvci: generateUvci({ country: 'FR' }),
       ...outbox.columns,
@@ -154,15 +182,17 @@ export async function recordTest(db: Db, ctx: RequestContext, input: RecordTestB
 }
 
 export async function recordVaccination(db: Db, ctx: RequestContext, input: RecordVaccinationBody, idempotencyKey?: string) {
+  const replay = await findReplay(db, ctx, 'vaccinations', input, idempotencyKey);
+  const product = findVaccineProduct(input.product);
+  if (replay) return { ...replay, product: { id: input.product, name: product?.name ?? input.product, manufacturerName: product?.manufacturerName ?? '' } };
   const today = parisDate(ctx.now);
   const patient = patientColumns(input.patient, today);
   if (!isValidIsoDate(input.vaccinatedOn)) throw new AppError('REQUEST_INVALID');
   checkActDay(input.vaccinatedOn, today);
-  const product = findVaccineProduct(input.product);
   if (!product) throw new AppError('VACCINATIONS_PRODUCT_UNKNOWN', { details: { product: input.product } });
   if (input.doseNumber > input.seriesTotal) throw new AppError('VACCINATIONS_DOSE_INVALID');
   const outbox = outboxColumns(ctx, input, idempotencyKey);
-  const recorded = await storeOnce(db, ctx, 'vaccinations', outbox, async (trx) => {
+  const recorded = await storeOnce(db, ctx, 'vaccinations', input, outbox, async (trx) => {
     const vaccinationId = await repo.insertVaccination(trx, {
       uvci: generateUvci({ country: 'FR' }),
       ...outbox.columns,

@@ -54,6 +54,16 @@ describe('acts sent from the outbox (Idempotency-Key)', () => {
     expect(audits[0]!.details).toMatchObject({ outbox: true, deferredMinutes: 180 });
   });
 
+  it('stores each of 20 acts once when each is sent 5 times at once (same key, same retrieval code)', async () => {
+    for (let round = 0; round < 20; round += 1) {
+      const key = randomUUID();
+      const act = outboxTest();
+      const statuses = (await Promise.all(Array.from({ length: 5 }, () => send(t.app, key, act)))).map((r) => r.statusCode).sort();
+      expect(statuses).toEqual([200, 200, 200, 200, 201]);
+      expect(await storedWithKey(key)).toBe(1);
+    }
+  });
+
   it('stores it once across a server restart (another process on the same database)', async () => {
     const key = randomUUID();
     const act = outboxTest();
@@ -155,5 +165,22 @@ describe('acts sent from the outbox (Idempotency-Key)', () => {
     const certificate = await t.app.inject({ method: 'POST', url: '/api/patient/v1/certificates', payload: { retrievalCode: 'mnpq rstv wxyz', birthDate: patient.birthDate } });
     expect(certificate.statusCode).toBe(200);
     expect(certificate.json()).toMatchObject({ kind: 'vaccination' });
+  });
+
+  // Last: moving the clock 40 days on ends every session opened before.
+  it('answers a resend with its act even when it would now be refused as a new act', async () => {
+    const key = randomUUID();
+    const act = outboxTest();
+    const first = await send(t.app, key, act);
+    expect(first.statusCode).toBe(201);
+    // 40 days later the act is too old to be entered, but it was entered: the resend gets it back.
+    t.clock.advance(40 * 24 * 3600_000);
+    try {
+      const again = await send(t.app, key, act, await signIn(t, shipped('21')));
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toMatchObject({ id: first.json().id, replayed: true });
+    } finally {
+      t.clock.advance(-40 * 24 * 3600_000);
+    }
   });
 });
