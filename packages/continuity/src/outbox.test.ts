@@ -126,7 +126,15 @@ describe('classifyResponse', () => {
     expect(classifyResponse(429, { error: { code: 'RATE_LIMITED', message: 'Trop' } }, null)).toMatchObject({ kind: 'retry', message: 'Trop' });
     expect(classifyResponse(401, { error: { code: 'AUTH_REQUIRED', message: 'Connectez-vous' } }, null).kind).toBe('unauthenticated');
     expect(classifyResponse(403, { error: { code: 'AUTH_CSRF_INVALID', message: 'Jeton' } }, null).kind).toBe('unauthenticated');
-    expect(classifyResponse(422, { error: { code: 'ACTS_IDEMPOTENCY_CONFLICT', message: 'Conflit' } }, null).kind).toBe('conflict');
+    expect(classifyResponse(422, { error: { code: 'ACTS_IDEMPOTENCY_CONFLICT', message: 'Conflit' } }, null)).toEqual({
+      kind: 'conflict',
+      status: 422,
+      code: 'ACTS_IDEMPOTENCY_CONFLICT',
+      message: 'Conflit',
+    });
+    // A 200 that is not the server's answer (captive portal, proxy page) proves nothing.
+    expect(classifyResponse(200, null, null).kind).toBe('retry');
+    expect(classifyResponse(200, '<html>Wi-Fi</html>', null).kind).toBe('retry');
     expect(classifyResponse(400, { error: { code: 'REQUEST_INVALID', message: 'Invalide', details: [1] } }, null)).toEqual({
       kind: 'rejected',
       status: 400,

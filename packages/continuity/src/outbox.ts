@@ -34,7 +34,7 @@ export type SendOutcome =
   /** Network failure, 5xx, 429/503: the act stays queued and the sender backs off. */
   | { kind: 'retry'; message: string; retryAfterMs?: number }
   | { kind: 'rejected'; status: number; code?: string; message: string; details?: unknown }
-  | { kind: 'conflict'; message: string }
+  | { kind: 'conflict'; status: number; code?: string; message: string }
   /** 401 or CSRF: nothing can be sent until the professional signs in again. */
   | { kind: 'unauthenticated'; message: string };
 
@@ -123,7 +123,7 @@ export class OutboxSender {
           await this.options.store.put({ ...entry, status: 'rejected', lastError: { status: outcome.status, code: outcome.code, message: outcome.message, details: outcome.details } });
           break;
         case 'conflict':
-          await this.options.store.put({ ...entry, status: 'conflict', lastError: { status: 409, message: outcome.message } });
+          await this.options.store.put({ ...entry, status: 'conflict', lastError: { status: outcome.status, code: outcome.code, message: outcome.message } });
           break;
         case 'unauthenticated':
           await this.options.store.put({ ...entry, lastError: { status: 401, message: outcome.message } });
@@ -168,9 +168,14 @@ function errorMessage(error: unknown): string {
 export function classifyResponse(status: number, body: unknown, retryAfterHeader: string | null): SendOutcome {
   const record = (body ?? {}) as { id?: string; recordedAt?: string; error?: { code?: string; message?: string; details?: unknown } };
   const message = record.error?.message ?? `Réponse ${status} du serveur`;
-  if (status === 200 || status === 201) return { kind: 'stored', id: String(record.id), recordedAt: String(record.recordedAt) };
+  if (status === 200 || status === 201) {
+    // Only the server's own answer proves the act is stored: a captive portal or a proxy's
+    // login page also answers 200.
+    if (typeof record.id === 'string' && typeof record.recordedAt === 'string') return { kind: 'stored', id: record.id, recordedAt: record.recordedAt };
+    return { kind: 'retry', message: 'Réponse inattendue (portail de connexion du réseau ?) : nouvel essai plus tard.' };
+  }
   if (status === 401 || record.error?.code === 'AUTH_CSRF_INVALID') return { kind: 'unauthenticated', message };
-  if (status === 409 || status === 422) return { kind: 'conflict', message };
+  if (status === 409 || status === 422) return { kind: 'conflict', status, code: record.error?.code, message };
   if (status === 408 || status === 429 || status >= 500) {
     const seconds = Number(retryAfterHeader);
     return { kind: 'retry', message, ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}) };

@@ -1,5 +1,5 @@
 import { classifyResponse, OutboxSender, type ActKind, type OutboxEntry, type SendOutcome, type SenderState } from '@prostopcovid/continuity';
-import { createStore, delMany, entries, get, set } from 'idb-keyval';
+import { createStore, del, delMany, entries, get, set } from 'idb-keyval';
 import { useSyncExternalStore } from 'react';
 import type { RecordTestInput, RecordVaccinationInput } from './acts';
 import { getCsrfToken } from './api';
@@ -86,6 +86,8 @@ async function send(entry: OutboxEntry): Promise<SendOutcome> {
   } catch {
     return { kind: 'retry', message: 'Le serveur est injoignable.' };
   }
+  // A redirected POST ended somewhere else (a network's login page): not the server's answer.
+  if (response.redirected) return { kind: 'retry', message: 'Réponse inattendue (portail de connexion du réseau ?) : nouvel essai plus tard.' };
   const outcome = classifyResponse(response.status, await response.json().catch(() => null), response.headers.get('retry-after'));
   // A session that ended while offline: sign in again, nothing is lost meanwhile.
   if (outcome.kind === 'unauthenticated') void loadMe();
@@ -140,16 +142,23 @@ export async function saveAct(
   input: { kind: 'test'; body: RecordTestInput; display: ActDisplay } | { kind: 'vaccination'; body: RecordVaccinationInput; display: ActDisplay },
   correcting?: ActEntry,
 ): Promise<ActEntry> {
-  const key = correcting?.key ?? crypto.randomUUID();
+  // A conflict is not fixed by resending: a key reused for another act needs a new key, a
+  // retrieval code taken by another act a new code (the patient's document is then reprinted).
+  const conflict = correcting?.status === 'conflict' ? correcting.lastError?.code : undefined;
+  const newKey = !correcting || conflict === 'ACTS_IDEMPOTENCY_CONFLICT';
+  const newCode = newKey || conflict === 'ACTS_RETRIEVAL_CODE_TAKEN';
+  const key = newKey ? crypto.randomUUID() : correcting.key;
+  const capturedAt = correcting?.capturedAt ?? new Date().toISOString();
   const entry = {
     key,
     kind: input.kind,
-    body: { ...input.body, retrievalCode: correcting?.body.retrievalCode ?? generateRetrievalCode(), capturedAt: correcting?.capturedAt ?? new Date().toISOString() },
+    body: { ...input.body, retrievalCode: newCode ? generateRetrievalCode() : correcting!.body.retrievalCode, capturedAt },
     display: input.display,
-    capturedAt: correcting?.capturedAt ?? new Date().toISOString(),
+    capturedAt,
     status: 'pending',
-    attempts: correcting?.attempts ?? 0,
+    attempts: correcting && !newKey ? correcting.attempts : 0,
   } as ActEntry;
+  if (correcting && newKey) await del(correcting.key, idb);
   await set(key, entry, idb);
   await refresh();
   await sender.kick();
