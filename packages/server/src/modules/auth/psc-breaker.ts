@@ -18,6 +18,8 @@ export interface PscBreakerOptions {
   /** Side effects of the transitions (the automatic incident); their failures are logged, never thrown. */
   onOpen?: () => Promise<void>;
   onClose?: () => Promise<void>;
+  /** Whether an automatic incident is open (perhaps by another process, or one that died): a success closes it. */
+  incidentOpen?: () => Promise<boolean>;
 }
 
 /**
@@ -34,8 +36,6 @@ export class PscBreaker {
   #probeCall: (() => Promise<unknown>) | undefined;
   /** Side effects run one after the other, so a quick open-then-close cannot leave an incident open. */
   #effects: Promise<void> = Promise.resolve();
-  /** A process that stopped while open may have left an automatic incident: the first success here ends it. */
-  #mayHaveStaleIncident = true;
   #stopped = false;
 
   constructor(
@@ -116,15 +116,13 @@ export class PscBreaker {
 
   async #recordSuccess(): Promise<void> {
     this.#failures = 0;
-    if (this.#mayHaveStaleIncident && this.#state === 'closed') {
-      this.#mayHaveStaleIncident = false;
+    if (this.#state === 'closed' && (await this.options.incidentOpen?.().catch(() => false))) {
       await this.#effect(this.options.onClose, 'close');
     }
   }
 
   async #open(): Promise<void> {
     this.#state = 'open';
-    this.#mayHaveStaleIncident = false;
     this.options.gauge?.set(1);
     this.options.log?.warn({ failures: this.#failures, probeSeconds: this.options.probeSeconds }, 'psc breaker: open, PSC sign-ins refused until a probe succeeds');
     if (!this.#stopped) {
@@ -165,5 +163,7 @@ export function automaticPscIncident(deps: { db: Db; incidents: OpenIncidents; c
       await closeAutomaticIncident(deps.db, 'psc', deps.clock.now());
       deps.incidents.invalidate();
     },
+    // Read from the per-process cache: checked at every successful PSC call.
+    incidentOpen: async () => (await deps.incidents.list()).some((incident) => incident.component === 'psc' && incident.source === 'automatic'),
   };
 }
