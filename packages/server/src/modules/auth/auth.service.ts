@@ -179,10 +179,14 @@ export type SessionLookup = { status: 'active'; session: ActiveSession } | { sta
  * idle session is kept much longer (DOMAIN.md §4: open sessions stay valid through an
  * incident); the absolute timeout still applies. The incident list is cached per process.
  */
+const SESSION_GRACE_AFTER_INCIDENT_MS = 2 * HOUR;
+
 export async function idleTimeoutMs(deps: Pick<AuthDeps, 'session' | 'incidents' | 'continuity'>): Promise<number> {
   const normal = deps.session.idleMinutes * MINUTE;
   // Unable to tell (database trouble): the normal timeout, rather than failing every request.
-  const pscDown = await deps.incidents.has('psc').catch(() => false);
+  // Kept for a while after the end too: sessions expiring all at once would send everybody to
+  // sign in again together, a surge on a PSC just back (the second failure of August 2021).
+  const pscDown = await deps.incidents.endedWithin('psc', SESSION_GRACE_AFTER_INCIDENT_MS).catch(() => false);
   return pscDown ? Math.max(normal, deps.continuity.incidentIdleHours * HOUR) : normal;
 }
 

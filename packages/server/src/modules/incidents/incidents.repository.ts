@@ -5,13 +5,13 @@ type Executor = Kysely<Database> | Transaction<Database>;
 
 const columns = ['id', 'component', 'started_at', 'ended_at', 'test_attestation_hours', 'message', 'source'] as const;
 
-/** Incidents open at `now` (started, not ended). */
-export async function findOpenIncidents(db: Executor, now: Date) {
+/** Incidents open at `now` (started, not ended), and those ended less than `recentMs` ago. */
+export async function findOpenIncidents(db: Executor, now: Date, recentMs = 0) {
   return db
     .selectFrom('incidents')
     .select(columns)
     .where('started_at', '<=', now)
-    .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>', now)]))
+    .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>', new Date(now.getTime() - recentMs))]))
     .orderBy('started_at')
     .execute();
 }
@@ -58,10 +58,10 @@ export async function insertIncident(
 }
 
 /** Opens the automatic incident of a component, unless one is open already (one per component, by index). */
-export async function insertAutomaticIncident(trx: Executor, component: IncidentComponent, testAttestationHours: number, now: Date) {
+export async function insertAutomaticIncident(trx: Executor, component: IncidentComponent, testAttestationHours: number, now: Date, startedAt = now) {
   return trx
     .insertInto('incidents')
-    .values({ component, started_at: now, test_attestation_hours: testAttestationHours, source: 'automatic', created_at: now, updated_at: now })
+    .values({ component, started_at: startedAt, test_attestation_hours: testAttestationHours, source: 'automatic', created_at: now, updated_at: now })
     .onConflict((oc) => oc.column('component').where('source', '=', 'automatic').where('ended_at', 'is', null).doNothing())
     .returning(columns)
     .executeTakeFirst();

@@ -24,6 +24,13 @@ const CLOCK_SKEW_MS = 5 * MINUTE;
 const MAX_PLANNED_END_MS = 30 * DAY;
 const HISTORY_LIMIT = 100;
 
+/**
+ * An incident starting "now" starts at the beginning of the current minute: professionals
+ * enter test times to the minute (hh:mm), so a test sampled in the minute the incident was
+ * declared or detected, stored as hh:mm:00, must still fall inside its window.
+ */
+export const startOfMinute = (date: Date): Date => new Date(Math.floor(date.getTime() / MINUTE) * MINUTE);
+
 type IncidentRow = Awaited<ReturnType<typeof repo.findOpenIncidents>>[number];
 
 function present(row: IncidentRow): Incident {
@@ -83,7 +90,7 @@ function checkEnd(endedAt: Date, startedAt: Date, now: Date): void {
 
 /** An operator declares an incident (DOMAIN.md §4): shown in banners, used by verifiers. */
 export async function declareIncident(deps: IncidentsDeps, ctx: RequestContext, input: DeclareIncidentBody): Promise<Incident> {
-  const startedAt = input.startedAt === undefined ? ctx.now : parseDate(input.startedAt, 'INCIDENTS_START_INVALID');
+  const startedAt = input.startedAt === undefined ? startOfMinute(ctx.now) : parseDate(input.startedAt, 'INCIDENTS_START_INVALID');
   if (startedAt.getTime() < ctx.now.getTime() - MAX_BACKDATE_MS || startedAt.getTime() > ctx.now.getTime() + CLOCK_SKEW_MS) {
     throw new AppError('INCIDENTS_START_INVALID');
   }
@@ -168,7 +175,7 @@ function systemAudit(now: Date, entry: AuditEntry) {
  */
 export async function openAutomaticIncident(db: Db, component: IncidentComponent, now: Date, testAttestationHours = 12) {
   return db.transaction().execute(async (trx) => {
-    const inserted = await repo.insertAutomaticIncident(trx, component, testAttestationHours, now);
+    const inserted = await repo.insertAutomaticIncident(trx, component, testAttestationHours, now, startOfMinute(now));
     if (inserted) {
       await trx
         .insertInto('audit_log')

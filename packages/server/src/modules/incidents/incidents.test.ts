@@ -104,6 +104,18 @@ describe('incidents declared by operators', () => {
     expect(bare.statusCode).toBe(200);
   });
 
+  it('starts an incident declared without a start at the beginning of the current minute, so a test sampled in that minute falls inside', async () => {
+    // Mid-minute: a test sampled now is entered as hh:mm, i.e. hh:mm:00.
+    const now = t.clock.now().getTime();
+    t.clock.advance(Math.floor(now / MINUTE) * MINUTE + MINUTE + 42_500 - now);
+    const declared = await declare({ component: 'tests-portal' });
+    expect(declared.statusCode).toBe(201);
+    const minute = new Date(Math.floor(t.clock.now().getTime() / MINUTE) * MINUTE).toISOString();
+    expect(declared.json().startedAt).toBe(minute);
+    expect((await current()).some((incident) => incident.id === declared.json().id)).toBe(true);
+    expect((await close(declared.json().id)).statusCode).toBe(200);
+  });
+
   it('lets only operators see the history and declare or close incidents (with the CSRF token)', async () => {
     expect((await declare({ component: 'psc' }, doctor)).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: '/api/incidents', headers: { cookie: doctor.cookie } })).statusCode).toBe(403);
@@ -141,7 +153,10 @@ describe('automatic incidents (the PSC circuit breaker)', () => {
     // Closed in the same instant it opened: the window still is not empty.
     const closed = await closeAutomaticIncident(t.database.db, 'psc', now);
     expect(closed?.id).toBe(first!.id);
-    expect(new Date(closed!.endedAt!).getTime()).toBeGreaterThan(now.getTime());
+    expect(Date.parse(closed!.endedAt!)).toBeGreaterThan(Date.parse(closed!.startedAt));
+    expect(Date.parse(closed!.endedAt!)).toBeGreaterThanOrEqual(now.getTime());
+    // It starts at the beginning of the minute, like the test times professionals enter (hh:mm).
+    expect(first!.startedAt).toBe(new Date(Math.floor(now.getTime() / MINUTE) * MINUTE).toISOString());
     expect(await closeAutomaticIncident(t.database.db, 'psc', now)).toBeNull();
 
     const audit = await t.database.db.selectFrom('audit_log').selectAll().where('target_id', '=', first!.id).orderBy('id').execute();
@@ -196,6 +211,14 @@ describe('open sessions during a PSC incident', () => {
 
     const closed = await s.app.inject({ method: 'POST', url: `/api/incidents/${incidentId}/close`, headers: ops.headers });
     expect(closed.statusCode).toBe(200);
+    // Still extended for two hours after the end, so that sessions do not all expire together.
+    expect(await idleLeft(gp)).toBe(4 * HOUR);
+    await idle(90 * MINUTE);
+    expect((await me(gp)).statusCode).toBe(200);
+    await idle(29 * MINUTE);
+    expect((await me(gp)).statusCode).toBe(200);
+    // Past the grace: the normal idle timeout again.
+    await idle(2 * MINUTE);
     expect(await idleLeft(gp)).toBe(30 * MINUTE);
     await idle(20 * MINUTE);
     await idle(11 * MINUTE);
@@ -218,6 +241,7 @@ describe('open sessions during a PSC incident', () => {
   });
 
   it('does not stretch sessions for incidents of other components', async () => {
+    await idle(2 * HOUR + MINUTE); // past the grace of the psc incident closed above
     const nurse = await signIn(s, createProfessional(s, { profession: '60' }));
     await declare('tests-portal');
     expect(await idleLeft(nurse)).toBe(30 * MINUTE);

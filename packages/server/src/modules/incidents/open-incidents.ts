@@ -18,6 +18,9 @@ export interface OpenIncident {
  * them (session idle timeout, second sign-in channel, banners), so they must cost nothing.
  * Whoever opens or closes an incident in this process calls `invalidate()`.
  */
+/** How long after an incident ends `endedWithin` still reports it. */
+const RECENT_MS = 6 * 3_600_000;
+
 export class OpenIncidents {
   private cached: { at: number; incidents: Promise<OpenIncident[]> } | undefined;
 
@@ -29,8 +32,18 @@ export class OpenIncidents {
 
   async list(): Promise<OpenIncident[]> {
     const now = this.clock.now().getTime();
+    return (await this.withRecent(now)).filter((incident) => incident.endedAt === null || incident.endedAt.getTime() > now);
+  }
+
+  /** Whether an incident of this component is open, or ended less than `graceMs` (≤ 6 h) ago. */
+  async endedWithin(component: IncidentComponent, graceMs: number): Promise<boolean> {
+    const now = this.clock.now().getTime();
+    return (await this.withRecent(now)).some((incident) => incident.component === component && (incident.endedAt === null || incident.endedAt.getTime() > now - graceMs));
+  }
+
+  private withRecent(now: number): Promise<OpenIncident[]> {
     if (!this.cached || now - this.cached.at >= this.ttlMs || now < this.cached.at) {
-      const incidents = findOpenIncidents(this.db, new Date(now)).then((rows) =>
+      const incidents = findOpenIncidents(this.db, new Date(now), RECENT_MS).then((rows) =>
         rows.map((row) => ({
           id: row.id,
           component: row.component,
