@@ -89,6 +89,15 @@ async function fetchCurrent(): Promise<void> {
   }
 }
 
+/**
+ * The banner's list: the server only lists incidents already started, so only a planned end
+ * (passed since the list was fetched) is checked here. Not the start: one declared a moment
+ * ago would stay hidden, and a browser clock a little behind the server's would hide it too.
+ */
+export function notEndedAt(incidents: Incident[], now: Date): Incident[] {
+  return incidents.filter((incident) => incident.endedAt === null || Date.parse(incident.endedAt) > now.getTime());
+}
+
 /** Incidents still open at `now` (a cached list may hold some whose planned end has passed). */
 export function openAt(incidents: Incident[], now: Date): Incident[] {
   return incidents.filter((incident) => Date.parse(incident.startedAt) <= now.getTime() && (incident.endedAt === null || Date.parse(incident.endedAt) > now.getTime()));

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../../data/api';
 import { fetchFallbackChannelStatus, normalizeTotpCode, signInWithFallback, type FallbackChannelStatus } from '../../data/fallback';
+import { refreshCurrentIncidents } from '../../data/incidents';
 
 type StatusState = { status: 'loading' } | { status: 'loaded'; channel: FallbackChannelStatus } | { status: 'error'; message: string };
 
@@ -46,6 +47,11 @@ export function FallbackSignInPage() {
       setTotpCode('');
       setError(e instanceof ApiError || e instanceof Error ? e.message : 'Erreur inconnue');
       setBusy(false);
+      // The incident ended since the page was opened: the form goes, and the banner is refreshed.
+      if (e instanceof ApiError && e.code === 'AUTH_FALLBACK_DISABLED' && state.status === 'loaded') {
+        setState({ status: 'loaded', channel: { ...state.channel, open: false } });
+        void refreshCurrentIncidents();
+      }
     }
   }
 
@@ -71,13 +77,21 @@ export function FallbackSignInPage() {
           {state.message}
         </p>
       )}
+      {channel && !channel.open && error && (
+        <p className="alert alert-error" role="alert" id="erreur-secours">
+          {error}
+        </p>
+      )}
       {channel && !channel.open && (
         <div className="alert alert-info" role="status">
-          <p>
-            {channel.mode === 'never'
-              ? "La connexion de secours n'est pas proposée sur ce service."
-              : "La connexion de secours est fermée : aucun incident Pro Santé Connect n'est en cours."}
-          </p>
+          {/* After a refused attempt, the server's message above already says why. */}
+          {!error && (
+            <p>
+              {channel.mode === 'never'
+                ? "La connexion de secours n'est pas proposée sur ce service."
+                : "La connexion de secours est fermée : aucun incident Pro Santé Connect n'est en cours."}
+            </p>
+          )}
           <p>
             <a href={`/auth/login?returnTo=${encodeURIComponent(returnToFromQuery())}`}>Se connecter avec Pro Santé Connect</a>
           </p>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { openAt, refreshCurrentIncidents, useCurrentIncidents, type Incident } from '../../data/incidents';
+import { notEndedAt, refreshCurrentIncidents, useCurrentIncidents, type Incident } from '../../data/incidents';
 
 const REFRESH_MS = 60_000;
 
@@ -38,11 +38,12 @@ function Consequences({ incident, audience }: { incident: Incident; audience: 'p
  */
 export function IncidentBanner({ audience = 'pro' }: { audience?: 'pro' | 'patient' }) {
   const { incidents, fetchedAt, stale } = useCurrentIncidents();
-  const [now, setNow] = useState(() => new Date());
+  // Ticks with the refresh, so that a planned end passing hides the incident.
+  const [, setTick] = useState(0);
 
   useEffect(() => {
     const refresh = () => {
-      setNow(new Date());
+      setTick((tick) => tick + 1);
       void refreshCurrentIncidents();
     };
     refresh();
@@ -54,7 +55,8 @@ export function IncidentBanner({ audience = 'pro' }: { audience?: 'pro' | 'patie
     };
   }, []);
 
-  const open = openAt(incidents, now);
+  // Read at each render: the list changes as soon as an incident is declared or closed.
+  const open = notEndedAt(incidents, new Date());
   // role="status" stays in the page so that a new incident is announced when it appears.
   return (
     <div role="status" aria-live="polite" className={open.length ? 'incident-banner' : undefined} data-testid="incident-banner">

@@ -79,6 +79,12 @@ function validate(values: FormValues, now: Date): { errors: FieldErrors; input?:
 
 type HistoryState = { status: 'loading' } | { status: 'loaded'; incidents: IncidentHistoryEntry[] } | { status: 'error'; message: string };
 
+/** "22/11/2026 à 07:41", for table cells (no leading "le"). */
+function formatCell(iso: string): string {
+  const d = new Date(iso);
+  return `${d.toLocaleDateString('fr-FR')} à ${d.toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' })}`;
+}
+
 const errorMessage = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : 'Erreur inconnue');
 
 /** Authority operators declare and close incidents (DOMAIN.md §4). */
@@ -257,8 +263,8 @@ export function IncidentsPage({ me }: { me: Me }) {
                 {history.incidents.map((incident) => (
                   <tr key={incident.id} className={isOpen(incident) ? 'incident-open' : undefined}>
                     <td>{incident.componentLabel}</td>
-                    <td>{formatDateTime(incident.startedAt)}</td>
-                    <td>{incident.endedAt ? formatDateTime(incident.endedAt) : <strong>En cours</strong>}</td>
+                    <td>{formatCell(incident.startedAt)}</td>
+                    <td>{incident.endedAt ? formatCell(incident.endedAt) : <strong>En cours</strong>}</td>
                     <td>{incident.testAttestationHours} h</td>
                     <td>
                       {incident.source === 'automatic'

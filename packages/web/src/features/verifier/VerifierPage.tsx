@@ -121,7 +121,7 @@ export function VerifierPage() {
       </p>
       <form onSubmit={submit} noValidate>
         <div className="field">
-          <label htmlFor="hc1-text">Contenu du QR code (HC1:…)</label>
+          <label htmlFor="hc1-text">Contenu du QR code (HC1:…) ou de l’attestation provisoire (PSCV1:…)</label>
           <textarea
             id="hc1-text"
             name="hc1"
