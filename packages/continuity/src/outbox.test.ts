@@ -92,6 +92,34 @@ describe('OutboxSender', () => {
     sender.stop();
   });
 
+  it('keeps new acts for the next try while the server is unreachable, and spreads the retries when the network returns', async () => {
+    vi.useFakeTimers();
+    const store = new MemoryStore();
+    await store.put(entry('a', 1));
+    let attempts = 0;
+    const sender = new OutboxSender({
+      store,
+      policy: { baseMs: 60_000, capMs: 60_000 },
+      random: () => 0.9,
+      now: () => Date.now(),
+      transport: async (): Promise<SendOutcome> => {
+        attempts += 1;
+        return { kind: 'retry', message: 'injoignable' };
+      },
+    });
+    await sender.flush();
+    expect(attempts).toBe(1);
+    expect((sender.state as { until: number }).until - Date.now()).toBe(54_000);
+    await store.put(entry('b', 2));
+    await sender.submit();
+    expect(attempts).toBe(1); // no immediate try: the server is known unreachable
+    sender.networkBack(8_000);
+    expect((sender.state as { until: number }).until - Date.now()).toBe(7_200); // 0.9 of min(cap, 8 s), sooner than planned
+    await vi.advanceTimersByTimeAsync(7_200);
+    expect(attempts).toBe(2);
+    sender.stop();
+  });
+
   it('pauses without losing anything when the session is gone', async () => {
     const store = new MemoryStore();
     await store.put(entry('a', 1));

@@ -74,10 +74,40 @@ export class OutboxSender {
 
   constructor(private readonly options: OutboxSenderOptions) {}
 
-  /** Send what is pending now (after a new act, the network coming back, "Envoyer maintenant"). */
+  /** "Envoyer maintenant" (and a page opening): forget the backoff and send at once. */
   kick(): Promise<void> {
     this.failures = 0;
     return this.flush();
+  }
+
+  /**
+   * A new act was saved: sent at once, unless the server is known to be unreachable; it then
+   * leaves with the others at the next (jittered) try, so that the acts recorded during an
+   * outage do not undo the spreading of the retries.
+   */
+  submit(): Promise<void> {
+    if (this.state.kind === 'waiting') return Promise.resolve();
+    return this.flush();
+  }
+
+  /**
+   * The network is back (the browser's `online` event). Every client on that network hears it
+   * at the same moment: each waits a random part of its window (at most `spreadMs`) rather
+   * than retrying together.
+   */
+  networkBack(spreadMs = 30_000): void {
+    if (this.stopped) return;
+    if (this.state.kind !== 'waiting') {
+      void this.flush();
+      return;
+    }
+    const policy = this.options.policy ?? defaultBackoff;
+    const wait = backoffDelay(this.failures, { ...policy, capMs: Math.min(policy.capMs, spreadMs) }, this.options.random);
+    const now = (this.options.now ?? Date.now)();
+    if (now + wait >= this.state.until) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), wait);
+    this.setState({ ...this.state, until: now + wait });
   }
 
   /** Sends pending acts unless a flush is already running; resolves when this pass ends. */

@@ -4,8 +4,9 @@
  * sender (`OutboxSender` from @prostopcovid/continuity, an in-memory store in place of
  * IndexedDB), against the real server and the PSC sandbox. Reports acts recorded, lost and
  * duplicated (checked in the database), replays absorbed by the idempotency keys, and the
- * request rate when connectivity returns compared with the steady rate, with full jitter and,
- * for comparison, without it.
+ * request rate when connectivity returns compared with the steady rate: the portal's behaviour
+ * (full jitter; the browser's `online` event spread over the backoff window) and, for
+ * comparison, a naive client (no jitter, everyone retrying on `online` at once).
  *
  * Phases of each variant: steady (acts sent as they are recorded) → outage (the link to the
  * portal fails like a network error and the PSC sandbox is stopped; acts pile up in the
@@ -21,11 +22,13 @@
  *   SIM_RECOVERY_MAX_SECONDS    bound on the time to send the backlog after the outage (60)
  *   SIM_BACKOFF_BASE_MS         first retry waits up to this (1000; the portal uses 2000)
  *   SIM_BACKOFF_CAP_MS          longest wait (16000; the portal uses 120000, for outages of hours)
- *   SIM_SPACING_MS              the sender's pause between two acts of a backlog (0, as the portal)
+ *   SIM_SPACING_MS              the sender's pause between two acts of a backlog (250, as the portal)
  *   SIM_LOST_ANSWERS_PERMILLE   answers dropped after the server stored the act, as a broken connection would (20)
  *   SIM_OUTAGE_SIGN_INS         sign-in attempts during the outage, which fail and feed the server's PSC breaker (10)
- *   SIM_VARIANTS                which recoveries, in order (jitter,no-jitter); also `online`: jitter and
- *                               every browser's `online` event at once (the portal kicks its sender on it)
+ *   SIM_VARIANTS                which recoveries, in order (jitter,no-jitter). jitter: the portal (full jitter;
+ *                               on the `online` event every sender retries within a random part of its window);
+ *                               no-jitter: a naive client (whole windows; everyone retries on `online` at once);
+ *                               online: jitter, but every sender kicked at once on `online`
  *   SIM_DATABASE                pglite (temporary DATA_DIR) or postgres (throw-away database) (pglite)
  *   SIM_DATABASE_URL            PostgreSQL server for SIM_DATABASE=postgres (postgres://postgres@127.0.0.1:5432/test)
  *   SIM_TIMEOUT_SECONDS         hard limit for the whole run (derived from the durations)
@@ -55,7 +58,7 @@ const STEADY_S = intSetting('SIM_STEADY_SECONDS', 20, 5, 3600);
 const OUTAGE_S = intSetting('SIM_OUTAGE_SECONDS', 30, 5, 3600);
 const RECOVERY_MAX_S = intSetting('SIM_RECOVERY_MAX_SECONDS', 60, 5, 3600);
 const POLICY: BackoffPolicy = { baseMs: intSetting('SIM_BACKOFF_BASE_MS', 1000, 10, 600_000), capMs: intSetting('SIM_BACKOFF_CAP_MS', 16_000, 10, 3_600_000) };
-const SPACING_MS = intSetting('SIM_SPACING_MS', 0, 0, 60_000);
+const SPACING_MS = intSetting('SIM_SPACING_MS', 250, 0, 60_000);
 const LOST_ANSWERS = intSetting('SIM_LOST_ANSWERS_PERMILLE', 20, 0, 500) / 1000;
 const OUTAGE_SIGN_INS = intSetting('SIM_OUTAGE_SIGN_INS', 10, 0, 1000);
 const VARIANTS = (process.env.SIM_VARIANTS || 'jitter,no-jitter').split(',').map((s) => s.trim()) as Variant[];
@@ -297,12 +300,12 @@ class Professional {
     clearTimeout(this.timer);
   }
 
-  /** What the portal's saveAct does: save locally first, then kick the sender. */
+  /** What the portal's saveAct does: save locally first, then submit it to the sender. */
   private async record(): Promise<void> {
     const entry = newAct(this.place);
     this.acts.set(entry.key, { variant: this.variant, idNatPs: this.session.idNatPs, key: entry.key, kind: entry.kind, capturedAt: performance.now() });
     this.entries.set(entry.key, entry);
-    await this.sender.kick();
+    await this.sender.submit();
   }
 
   pending(): number {
@@ -425,8 +428,10 @@ async function runVariant(
   }
   link.up = true;
   log(`${variant}: connectivity and PSC back, backlog ${backlogKeys.size} acts in ${backlogProfessionals} outboxes`);
-  // The portal kicks its sender on the browser's `online` event: a shared network coming back fires them all at once.
-  if (variant === 'online') for (const p of pros) void p.sender.kick();
+  // A shared network coming back fires every browser's `online` event at once: the portal spreads
+  // the retries over the senders' windows; a naive client (and the `online` variant) retries at once.
+  if (variant === 'jitter') for (const p of pros) p.sender.networkBack();
+  else for (const p of pros) void p.sender.kick();
 
   // PSC sign-in works again? (the server's breaker may refuse for a probe period)
   let pscBackAfterMs: number | undefined;

@@ -95,6 +95,8 @@ async function send(entry: OutboxEntry): Promise<SendOutcome> {
 }
 
 const sender = new OutboxSender({
+  // A backlog leaves at most four acts a second: thousands of portals coming back together must not flood the server.
+  spacingMs: 250,
   store: {
     all: async () => (await entries<string, OutboxEntry>(idb)).map(([, entry]) => entry),
     put: (entry) => set(entry.key, entry, idb),
@@ -113,7 +115,7 @@ export function startOutbox(): void {
   if (started) return;
   started = true;
   void refresh().then(() => sender.kick());
-  window.addEventListener('online', () => void sender.kick());
+  window.addEventListener('online', () => sender.networkBack());
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') void sender.flush();
   });
@@ -161,7 +163,7 @@ export async function saveAct(
   if (correcting && newKey) await del(correcting.key, idb);
   await set(key, entry, idb);
   await refresh();
-  await sender.kick();
+  await sender.submit();
   return (await get<ActEntry>(key, idb)) ?? entry;
 }
 
