@@ -5,7 +5,7 @@ import { useStore, type Me } from './data/store';
 import { isOperator } from './data/incidents';
 import { FallbackAccountPage } from './features/account/FallbackAccountPage';
 import { FallbackSignInPage } from './features/auth/FallbackSignInPage';
-import { IncidentBanner } from './features/incidents/IncidentBanner';
+import { IncidentBanner, type BannerAudience } from './features/incidents/IncidentBanner';
 import { IncidentsPage } from './features/incidents/IncidentsPage';
 import { OutboxPage } from './features/outbox/OutboxPage';
 import { SignInPage } from './features/auth/SignInPage';
@@ -115,11 +115,11 @@ function ProPortal() {
 }
 
 /** A page for patients and verifiers: no professional session. */
-function PublicPage({ title, children }: { title: string; children: ReactNode }) {
+function PublicPage({ title, audience = 'patient', children }: { title: string; audience?: BannerAudience; children: ReactNode }) {
   return (
     <>
       <Header title={title} />
-      <IncidentBanner audience="patient" />
+      <IncidentBanner audience={audience} />
       <main className="container" id="contenu">
         {children}
       </main>
@@ -141,12 +141,12 @@ export function App() {
         </PublicPage>
       </Route>
       <Route path="/connexion-secours">
-        <PublicPage title="Connexion de secours">
+        <PublicPage title="Connexion de secours" audience="pro">
           <FallbackSignInPage />
         </PublicPage>
       </Route>
       <Route path="/verifier">
-        <PublicPage title="Vérification des certificats">
+        <PublicPage title="Vérification des certificats et attestations provisoires" audience="verifier">
           <VerifierPage />
         </PublicPage>
       </Route>

@@ -11,7 +11,11 @@ const rightLabels: Record<Right, string> = {
 
 const rightPages: Partial<Record<Right, string>> = { 'codes:issue': '/codes', 'tests:record': '/tests', 'vaccinations:record': '/vaccinations' };
 
-const meansLabels: Record<string, string> = { CARTE_CPS: 'carte CPS', MOBILE: 'e-CPS (application mobile)' };
+const meansLabels: Record<string, string> = {
+  CARTE_CPS: 'carte CPS',
+  MOBILE: 'e-CPS (application mobile)',
+  'fallback-totp': 'connexion de secours (mot de passe et code à 6 chiffres)',
+};
 
 function formatTime(iso: string): string {
   return new Date(iso).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short' });

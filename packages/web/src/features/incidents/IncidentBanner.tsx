@@ -8,8 +8,14 @@ export function formatDateTime(iso: string): string {
   return `le ${d.toLocaleDateString('fr-FR')} à ${d.toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' })}`;
 }
 
-function Consequences({ incident, audience }: { incident: Incident; audience: 'pro' | 'patient' }) {
+export type BannerAudience = 'pro' | 'patient' | 'verifier';
+
+function Consequences({ incident, audience }: { incident: Incident; audience: BannerAudience }) {
   const hours = incident.testAttestationHours;
+  if (audience === 'verifier') {
+    if (incident.component === 'vaccination-portal') return <> Les notes d'information de vaccination ne sont pas des attestations : elles ne sont pas contrôlables.</>;
+    return <> Contrôle allégé : une attestation provisoire de test faite pendant l'incident est acceptée {hours} heures après le prélèvement.</>;
+  }
   if (audience === 'patient') {
     if (incident.component === 'vaccination-portal') {
       return <> Le professionnel vous remet une note d'information ; votre certificat de vaccination sera disponible après la saisie de l'acte.</>;
@@ -36,7 +42,7 @@ function Consequences({ incident, audience }: { incident: Incident; audience: 'p
  * The banner of open incidents (DOMAIN.md §4), for the pro portal and the patient pages.
  * Nothing when all is well; the last known list, flagged, when the server cannot be reached.
  */
-export function IncidentBanner({ audience = 'pro' }: { audience?: 'pro' | 'patient' }) {
+export function IncidentBanner({ audience = 'pro' }: { audience?: BannerAudience }) {
   const { incidents, fetchedAt, stale } = useCurrentIncidents();
   // Ticks with the refresh, so that a planned end passing hides the incident.
   const [, setTick] = useState(0);
