@@ -20,7 +20,12 @@ import {
 
 const ENROLLMENT_TTL = 10 * MINUTE;
 export const PASSWORD_MIN_LENGTH = 12;
-const MAX_FAILURES = 5;
+// RPPS numbers are public: a low account-wide lock would let anyone shut professionals out of
+// the channel precisely during an outage. Guessing is limited per (account, address) instead,
+// the same answer for enrolled and unknown accounts; the account-wide lock only stops a
+// distributed attack (the password and the TOTP code must both be right anyway).
+const ACCOUNT_ADDRESS_LIMIT = 5;
+const MAX_FAILURES = 100;
 const LOCK_DURATION = 15 * MINUTE;
 // Per address, across accounts (password spraying). A hospital behind one address may have
 // many professionals signing in at once during an outage, hence a generous limit.
@@ -131,6 +136,8 @@ export async function signInWithFallback(deps: AuthDeps, ctx: RequestContext, in
   // Counted before anything else, refusals included: the audit rows they write stay bounded.
   const limit = await countHit(deps.db, `fallback-sign-in:ip:${ctx.ip}`, ADDRESS_LIMIT, ADDRESS_WINDOW, ctx.now);
   if (!limit.allowed) throw new AppError('RATE_LIMITED', { retryAfterSeconds: limit.retryAfterSeconds });
+  const perAccount = await countHit(deps.db, `fallback-sign-in:account:${input.idNatPs}:ip:${ctx.ip}`, ACCOUNT_ADDRESS_LIMIT, ADDRESS_WINDOW, ctx.now);
+  if (!perAccount.allowed) throw new AppError('RATE_LIMITED', { retryAfterSeconds: perAccount.retryAfterSeconds });
 
   const audit = (outcome: 'success' | 'failure' | 'denied', reason: string, professionalId?: string) =>
     recordAudit(deps.db, ctx, {
