@@ -310,7 +310,8 @@ export async function verifyProvisionalTest(text: string, options: VerifyProvisi
   for (const incident of options.incidents) {
     if (!(PROVISIONAL_TEST_COMPONENTS as readonly string[]).includes(incident.component)) continue;
     const start = time(incident.startedAt);
-    const end = incident.endedAt === null ? now : time(incident.endedAt);
+    // An open incident lasts until now, with the clock skew allowed for the test time itself.
+    const end = incident.endedAt === null ? now + FUTURE_TOLERANCE_MS : time(incident.endedAt);
     if (Number.isNaN(start) || Number.isNaN(end) || sampled < start || sampled > end) continue;
     const hours = Math.min(claims.validityHours, incident.testAttestationHours);
     const until = sampled + hours * 3_600_000;

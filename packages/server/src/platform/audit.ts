@@ -40,6 +40,15 @@ export async function recordAudit(
   await trx.insertInto('audit_log').values(auditRow(ctx, entry)).execute();
 }
 
+/** The audit row of a change no person made (the PSC circuit breaker), with the caller's transaction. */
+export async function recordSystemAudit(trx: Transaction<Database> | Kysely<Database>, now: Date, entry: AuditEntry): Promise<void> {
+  const ctx: RequestContext = { requestId: '', ip: '', userAgent: null, now, professional: null };
+  await trx
+    .insertInto('audit_log')
+    .values({ ...auditRow(ctx, entry), actor_type: 'system', ip: null, request_id: null })
+    .execute();
+}
+
 /**
  * The audit row as part of a single-statement change (a data-modifying CTE): one row per row
  * of `source`, whose target id and extra details are SQL over that source.

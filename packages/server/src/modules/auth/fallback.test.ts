@@ -1,7 +1,7 @@
 import * as OTPAuth from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE } from '../../platform/clock.js';
-import { buildSiblingApp, createProfessional, createTestApp, signIn, TEST_PUBLIC_URL, type SignedIn, type TestApp } from '../../testing/test-app.js';
+import { buildSiblingApp, createProfessional, createTestApp, signIn, TEST_PUBLIC_URL, type TestApp } from '../../testing/test-app.js';
 
 const PASSWORD = 'cheval-batterie-agrafe';
 // OpenIncidents caches for 5 s per process: moving the clock past that makes the app re-read.

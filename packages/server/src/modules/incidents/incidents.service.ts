@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import type { IncidentComponent } from '../../db/schema.js';
-import { auditRow, recordAudit, type AuditEntry } from '../../platform/audit.js';
+import { recordAudit, recordSystemAudit } from '../../platform/audit.js';
 import { HOUR, MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
@@ -163,12 +163,6 @@ export function closeIncident(deps: IncidentsDeps, ctx: RequestContext, id: stri
   return updateIncident(deps, ctx, id, { endedAt: endedAt ?? ctx.now.toISOString() }, 'incidents.close');
 }
 
-/** The audit row of a change no person made (the PSC circuit breaker). */
-function systemAudit(now: Date, entry: AuditEntry) {
-  const ctx: RequestContext = { requestId: '', ip: '', userAgent: null, now, professional: null };
-  return { ...auditRow(ctx, entry), actor_type: 'system' as const, ip: null, request_id: null };
-}
-
 /**
  * Opens the automatic incident of a component. Every server process's breaker may call it:
  * the partial unique index keeps one open, and only the process that opened it audits it.
@@ -177,10 +171,7 @@ export async function openAutomaticIncident(db: Db, component: IncidentComponent
   return db.transaction().execute(async (trx) => {
     const inserted = await repo.insertAutomaticIncident(trx, component, testAttestationHours, now, startOfMinute(now));
     if (inserted) {
-      await trx
-        .insertInto('audit_log')
-        .values(systemAudit(now, { action: 'incidents.open_automatic', outcome: 'success', targetType: 'incident', targetId: inserted.id, details: { component } }))
-        .execute();
+      await recordSystemAudit(trx, now, { action: 'incidents.open_automatic', outcome: 'success', targetType: 'incident', targetId: inserted.id, details: { component } });
     }
     return inserted ? present(inserted) : null;
   });
@@ -191,10 +182,7 @@ export async function closeAutomaticIncident(db: Db, component: IncidentComponen
   return db.transaction().execute(async (trx) => {
     const ended = await repo.endAutomaticIncident(trx, component, now);
     if (ended) {
-      await trx
-        .insertInto('audit_log')
-        .values(systemAudit(now, { action: 'incidents.close_automatic', outcome: 'success', targetType: 'incident', targetId: ended.id, details: { component } }))
-        .execute();
+      await recordSystemAudit(trx, now, { action: 'incidents.close_automatic', outcome: 'success', targetType: 'incident', targetId: ended.id, details: { component } });
     }
     return ended ? present(ended) : null;
   });
