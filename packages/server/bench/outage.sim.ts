@@ -685,8 +685,11 @@ async function main(): Promise<number> {
       PSC_CLIENT_ID: client.client_id,
       PSC_CLIENT_SECRET: client.client_secret,
       PSC_TIMEOUT_MS: '2000',
-      // The breaker retries PSC soon after it returns, so the automatic incident closes within the run.
+      // Scaled to a 30 s outage: the breaker checks PSC every 5 s, opens the automatic incident
+      // after two failures and closes it soon after PSC returns, within the run.
       PSC_PROBE_SECONDS: '5',
+      PSC_WATCH_SECONDS: '5',
+      PSC_FAILURE_THRESHOLD: '2',
       // Throw-away keys: nothing is written to the repository's .data.
       CODE_HMAC_KEYS: `sim:${randomBytes(32).toString('base64')}`,
       KEYS_DIR: tempDir('pscv-sim-keys-'),

@@ -116,12 +116,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     breaker: {
       failureThreshold: config.continuity.pscFailureThreshold,
       probeSeconds: config.continuity.pscProbeSeconds,
+      watchSeconds: config.continuity.pscWatchSeconds,
       log: app.log,
       gauge: app.metrics.pscCircuitOpen,
       ...automaticPscIncident({ db: database.db, incidents, clock: app.clock, testAttestationHours: config.continuity.provisionalTestHours }),
     },
   });
   app.decorate('pscBreaker', psc.breaker);
+  psc.breaker.watch();
   app.addHook('onClose', async () => {
     psc.breaker.stop();
     await psc.breaker.settled();

@@ -54,6 +54,8 @@ export interface Config {
     readonly pscFailureThreshold: number;
     /** While the breaker is open, how often PSC is probed (discovery) to close the incident on recovery. */
     readonly pscProbeSeconds: number;
+    /** While it is closed, how often PSC discovery is checked (0: only real sign-ins count). */
+    readonly pscWatchSeconds: number;
     /** Idle timeout of open sessions while a `psc` incident is open (instead of session.idleMinutes). */
     readonly incidentIdleHours: number;
     /** The second sign-in channel (local account + TOTP): 'incident' (only while a psc incident is open), 'always' or 'never'. */
@@ -204,6 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
     continuity: {
       pscFailureThreshold: integer(env, 'PSC_FAILURE_THRESHOLD', 5, 1, 1000),
       pscProbeSeconds: integer(env, 'PSC_PROBE_SECONDS', 15, 1, 3600),
+      pscWatchSeconds: integer(env, 'PSC_WATCH_SECONDS', 15, 0, 3600),
       incidentIdleHours: integer(env, 'INCIDENT_SESSION_IDLE_HOURS', 12, 1, 72),
       fallbackSignIn: fallbackSignIn(env.FALLBACK_SIGN_IN),
       provisionalTestHours: integer(env, 'PROVISIONAL_TEST_HOURS', 12, 1, 72),

@@ -43,6 +43,8 @@ function testConfig(issuer: string, env: Record<string, string> = {}): Config {
     CODE_HMAC_KEYS: TEST_HMAC_KEYS.k1,
     // Off unless a test is about it: a slow CI machine must not shed the suite's own requests.
     ADMISSION_MAX_EVENT_LOOP_DELAY_MS: '0',
+    // Likewise, no background check of PSC: tests drive the breaker themselves.
+    PSC_WATCH_SECONDS: '0',
     // A throw-away document signer per app, never the developer's .data/keys.
     KEYS_DIR: mkdtempSync(join(tmpdir(), 'prostopcovid-keys-')),
     ...env,

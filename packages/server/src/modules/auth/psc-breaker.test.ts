@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../platform/errors.js';
 import { MINUTE } from '../../platform/clock.js';
 import { beginSignIn, createProfessional, createTestApp, signIn, type SignedIn, type TestApp } from '../../testing/test-app.js';
@@ -165,6 +165,35 @@ describe('when PSC goes down and comes back', () => {
       await signIn(t, createProfessional(t, { profession: '60' }));
     } finally {
       await restarted.close();
+    }
+  });
+
+  it('notices an outage with no traffic: while closed, PSC is checked every watchSeconds', async () => {
+    vi.useFakeTimers();
+    try {
+      const events: string[] = [];
+      let pscUp = true;
+      const b = new PscBreaker(
+        { failureThreshold: 2, probeSeconds: 60, watchSeconds: 10, onOpen: async () => void events.push('open'), onClose: async () => void events.push('close') },
+        isOutage,
+      );
+      b.setProbe(async () => {
+        if (!pscUp) throw outage();
+      });
+      b.watch();
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(b.state).toBe('closed');
+      pscUp = false;
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(b.state).toBe('open');
+      expect(events).toEqual(['open']);
+      pscUp = true;
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(b.state).toBe('closed');
+      expect(events).toEqual(['open', 'close']);
+      b.stop();
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

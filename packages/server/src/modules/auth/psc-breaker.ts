@@ -12,6 +12,12 @@ export interface PscBreakerOptions {
   failureThreshold: number;
   /** While open, PSC is probed this often; also the Retry-After of refused sign-ins. */
   probeSeconds: number;
+  /**
+   * While closed, PSC is checked this often too (0: never), each failure counting like a failed
+   * call. Without it an outage goes unseen: browsers stuck at PSC never come back to the
+   * server, and the discovery document is cached, so no server call to PSC fails.
+   */
+  watchSeconds?: number;
   log?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
   /** 1 while open, 0 while closed (a Prometheus gauge). */
   gauge?: { set(value: number): void };
@@ -37,6 +43,7 @@ export class PscBreaker {
   /** Side effects run one after the other, so a quick open-then-close cannot leave an incident open. */
   #effects: Promise<void> = Promise.resolve();
   #stopped = false;
+  #watch: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: PscBreakerOptions,
@@ -53,6 +60,17 @@ export class PscBreaker {
   /** The call that tells whether PSC is back (discovery); set by the client that owns the breaker. */
   setProbe(call: () => Promise<unknown>): void {
     this.#probeCall = call;
+  }
+
+  /** Starts the check of PSC while closed (see `watchSeconds`). */
+  watch(): void {
+    const seconds = this.options.watchSeconds ?? 0;
+    if (seconds <= 0 || this.#watch || this.#stopped) return;
+    this.#watch = setInterval(() => {
+      // While open, the probe timer does this job.
+      if (this.#state === 'closed' && this.#probeCall) void this.call(this.#probeCall).catch(() => undefined);
+    }, seconds * 1000);
+    this.#watch.unref();
   }
 
   /** Refuses at once while open. */
@@ -92,6 +110,7 @@ export class PscBreaker {
   /** Stops the probe timer for good (the app is closing). */
   stop(): void {
     this.#stopped = true;
+    clearInterval(this.#watch);
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
