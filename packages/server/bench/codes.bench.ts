@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import autocannon, { type Options, type Result } from 'autocannon';
 import { freePort, startChild, stopAllChildren, type ChildServer } from './processes.js';
-import { childEnv, createThrowAwayDatabase, intSetting, signIn, type Session } from './shared.js';
+import { childEnv, createThrowAwayDatabase, intSetting, runBounded, signIn, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -412,29 +412,12 @@ async function main(): Promise<void> {
   if (CPU_PROF_DIR) console.log(`\nCPU profiles of the server processes: ${CPU_PROF_DIR}`);
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`bench: still running after ${TIMEOUT_SECONDS} s, giving up`);
-  void cleanup().finally(() => process.exit(1));
-}, TIMEOUT_SECONDS * 1000);
-
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`bench: ${signal}, cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  console.error('bench failed:', error);
-  exitCode = 1;
-} finally {
-  await cleanup();
-  clearTimeout(watchdog);
-}
-process.exit(exitCode);
+await runBounded(
+  'bench',
+  TIMEOUT_SECONDS,
+  async () => {
+    await main();
+    return 0;
+  },
+  cleanup,
+);

@@ -47,7 +47,7 @@ import { professionals as shippedProfessionals, startPscSandbox, type RunningSan
 import { openDatabase } from '../src/db/database.js';
 import { parisDate } from '../src/platform/dates.js';
 import { freePort, startChild, stopAllChildren, type ChildServer } from './processes.js';
-import { childEnv, createThrowAwayDatabase, intSetting, signIn, type Session } from './shared.js';
+import { childEnv, createThrowAwayDatabase, intSetting, runBounded, signIn, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -742,28 +742,4 @@ async function main(): Promise<number> {
   }
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`sim: still running after ${TIMEOUT_S} s, giving up`);
-  void cleanup().finally(() => process.exit(1));
-}, TIMEOUT_S * 1000);
-
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`sim: ${signal}, cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  console.error('sim failed:', error);
-} finally {
-  await cleanup();
-  clearTimeout(watchdog);
-}
-process.exit(exitCode);
+await runBounded('sim', TIMEOUT_S, main, cleanup);

@@ -115,3 +115,33 @@ export async function createThrowAwayDatabase(
   log(`postgres: created ${name} on ${admin.host}`);
   return { url: url.href };
 }
+
+/**
+ * Runs a benchmark or simulation to its end and exits with its code: bounded in time (the
+ * watchdog gives up), and cleaned up (child servers stopped) on Ctrl-C, SIGTERM or errors.
+ */
+export async function runBounded(name: string, timeoutSeconds: number, main: () => Promise<number>, cleanup: () => Promise<void>): Promise<never> {
+  const watchdog = setTimeout(() => {
+    console.error(`${name}: still running after ${timeoutSeconds} s, giving up`);
+    void cleanup().finally(() => process.exit(1));
+  }, timeoutSeconds * 1000);
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
+      console.error(`${name}: ${signal}, cleaning up`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+  let exitCode = 1;
+  try {
+    exitCode = await main();
+  } catch (error) {
+    console.error(`${name} failed:`, error);
+  } finally {
+    await cleanup();
+    clearTimeout(watchdog);
+  }
+  process.exit(exitCode);
+}

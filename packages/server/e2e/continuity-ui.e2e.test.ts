@@ -219,7 +219,8 @@ describe('incidents, second sign-in channel and verifier, in a real browser', ()
     await row.getByRole('button', { name: 'Clore maintenant' }).click();
     await page.getByRole('status').getByText('Incident clos : Pro Santé Connect.').waitFor();
     expect(dialogs.at(-1)).toMatch(/^Clore maintenant l'incident « Pro Santé Connect » ouvert le /);
-    expect(await row.getByText('En cours').count()).toBe(0);
+    // The history is read again after the close.
+    await expect.poll(async () => row.getByText('En cours').count()).toBe(0);
     expect(await row.getByRole('button', { name: 'Clore maintenant' }).count()).toBe(0);
     await expect.poll(async () => (await page.getByTestId('incident-banner').textContent()) ?? '', { timeout: 10_000 }).toBe('');
     await shot(page, '14-incident-closed');

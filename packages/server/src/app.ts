@@ -100,7 +100,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  await registerAdmissionControl(app, config.admission);
+  registerAdmissionControl(app, config.admission);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
   await registerApiDocs(app, config.publicUrl);

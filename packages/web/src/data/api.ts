@@ -6,6 +6,8 @@ export class ApiError extends Error {
     message: string,
     /** For REQUEST_INVALID: which fields the server rejected (`path` is a JSON pointer). */
     readonly details?: unknown,
+    /** For 429/503: when the server says to try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -36,9 +38,9 @@ async function send(method: string, path: string, body: unknown, extraHeaders: R
     throw new NetworkError('Le serveur est injoignable. Vérifiez votre connexion.');
   }
   if (!response.ok) {
-    const payload = (await response.json().catch(() => null)) as { error?: { code: string; message: string; details?: unknown } } | null;
+    const payload = (await response.json().catch(() => null)) as { error?: { code: string; message: string; details?: unknown; retryAfterSeconds?: number } } | null;
     const error = payload?.error;
-    throw new ApiError(response.status, error?.code ?? 'UNKNOWN', error?.message ?? `Erreur ${response.status}`, error?.details);
+    throw new ApiError(response.status, error?.code ?? 'UNKNOWN', error?.message ?? `Erreur ${response.status}`, error?.details, error?.retryAfterSeconds);
   }
   return response;
 }

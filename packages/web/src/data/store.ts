@@ -66,6 +66,10 @@ export async function loadMe(): Promise<void> {
       update({ me: { status: 'signed-out', reason: error.code === 'AUTH_SESSION_EXPIRED' ? error.message : undefined } });
     } else if (error instanceof NetworkError && cached) {
       update({ me: { status: 'signed-in', me: cached, offline: true } });
+    } else if (error instanceof ApiError && (error.status === 503 || error.status === 429)) {
+      // Overloaded or PSC unavailable: a passing state, tried again by itself after the server's delay.
+      setTimeout(() => void loadMe(), Math.min(60, Math.max(1, error.retryAfterSeconds ?? 10)) * 1000);
+      update({ me: cached ? { status: 'signed-in', me: cached, offline: true } : { status: 'error', message: error.message } });
     } else {
       update({ me: { status: 'error', message: error instanceof Error ? error.message : 'Erreur inconnue' } });
     }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
+import { rememberPlace } from '../../data/acts';
 import { ApiError } from '../../data/api';
-import { findAct, useOutbox, type ActEntry } from '../../data/outbox';
+import { findAct, saveAct, useOutbox, type ActEntry } from '../../data/outbox';
 import { saveFile } from '../../data/save-file';
 import { formatDateTime } from './form';
 
@@ -10,19 +11,59 @@ export function useOutboxEntry(key: string | null): ActEntry | undefined {
 }
 
 /** The act the outbox page sent back for correction (`?corriger=<key>`), if any. */
-export function useCorrection(kind: ActEntry['kind'], apply: (entry: ActEntry) => void): ActEntry | null {
-  const [entry, setEntry] = useState<ActEntry | null>(null);
+function useCorrection(kind: ActEntry['kind'], apply: (entry: ActEntry) => void): void {
   useEffect(() => {
     const key = new URLSearchParams(location.search).get('corriger');
     if (!key) return;
     void findAct(key).then((found) => {
-      if (found && found.kind === kind && found.status !== 'sent') {
-        setEntry(found);
-        apply(found);
-      }
+      if (found && found.kind === kind && found.status !== 'sent') apply(found);
     });
   }, []);
-  return entry;
+}
+
+/**
+ * What the test and vaccination forms share: save the act to the outbox, show a refusal for
+ * correction (the act stays in the outbox, corrected it keeps its key), and reopen an act sent
+ * back for correction from the outbox page.
+ */
+export function useOutboxSubmit(kind: ActEntry['kind'], fill: (entry: ActEntry) => void) {
+  const [correcting, setCorrecting] = useState<ActEntry | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [serverError, setServerError] = useState<unknown>(null);
+  useCorrection(kind, (entry) => {
+    fill(entry);
+    setCorrecting(entry);
+    setServerError(refusalOf(entry));
+  });
+
+  async function submit(input: Parameters<typeof saveAct>[0], onSaved: (entry: ActEntry) => void) {
+    setServerError(null);
+    setBusy(true);
+    try {
+      const entry = await saveAct(input, correcting ?? undefined);
+      rememberPlace(input.body.place);
+      const refusal = refusalOf(entry);
+      if (refusal) {
+        setCorrecting(entry);
+        setServerError(refusal);
+        return;
+      }
+      setCorrecting(null);
+      onSaved(entry);
+    } catch (error) {
+      setServerError(error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function reset() {
+    setCorrecting(null);
+    setServerError(null);
+    if (location.search) history.replaceState(null, '', location.pathname);
+  }
+
+  return { correcting, busy, serverError, setServerError, submit, reset };
 }
 
 /** The server's refusal of an outbox act, shaped like any API error for the form's alert. */

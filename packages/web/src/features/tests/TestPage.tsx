@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { downloadCovidPlusDocument, lastPlace, rememberPlace, type TestResult, type TestType } from '../../data/acts';
+import { downloadCovidPlusDocument, lastPlace, type TestResult, type TestType } from '../../data/acts';
 import { renderTestAttestation } from '../../data/act-documents';
-import { saveAct, type ActEntry, type TestEntry } from '../../data/outbox';
+import type { TestEntry } from '../../data/outbox';
 import { saveFile } from '../../data/save-file';
 import { loadTestDevices, useReference, type TestDevice } from '../../data/reference';
 import type { Me } from '../../data/store';
@@ -30,7 +30,7 @@ import {
   type FieldErrors,
   type PatientValues,
 } from '../acts/form';
-import { DocumentButton, SendStatus, refusalOf, useCorrection, useOutboxEntry } from '../acts/receipt';
+import { DocumentButton, SendStatus, useOutboxEntry, useOutboxSubmit } from '../acts/receipt';
 import { DeviceCombobox } from './DeviceCombobox';
 
 const typeLabels: Record<TestType, string> = { antigen: 'Test antigénique', 'supervised-self-test': 'Autotest supervisé' };
@@ -65,16 +65,12 @@ export function TestPage({ me }: { me: Me }) {
   const [device, setDevice] = useState<TestDevice | null>(null);
   const [place, setPlace] = useState(lastPlace);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-  const [serverError, setServerError] = useState<unknown>(null);
   const [refusedSubmits, setRefusedSubmits] = useState(0);
   const [recorded, setRecorded] = useState<Recorded | null>(null);
   // A new combobox (and its query) for each new test.
   const [formKey, setFormKey] = useState(0);
   const recordedEntry = useOutboxEntry(recorded?.key ?? null);
-  // An act the server refused, opened again from the outbox: corrected, it keeps its key.
-  const [correcting, setCorrecting] = useState<ActEntry | null>(null);
-  const fromOutbox = useCorrection('test', (entry) => {
+  const { correcting, busy, serverError, setServerError, submit: saveToOutbox, reset } = useOutboxSubmit('test', (entry) => {
     const body = (entry as TestEntry).body;
     setPatient({ ...emptyPatient, ...body.patient, email: body.patient.email ?? '', phone: body.patient.phone ?? '' });
     setTestType(body.testType);
@@ -82,12 +78,8 @@ export function TestPage({ me }: { me: Me }) {
     setResult(body.result);
     setDevice({ id: body.deviceId, name: entry.display.deviceName ?? body.deviceId, active: true });
     setPlace(body.place);
-    setServerError(refusalOf(entry));
     setFormKey((k) => k + 1);
   });
-  useEffect(() => {
-    if (fromOutbox) setCorrecting(fromOutbox);
-  }, [fromOutbox]);
 
   useEffect(() => {
     if (allowed) void loadTestDevices();
@@ -119,37 +111,19 @@ export function TestPage({ me }: { me: Me }) {
     setErrors(found);
     if (Object.keys(found).length > 0) setRefusedSubmits((n) => n + 1);
     if (Object.keys(found).length > 0 || !device || !result) return;
-    setBusy(true);
-    try {
-      const entry = await saveAct(
-        {
-          kind: 'test',
-          body: { patient: toPatient(patient), testType, sampledAt: new Date(sampledAt).toISOString(), result, deviceId: device.id, place: place.trim() },
-          display: { deviceName: device.name },
-        },
-        correcting ?? undefined,
-      );
-      rememberPlace(place);
-      const refusal = refusalOf(entry);
-      if (refusal) {
-        // Kept in the outbox (never dropped): corrected here, it is sent again under its key.
-        setCorrecting(entry);
-        setServerError(refusal);
-        return;
-      }
-      setCorrecting(null);
-      setRecorded({ key: entry.key, patient, testType, sampledAt, result, device, place: place.trim(), retrievalCode: entry.body.retrievalCode });
-    } catch (error) {
-      setServerError(error);
-    } finally {
-      setBusy(false);
-    }
+    await saveToOutbox(
+      {
+        kind: 'test',
+        body: { patient: toPatient(patient), testType, sampledAt: new Date(sampledAt).toISOString(), result, deviceId: device.id, place: place.trim() },
+        display: { deviceName: device.name },
+      },
+      (entry) => setRecorded({ key: entry.key, patient, testType, sampledAt, result, device, place: place.trim(), retrievalCode: entry.body.retrievalCode }),
+    );
   }
 
   function again() {
     setRecorded(null);
-    setCorrecting(null);
-    if (location.search) history.replaceState(null, '', location.pathname);
+    reset();
     setPatient(emptyPatient);
     setTestType('antigen');
     setSampledAt(localDateTime(new Date()));
@@ -157,7 +131,6 @@ export function TestPage({ me }: { me: Me }) {
     setDevice(null);
     setPlace(lastPlace());
     setErrors({});
-    setServerError(null);
     setFormKey((k) => k + 1);
   }
 

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { lastPlace, rememberPlace } from '../../data/acts';
+import { lastPlace } from '../../data/acts';
 import { renderInformationNote } from '../../data/act-documents';
-import { saveAct, type ActEntry, type VaccinationEntry } from '../../data/outbox';
+import type { VaccinationEntry } from '../../data/outbox';
 import { loadVaccineProducts, useReference } from '../../data/reference';
 import type { Me } from '../../data/store';
 import {
@@ -30,7 +30,7 @@ import {
   type FieldErrors,
   type PatientValues,
 } from '../acts/form';
-import { DocumentButton, SendStatus, refusalOf, useCorrection, useOutboxEntry } from '../acts/receipt';
+import { DocumentButton, SendStatus, useOutboxEntry, useOutboxSubmit } from '../acts/receipt';
 
 const DOSES = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 const LOT = /^[A-Za-z0-9][A-Za-z0-9./-]{1,29}$/;
@@ -66,14 +66,10 @@ export function VaccinationPage({ me }: { me: Me }) {
   const [lotNumber, setLotNumber] = useState('');
   const [place, setPlace] = useState(lastPlace);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-  const [serverError, setServerError] = useState<unknown>(null);
   const [refusedSubmits, setRefusedSubmits] = useState(0);
   const [recorded, setRecorded] = useState<Recorded | null>(null);
   const recordedEntry = useOutboxEntry(recorded?.key ?? null);
-  // A vaccination the server refused, opened again from the outbox: corrected, it keeps its key.
-  const [correcting, setCorrecting] = useState<ActEntry | null>(null);
-  const fromOutbox = useCorrection('vaccination', (entry) => {
+  const { correcting, busy, serverError, setServerError, submit: saveToOutbox, reset } = useOutboxSubmit('vaccination', (entry) => {
     const body = (entry as VaccinationEntry).body;
     setPatient({ ...emptyPatient, ...body.patient, email: body.patient.email ?? '', phone: body.patient.phone ?? '' });
     setProduct(body.product);
@@ -82,11 +78,7 @@ export function VaccinationPage({ me }: { me: Me }) {
     setVaccinatedOn(body.vaccinatedOn);
     setLotNumber(body.lotNumber);
     setPlace(body.place);
-    setServerError(refusalOf(entry));
   });
-  useEffect(() => {
-    if (fromOutbox) setCorrecting(fromOutbox);
-  }, [fromOutbox]);
 
   useEffect(() => {
     if (allowed) void loadVaccineProducts();
@@ -120,56 +112,38 @@ export function VaccinationPage({ me }: { me: Me }) {
     setErrors(found);
     if (Object.keys(found).length > 0) setRefusedSubmits((n) => n + 1);
     if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      const chosen = vaccines.status === 'loaded' ? vaccines.items.find((v) => v.id === product) : undefined;
-      const display = { productName: chosen?.name ?? product, manufacturerName: chosen?.manufacturerName ?? '' };
-      const entry = await saveAct(
-        {
-          kind: 'vaccination',
-          body: { patient: toPatient(patient), product, doseNumber, seriesTotal, vaccinatedOn, lotNumber: lotNumber.trim(), place: place.trim() },
-          display,
-        },
-        correcting ?? undefined,
-      );
-      rememberPlace(place);
-      const refusal = refusalOf(entry);
-      if (refusal) {
-        // Kept in the outbox (never dropped): corrected here, it is sent again under its key.
-        setCorrecting(entry);
-        setServerError(refusal);
-        return;
-      }
-      setCorrecting(null);
-      setRecorded({
-        key: entry.key,
-        product: { name: display.productName, manufacturerName: display.manufacturerName },
-        retrievalCode: entry.body.retrievalCode,
-        patient,
-        doseNumber,
-        seriesTotal,
-        vaccinatedOn,
-        lotNumber: lotNumber.trim().toUpperCase(),
-        place: place.trim(),
-      });
-    } catch (error) {
-      setServerError(error);
-    } finally {
-      setBusy(false);
-    }
+    const chosen = vaccines.status === 'loaded' ? vaccines.items.find((v) => v.id === product) : undefined;
+    const display = { productName: chosen?.name ?? product, manufacturerName: chosen?.manufacturerName ?? '' };
+    await saveToOutbox(
+      {
+        kind: 'vaccination',
+        body: { patient: toPatient(patient), product, doseNumber, seriesTotal, vaccinatedOn, lotNumber: lotNumber.trim(), place: place.trim() },
+        display,
+      },
+      (entry) =>
+        setRecorded({
+          key: entry.key,
+          product: { name: display.productName, manufacturerName: display.manufacturerName },
+          retrievalCode: entry.body.retrievalCode,
+          patient,
+          doseNumber,
+          seriesTotal,
+          vaccinatedOn,
+          lotNumber: lotNumber.trim().toUpperCase(),
+          place: place.trim(),
+        }),
+    );
   }
 
   function again() {
     setRecorded(null);
-    setCorrecting(null);
-    if (location.search) history.replaceState(null, '', location.pathname);
+    reset();
     setPatient(emptyPatient);
     setDoseNumber(1);
     setVaccinatedOn(localDate(new Date()));
     setLotNumber('');
     setPlace(lastPlace());
     setErrors({});
-    setServerError(null);
     // The product and the series usually stay the same from one patient to the next.
   }
 
