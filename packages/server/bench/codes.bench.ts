@@ -17,13 +17,12 @@
  * Everything runs on 127.0.0.1. Exit code 0 whether targets are met or not; non-zero on errors.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import autocannon, { type Options, type Result } from 'autocannon';
-import { freePort, startChild, stopAllChildren, type ChildServer } from './processes.js';
-import { childEnv, createThrowAwayDatabase, intSetting, runBounded, signIn, type Session } from './shared.js';
+import { freePort, startChild, type ChildServer } from './processes.js';
+import { childEnv, cleanup, createThrowAwayDatabase, intSetting, onCleanup, runBounded, signIn, tempDir, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -56,25 +55,6 @@ function cpuProfArgs(label: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // Cleanup: temp dirs and bench databases are registered as they are created.
 
-const cleanups: Array<() => Promise<void> | void> = [];
-
-async function cleanup(): Promise<void> {
-  await stopAllChildren().catch((error: unknown) => console.error('stopping children:', error));
-  while (cleanups.length) {
-    const step = cleanups.pop()!;
-    try {
-      await step();
-    } catch (error) {
-      console.error('cleanup:', error);
-    }
-  }
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(os.tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 // ---------------------------------------------------------------------------------------------
 // autocannon, bounded in time
@@ -315,7 +295,7 @@ async function runSystemScenarios(database: 'pglite' | 'postgres', baseUrl: stri
 // PostgreSQL: a throw-away database per run
 
 function createBenchDatabase(): Promise<{ url: string } | { skipped: string }> {
-  return createThrowAwayDatabase(DATABASE_URL, 'bench', (step) => cleanups.push(step), log);
+  return createThrowAwayDatabase(DATABASE_URL, 'bench', onCleanup, log);
 }
 
 // ---------------------------------------------------------------------------------------------

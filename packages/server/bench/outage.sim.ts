@@ -38,16 +38,14 @@
  * outbox does not empty, or on errors.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { classifyResponse, OutboxSender, type ActKind, type BackoffPolicy, type OutboxEntry, type OutboxStore, type SendOutcome } from '@prostopcovid/continuity';
 import { professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import { openDatabase } from '../src/db/database.js';
 import { parisDate } from '../src/platform/dates.js';
-import { freePort, startChild, stopAllChildren, type ChildServer } from './processes.js';
-import { childEnv, createThrowAwayDatabase, intSetting, runBounded, signIn, type Session } from './shared.js';
+import { freePort, startChild, type ChildServer } from './processes.js';
+import { childEnv, cleanup, createThrowAwayDatabase, intSetting, onCleanup, runBounded, signIn, tempDir, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -85,24 +83,6 @@ const pause = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 // ---------------------------------------------------------------------------------------------
 // Cleanup: children, temp dirs and the throw-away database, whatever happens.
 
-const cleanups: Array<() => Promise<void> | void> = [];
-
-async function cleanup(): Promise<void> {
-  await stopAllChildren().catch((error: unknown) => console.error('stopping children:', error));
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()!();
-    } catch (error) {
-      console.error('cleanup:', error);
-    }
-  }
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(os.tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic professionals and acts
@@ -644,7 +624,7 @@ async function main(): Promise<number> {
   let dbEnv: Record<string, string>;
   let dbOptions: { url?: string; dataDir?: string };
   if (DATABASE === 'postgres') {
-    const created = await createThrowAwayDatabase(DATABASE_URL, 'sim', (step) => cleanups.push(step), log);
+    const created = await createThrowAwayDatabase(DATABASE_URL, 'sim', onCleanup, log);
     if ('skipped' in created) throw new Error(created.skipped);
     dbEnv = { DATABASE_URL: created.url, DATA_DIR: tempDir('pscv-sim-unused-') };
     dbOptions = { url: created.url };
@@ -668,7 +648,7 @@ async function main(): Promise<number> {
       clients: [{ ...client, redirect_uris: [`${baseUrl}/auth/callback`], post_logout_redirect_uris: [`${baseUrl}/`] }],
     }),
   };
-  cleanups.push(() => sandboxRef.current.close());
+  onCleanup(() => sandboxRef.current.close());
 
   log(`starting the server (src/main.ts, ${DATABASE}) and the PSC sandbox on port ${sandboxRef.current.port}`);
   let server: ChildServer | undefined = await startChild({

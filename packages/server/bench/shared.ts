@@ -4,8 +4,12 @@
  * (the sandbox), and a throw-away PostgreSQL database on this machine.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { driveLogin } from '@prostopcovid/psc-sandbox';
 import pg from 'pg';
+import { stopAllChildren } from './processes.js';
 
 export function intSetting(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -144,4 +148,32 @@ export async function runBounded(name: string, timeoutSeconds: number, main: () 
     clearTimeout(watchdog);
   }
   process.exit(exitCode);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup: children, temp dirs and throw-away databases, registered as they are created.
+
+const cleanups: Array<() => Promise<void> | void> = [];
+
+export function onCleanup(step: () => Promise<void> | void): void {
+  cleanups.push(step);
+}
+
+/** Stops the child servers, then undoes the registered steps, newest first. */
+export async function cleanup(): Promise<void> {
+  await stopAllChildren().catch((error: unknown) => console.error('stopping children:', error));
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()!();
+    } catch (error) {
+      console.error('cleanup:', error);
+    }
+  }
+}
+
+/** A temporary folder, removed at cleanup. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(os.tmpdir(), prefix));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
