@@ -29,7 +29,11 @@ export function attestationsRoutes(deps: { db: Db; continuity: Config['continuit
     app.get(
       '/api/verifier/trust-list',
       { schema: { tags: ['verifier'], summary: 'Enrolled keys and recent incident windows, for offline verification of provisional attestations', response: { 200: TrustListAnswer } }, config: { auth: 'public' } },
-      async (request) => getTrustList(deps, contextOf(request)),
+      async (request, reply) => {
+        // Public data every verifier downloads: a minute in shared caches spares the server.
+        reply.header('cache-control', 'public, max-age=60');
+        return getTrustList(deps, contextOf(request));
+      },
     );
     app.post(
       '/api/verifier/provisional',

@@ -153,6 +153,7 @@ describe('verifier trust list', () => {
   it('publishes enrolled and revoked keys with their professional, and recent psc/tests-portal incidents', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/verifier/trust-list' });
     expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('public, max-age=60');
     const list = response.json();
     const entry = list.keys.find((k: { kid: string }) => k.kid === pharmacistKey.kid);
     expect(entry).toEqual({
