@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay } from './backoff.js';
-import { classifyResponse, OutboxSender, type OutboxEntry, type OutboxStore, type SendOutcome } from './outbox.js';
+import { classifyResponse, generateRetrievalCode, OutboxSender, type OutboxEntry, type OutboxStore, type SendOutcome } from './outbox.js';
 
 class MemoryStore implements OutboxStore {
   readonly entries = new Map<string, OutboxEntry>();
@@ -143,6 +143,14 @@ describe('OutboxSender', () => {
     });
     await Promise.all([sender.kick(), sender.kick(), sender.flush()]);
     expect(calls).toBe(1);
+  });
+});
+
+describe('generateRetrievalCode', () => {
+  it('draws 12 Crockford base32 characters grouped by four, different each time', () => {
+    const codes = new Set(Array.from({ length: 1000 }, () => generateRetrievalCode()));
+    expect(codes.size).toBe(1000);
+    for (const code of codes) expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
   });
 });
 

@@ -2,6 +2,21 @@ import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
 
 export type ActKind = 'test' | 'vaccination';
 
+/** Where each kind of act is sent (with its Idempotency-Key). */
+export const ACT_PATHS: Readonly<Record<ActKind, string>> = { test: '/api/tests', vaccination: '/api/vaccinations' };
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * The patient's retrieval code (12 Crockford base32 characters, grouped by four), chosen by the
+ * client so that it can be printed before the server is reached.
+ */
+export function generateRetrievalCode(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  const code = Array.from(bytes, (b) => CROCKFORD[b & 31]).join('');
+  return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
+}
+
 /**
  * - pending: waits to be sent (or is being sent);
  * - sent: the server stored it (once, whatever the number of attempts);

@@ -40,7 +40,7 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { classifyResponse, OutboxSender, type ActKind, type BackoffPolicy, type OutboxEntry, type OutboxStore, type SendOutcome } from '@prostopcovid/continuity';
+import { ACT_PATHS, classifyResponse, generateRetrievalCode, OutboxSender, type ActKind, type BackoffPolicy, type OutboxEntry, type OutboxStore, type SendOutcome } from '@prostopcovid/continuity';
 import { professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import { openDatabase } from '../src/db/database.js';
 import { parisDate } from '../src/platform/dates.js';
@@ -108,13 +108,6 @@ function simulatedProfessionals(count: number): SandboxProfessional[] {
   });
 }
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** As the portal does: chosen by the client so it can be printed offline (60 random bits: no clash in practice). */
-function retrievalCode(): string {
-  const code = Array.from({ length: 12 }, () => CROCKFORD[randomInt(32)]).join('');
-  return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
-}
 
 let patients = 0;
 
@@ -132,7 +125,7 @@ function newAct(place: string): OutboxEntry {
   const body =
     kind === 'test'
       ? {
-          retrievalCode: retrievalCode(),
+          retrievalCode: generateRetrievalCode(),
           capturedAt,
           patient,
           testType: 'antigen',
@@ -142,7 +135,7 @@ function newAct(place: string): OutboxEntry {
           place,
         }
       : {
-          retrievalCode: retrievalCode(),
+          retrievalCode: generateRetrievalCode(),
           capturedAt,
           patient,
           product: 'EU/1/20/1528',
@@ -179,7 +172,6 @@ interface Traffic {
   transportErrors: number;
 }
 
-const PATHS: Record<ActKind, string> = { test: '/api/tests', vaccination: '/api/vaccinations' };
 
 /** The portal's `send` (packages/web/src/data/outbox.ts) over Node's fetch, with the link and the lost answers simulated. */
 function transportFor(baseUrl: string, session: Session, traffic: Traffic) {
@@ -193,7 +185,7 @@ function transportFor(baseUrl: string, session: Session, traffic: Traffic) {
     const controller = new AbortController();
     link.inflight.add(controller);
     try {
-      const response = await fetch(`${baseUrl}${PATHS[entry.kind]}`, {
+      const response = await fetch(`${baseUrl}${ACT_PATHS[entry.kind]}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

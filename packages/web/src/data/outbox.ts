@@ -1,4 +1,4 @@
-import { classifyResponse, OutboxSender, type ActKind, type OutboxEntry, type SendOutcome, type SenderState } from '@prostopcovid/continuity';
+import { ACT_PATHS, classifyResponse, generateRetrievalCode, OutboxSender, type OutboxEntry, type SendOutcome, type SenderState } from '@prostopcovid/continuity';
 import { createStore, del, delMany, entries, get, set } from 'idb-keyval';
 import { useSyncExternalStore } from 'react';
 import type { RecordTestInput, RecordVaccinationInput } from './acts';
@@ -26,7 +26,6 @@ export type VaccinationEntry = OutboxEntry<VaccinationBody> & { kind: 'vaccinati
 export type ActEntry = TestEntry | VaccinationEntry;
 
 const idb = createStore('prostopcovid-outbox', 'acts');
-const PATHS: Record<ActKind, string> = { test: '/api/tests', vaccination: '/api/vaccinations' };
 
 interface OutboxState {
   entries: ActEntry[];
@@ -77,7 +76,7 @@ async function send(entry: OutboxEntry): Promise<SendOutcome> {
   }
   let response: Response;
   try {
-    response = await fetch(PATHS[entry.kind], {
+    response = await fetch(ACT_PATHS[entry.kind], {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': token, 'idempotency-key': entry.key },
@@ -126,14 +125,6 @@ export function sendNow(): Promise<void> {
   return sender.kick();
 }
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** The patient's retrieval code, chosen here so that it can be printed before the server is reached. */
-export function generateRetrievalCode(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  const code = Array.from(bytes, (b) => CROCKFORD[b & 31]).join('');
-  return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
-}
 
 /**
  * Saves an act locally (a new one, or the correction of one the server refused, which keeps
