@@ -1,5 +1,5 @@
-import { useSyncExternalStore } from 'react';
 import { apiRequest } from './api';
+import { createLocalState } from './local-state';
 
 export type CaseKind = 'confirmed' | 'probable';
 
@@ -25,25 +25,15 @@ type HistoryState = { status: 'idle' | 'loading' } | { status: 'loaded'; codes: 
  * The professional's code history. The code itself is returned to the caller once and never
  * kept here: it must not outlive its display (DOMAIN.md §1).
  */
-let history: HistoryState = { status: 'idle' };
-const listeners = new Set<() => void>();
-function setHistory(next: HistoryState) {
-  history = next;
-  for (const listener of listeners) listener();
-}
+const history = createLocalState<HistoryState>({ status: 'idle' });
+const setHistory = history.set;
 
 export function useCodeHistory(): HistoryState {
-  return useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    () => history,
-  );
+  return history.use();
 }
 
 export async function loadCodeHistory(): Promise<void> {
-  if (history.status !== 'loaded') setHistory({ status: 'loading' });
+  if (history.get().status !== 'loaded') setHistory({ status: 'loading' });
   try {
     const { codes } = await apiRequest<{ codes: CodeHistoryEntry[] }>('GET', '/api/codes');
     setHistory({ status: 'loaded', codes });

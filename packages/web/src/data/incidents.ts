@@ -1,6 +1,6 @@
 import { get, set } from 'idb-keyval';
-import { useSyncExternalStore } from 'react';
 import { ApiError, NetworkError, apiRequest } from './api';
+import { createLocalState } from './local-state';
 import type { Me } from './store';
 
 export type IncidentComponent = 'psc' | 'tests-portal' | 'vaccination-portal';
@@ -43,22 +43,11 @@ export interface CurrentIncidents {
  * server itself is unreachable, the banner still tells people what was known (DOMAIN.md §4).
  */
 const CACHE_KEY = 'incidents-current';
-let current: CurrentIncidents = { incidents: [], fetchedAt: null, stale: false };
-const listeners = new Set<() => void>();
-
-function setCurrent(next: CurrentIncidents): void {
-  current = next;
-  for (const listener of listeners) listener();
-}
+const currentState = createLocalState<CurrentIncidents>({ incidents: [], fetchedAt: null, stale: false });
+const setCurrent = currentState.set;
 
 export function useCurrentIncidents(): CurrentIncidents {
-  return useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    () => current,
-  );
+  return currentState.use();
 }
 
 let refreshing: Promise<void> | undefined;
@@ -72,9 +61,9 @@ export function refreshCurrentIncidents(): Promise<void> {
 }
 
 async function fetchCurrent(): Promise<void> {
-  if (current.fetchedAt === null) {
+  if (currentState.get().fetchedAt === null) {
     const cached = await get<{ incidents: Incident[]; fetchedAt: string; defaultTestAttestationHours?: number }>(CACHE_KEY).catch(() => undefined);
-    if (cached && current.fetchedAt === null) setCurrent({ ...cached, stale: true });
+    if (cached && currentState.get().fetchedAt === null) setCurrent({ ...cached, stale: true });
   }
   try {
     const { incidents, defaultTestAttestationHours } = await apiRequest<{ incidents: Incident[]; defaultTestAttestationHours: number }>('GET', '/api/incidents/current');
@@ -84,7 +73,7 @@ async function fetchCurrent(): Promise<void> {
   } catch (error) {
     // Unreachable or failing server: keep what was known, flagged as such.
     if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) {
-      if (!current.stale) setCurrent({ ...current, stale: true });
+      if (!currentState.get().stale) currentState.update({ stale: true });
     }
   }
 }
@@ -112,7 +101,8 @@ export const DEFAULT_PROVISIONAL_TEST_HOURS = 12;
  * if several; the default otherwise. Works offline from the last known list.
  */
 export async function provisionalTestHours(at: Date = new Date()): Promise<number> {
-  if (current.fetchedAt === null) await refreshCurrentIncidents();
+  if (currentState.get().fetchedAt === null) await refreshCurrentIncidents();
+  const current = currentState.get();
   const relevant = openAt(current.incidents, at)
     .filter((incident) => incident.component === 'tests-portal' || incident.component === 'psc')
     .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));

@@ -1,8 +1,8 @@
 import { ACT_PATHS, classifyResponse, generateRetrievalCode, OutboxSender, type OutboxEntry, type SendOutcome, type SenderState } from '@prostopcovid/continuity';
 import { createStore, del, delMany, entries, get, set } from 'idb-keyval';
-import { useSyncExternalStore } from 'react';
 import type { RecordTestInput, RecordVaccinationInput } from './acts';
 import { getCsrfToken } from './api';
+import { createLocalState } from './local-state';
 import { loadMe, readMe } from './store';
 
 /**
@@ -33,22 +33,11 @@ interface OutboxState {
   loaded: boolean;
 }
 
-let state: OutboxState = { entries: [], sender: { kind: 'idle' }, loaded: false };
-const listeners = new Set<() => void>();
-
-function publish(next: Partial<OutboxState>): void {
-  state = { ...state, ...next };
-  for (const listener of listeners) listener();
-}
+const state = createLocalState<OutboxState>({ entries: [], sender: { kind: 'idle' }, loaded: false });
+const publish = state.update;
 
 export function useOutbox<T>(select: (s: OutboxState) => T): T {
-  return useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    () => select(state),
-  );
+  return state.use(select);
 }
 
 async function readAll(): Promise<ActEntry[]> {

@@ -1,6 +1,6 @@
 import { get, set } from 'idb-keyval';
-import { useSyncExternalStore } from 'react';
 import { apiRequest } from './api';
+import { createLocalState } from './local-state';
 
 /** A rapid antigen test of the EU common list: `name` is "Brand, Reference". */
 export interface TestDevice {
@@ -32,48 +32,37 @@ interface ReferenceState {
  * The reference lists of the act forms: static and small, so loaded once per page load and
  * kept in IndexedDB, ready for the offline portal (DOMAIN.md §4).
  */
-let state: ReferenceState = { devices: { status: 'idle' }, vaccines: { status: 'idle' } };
-const listeners = new Set<() => void>();
-
-function update(next: Partial<ReferenceState>): void {
-  state = { ...state, ...next };
-  for (const listener of listeners) listener();
-}
-
-function subscribe(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
+const state = createLocalState<ReferenceState>({ devices: { status: 'idle' }, vaccines: { status: 'idle' } });
 
 export function useReference<T>(select: (s: ReferenceState) => T): T {
-  return useSyncExternalStore(subscribe, () => select(state));
+  return state.use(select);
 }
 
 type Lists = { devices: TestDevice; vaccines: VaccineProduct };
 
 function setList<K extends keyof Lists>(key: K, list: ListState<Lists[K]>): void {
-  update({ [key]: list } as Partial<ReferenceState>);
+  state.update({ [key]: list } as Partial<ReferenceState>);
 }
 
 const inFlight = new Map<keyof Lists, Promise<void>>();
 
 /** Shows the IndexedDB copy at once if there is one, then replaces it with the server's list. */
 function loadList<K extends keyof Lists, P>(key: K, cacheKey: string, path: string, extract: (payload: P) => Array<Lists[K]>, force: boolean): Promise<void> {
-  const current = state[key];
+  const current = state.get()[key];
   if (!force && current.status === 'loaded' && !current.stale) return Promise.resolve();
   const running = inFlight.get(key);
   if (running) return running;
   const promise = (async () => {
-    if (state[key].status !== 'loaded') setList(key, { status: 'loading' });
+    if (state.get()[key].status !== 'loaded') setList(key, { status: 'loading' });
     const cached = await get<Array<Lists[K]>>(cacheKey).catch(() => undefined);
-    if (cached && state[key].status !== 'loaded') setList(key, { status: 'loaded', items: cached, stale: true });
+    if (cached && state.get()[key].status !== 'loaded') setList(key, { status: 'loaded', items: cached, stale: true });
     try {
       const items = extract(await apiRequest<P>('GET', path));
       setList(key, { status: 'loaded', items, stale: false });
       await set(cacheKey, items).catch(() => undefined);
     } catch (error) {
       // With a cached copy the form stays usable; without one, say why it cannot be.
-      if (state[key].status !== 'loaded') setList(key, { status: 'error', message: error instanceof Error ? error.message : 'Erreur inconnue' });
+      if (state.get()[key].status !== 'loaded') setList(key, { status: 'error', message: error instanceof Error ? error.message : 'Erreur inconnue' });
     } finally {
       inFlight.delete(key);
     }

@@ -1,6 +1,6 @@
 import { del, get, set } from 'idb-keyval';
-import { useSyncExternalStore } from 'react';
 import { ApiError, NetworkError, apiRequest, setCsrfToken } from './api';
+import { createLocalState } from './local-state';
 
 export type Right = 'codes:issue' | 'tests:record' | 'vaccinations:record';
 
@@ -28,32 +28,21 @@ interface State {
   me: MeState;
 }
 
-let state: State = { me: { status: 'loading' } };
-const listeners = new Set<() => void>();
+const state = createLocalState<State>({ me: { status: 'loading' } });
+const update = state.update;
 const ME_KEY = 'me';
 
-function update(next: Partial<State>): void {
-  state = { ...state, ...next };
-  for (const listener of listeners) listener();
-}
-
 export function useStore<T>(select: (s: State) => T): T {
-  return useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    () => select(state),
-  );
+  return state.use(select);
 }
 
 export function readMe(): MeState {
-  return state.me;
+  return state.get().me;
 }
 
 export async function loadMe(): Promise<void> {
   const cached = await get<Me>(ME_KEY).catch(() => undefined);
-  if (cached && state.me.status === 'loading') update({ me: { status: 'signed-in', me: cached, offline: true } });
+  if (cached && state.get().me.status === 'loading') update({ me: { status: 'signed-in', me: cached, offline: true } });
   try {
     const { csrfToken, ...me } = await apiRequest<Me & { csrfToken: string }>('GET', '/api/me');
     setCsrfToken(csrfToken);
