@@ -17,6 +17,8 @@ export type VaccinationBody = RecordVaccinationInput & { retrievalCode: string; 
 /** What the documents and the list show beside the request body (names the server does not need). */
 export interface ActDisplay {
   deviceName?: string;
+  /** Whether the device was still active in the EU list when the act was recorded. */
+  deviceActive?: boolean;
   productName?: string;
   manufacturerName?: string;
 }

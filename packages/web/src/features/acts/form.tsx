@@ -65,6 +65,16 @@ export function validatePatient(p: PatientValues, errors: FieldErrors): void {
   }
 }
 
+/** The form's values of a patient saved earlier (an act reopened for correction). */
+export function patientValuesOf(patient: PatientInput): PatientValues {
+  return { ...emptyPatient, ...patient, email: patient.email ?? '', phone: patient.phone ?? '' };
+}
+
+/** "DUPONT Marie, né(e) le 12/04/1985 (Femme)" */
+export function patientSummary(patient: PatientInput): string {
+  return `${patient.familyName.toUpperCase()} ${patient.givenName}, né(e) le ${formatDate(patient.birthDate)} (${sexNames[patient.sex]})`;
+}
+
 export function toPatient(p: PatientValues): PatientInput {
   return {
     familyName: p.familyName.trim(),
@@ -305,6 +315,27 @@ export function Confirmation({ title, children, againLabel, onAgain }: { title: 
         {againLabel}
       </button>
     </section>
+  );
+}
+
+/** A reference list of a form that is not (yet) there: loading, or failed with a way to retry. */
+export function ListUnavailable({ id, list, what, retry }: { id: string; list: { status: string; message?: string }; what: string; retry: () => void }) {
+  if (list.status === 'error') {
+    return (
+      <div className="alert alert-error" role="alert">
+        <p>
+          La liste des {what} n'a pas pu être chargée : {list.message}
+        </p>
+        <button type="button" className="button secondary" onClick={retry}>
+          Réessayer
+        </button>
+      </div>
+    );
+  }
+  return (
+    <p role="status" id={id}>
+      Chargement de la liste des {what}…
+    </p>
   );
 }
 

@@ -73,6 +73,29 @@ export function refusalOf(entry: ActEntry): ApiError | null {
   return new ApiError(error?.status ?? 400, error?.code ?? 'UNKNOWN', error?.message ?? 'Acte refusé par le serveur.', error?.details);
 }
 
+/** The entry time and server number of a sent act, in the confirmation's list. */
+export function SentDetails({ entry, label }: { entry: ActEntry; label: string }) {
+  if (entry.status !== 'sent' || !entry.result) return null;
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{formatDateTime(entry.result.recordedAt)}</dd>
+      <dt>Numéro d'enregistrement</dt>
+      <dd className="mono">{entry.result.id}</dd>
+    </>
+  );
+}
+
+/** Said above a form holding an act the server refused. */
+export function CorrectionNotice({ entry }: { entry: ActEntry | null }) {
+  if (!entry) return null;
+  return (
+    <p className="alert alert-info" data-testid="correcting">
+      Correction d'un acte refusé par le serveur (enregistré sur cet appareil le {formatDateTime(entry.capturedAt)}) : il sera renvoyé une fois corrigé.
+    </p>
+  );
+}
+
 /** Where the act stands: on the server, or waiting on this device. */
 export function SendStatus({ entry }: { entry: ActEntry }) {
   if (entry.status === 'sent' && entry.result) {

@@ -18,19 +18,20 @@ import {
   daysAgo,
   emptyPatient,
   fieldProps,
-  formatDate,
   formatDateTime,
+  ListUnavailable,
   localDateTime,
   patientLabels,
+  patientSummary,
+  patientValuesOf,
   refreshShownErrors,
-  sexNames,
   toPatient,
   validatePatient,
   validatePlace,
   type FieldErrors,
   type PatientValues,
 } from '../acts/form';
-import { DocumentButton, SendStatus, useOutboxEntry, useOutboxSubmit } from '../acts/receipt';
+import { CorrectionNotice, DocumentButton, SendStatus, SentDetails, useOutboxEntry, useOutboxSubmit } from '../acts/receipt';
 import { DeviceCombobox } from './DeviceCombobox';
 
 const typeLabels: Record<TestType, string> = { antigen: 'Test antigénique', 'supervised-self-test': 'Autotest supervisé' };
@@ -44,17 +45,6 @@ const labels: Record<string, string> = {
   device: 'Test utilisé',
 };
 
-interface Recorded {
-  key: string;
-  patient: PatientValues;
-  testType: TestType;
-  sampledAt: string;
-  result: TestResult;
-  device: TestDevice;
-  place: string;
-  retrievalCode: string;
-}
-
 export function TestPage({ me }: { me: Me }) {
   const allowed = me.rights.includes('tests:record');
   const devices = useReference((s) => s.devices);
@@ -66,13 +56,14 @@ export function TestPage({ me }: { me: Me }) {
   const [place, setPlace] = useState(lastPlace);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [refusedSubmits, setRefusedSubmits] = useState(0);
-  const [recorded, setRecorded] = useState<Recorded | null>(null);
+  // The confirmation shows the act as the outbox holds it (and as it is sent).
+  const [recordedKey, setRecordedKey] = useState<string | null>(null);
   // A new combobox (and its query) for each new test.
   const [formKey, setFormKey] = useState(0);
-  const recordedEntry = useOutboxEntry(recorded?.key ?? null);
+  const recorded = useOutboxEntry(recordedKey);
   const { correcting, busy, serverError, setServerError, submit: saveToOutbox, reset } = useOutboxSubmit('test', (entry) => {
     const body = (entry as TestEntry).body;
-    setPatient({ ...emptyPatient, ...body.patient, email: body.patient.email ?? '', phone: body.patient.phone ?? '' });
+    setPatient(patientValuesOf(body.patient));
     setTestType(body.testType);
     setSampledAt(localDateTime(new Date(body.sampledAt)));
     setResult(body.result);
@@ -115,14 +106,14 @@ export function TestPage({ me }: { me: Me }) {
       {
         kind: 'test',
         body: { patient: toPatient(patient), testType, sampledAt: new Date(sampledAt).toISOString(), result, deviceId: device.id, place: place.trim() },
-        display: { deviceName: device.name },
+        display: { deviceName: device.name, deviceActive: device.active },
       },
-      (entry) => setRecorded({ key: entry.key, patient, testType, sampledAt, result, device, place: place.trim(), retrievalCode: entry.body.retrievalCode }),
+      (entry) => setRecordedKey(entry.key),
     );
   }
 
   function again() {
-    setRecorded(null);
+    setRecordedKey(null);
     reset();
     setPatient(emptyPatient);
     setTestType('antigen');
@@ -134,52 +125,41 @@ export function TestPage({ me }: { me: Me }) {
     setFormKey((k) => k + 1);
   }
 
-  if (recorded) {
-    const { patient: p } = recorded;
-    const [brand, ...reference] = recorded.device.name.split(', ');
-    const sent = recordedEntry?.status === 'sent' ? recordedEntry.result : undefined;
+  if (recorded?.kind === 'test') {
+    const { body, display } = recorded;
+    const [brand, ...reference] = (display.deviceName ?? body.deviceId).split(', ');
+    const sent = recorded.status === 'sent' ? recorded.result : undefined;
     return (
       <>
         <h1>Tests antigéniques et autotests supervisés</h1>
         <Confirmation title={sent ? 'Test enregistré' : 'Test enregistré sur cet appareil'} againLabel="Enregistrer un autre test" onAgain={again}>
-          {recordedEntry && <SendStatus entry={recordedEntry} />}
+          <SendStatus entry={recorded} />
           <dl className="identity" data-testid="recorded-details">
             <dt>Patient</dt>
-            <dd>
-              {p.familyName.trim().toUpperCase()} {p.givenName.trim()}, né(e) le {formatDate(p.birthDate)} ({p.sex ? sexNames[p.sex] : ''})
-            </dd>
+            <dd>{patientSummary(body.patient)}</dd>
             <dt>Type</dt>
-            <dd>{typeLabels[recorded.testType]}</dd>
+            <dd>{typeLabels[body.testType]}</dd>
             <dt>Prélèvement</dt>
-            <dd>{formatDateTime(new Date(recorded.sampledAt).toISOString())}</dd>
+            <dd>{formatDateTime(body.sampledAt)}</dd>
             <dt>Résultat</dt>
-            <dd className={recorded.result === 'detected' ? 'result-positive' : undefined}>{resultLabels[recorded.result]}</dd>
+            <dd className={body.result === 'detected' ? 'result-positive' : undefined}>{resultLabels[body.result]}</dd>
             <dt>Marque</dt>
             <dd data-testid="recorded-device-brand">{brand}</dd>
             <dt>Référence</dt>
             <dd data-testid="recorded-device-reference">{reference.join(', ') || '—'}</dd>
             <dt>Lieu</dt>
-            <dd>{recorded.place}</dd>
-            {sent && (
-              <>
-                <dt>Enregistré le</dt>
-                <dd>{formatDateTime(sent.recordedAt)}</dd>
-                <dt>Numéro d'enregistrement</dt>
-                <dd className="mono">{sent.id}</dd>
-              </>
-            )}
+            <dd>{body.place}</dd>
+            <SentDetails entry={recorded} label="Enregistré le" />
           </dl>
-          <RetrievalCodeNotice code={recorded.retrievalCode} />
-          {recordedEntry?.kind === 'test' && (
-            <DocumentButton
-              label="Imprimer l'attestation provisoire (PDF)"
-              filename="attestation-provisoire-test.pdf"
-              testId="print-provisional"
-              render={() => renderTestAttestation(recordedEntry, me)}
-            />
-          )}
-          {sent && recorded.result === 'detected' && <CovidPlusButton testId={sent.id} />}
-          {!recorded.device.active && (
+          <RetrievalCodeNotice code={body.retrievalCode} />
+          <DocumentButton
+            label="Imprimer l'attestation provisoire (PDF)"
+            filename="attestation-provisoire-test.pdf"
+            testId="print-provisional"
+            render={() => renderTestAttestation(recorded, me)}
+          />
+          {sent && body.result === 'detected' && <CovidPlusButton testId={sent.id} />}
+          {display.deviceActive === false && (
             <div className="alert alert-warning" data-testid="recorded-warnings">
               <p>Ce test n'est plus actif dans la liste européenne : le certificat pourrait être refusé à l'étranger.</p>
             </div>
@@ -194,11 +174,7 @@ export function TestPage({ me }: { me: Me }) {
       <h1>Tests antigéniques et autotests supervisés</h1>
       <form className="card" onSubmit={submit} aria-labelledby="titre-test" noValidate key={formKey}>
         <h2 id="titre-test">Enregistrer un test antigénique ou un autotest supervisé</h2>
-        {correcting && (
-          <p className="alert alert-info" data-testid="correcting">
-            Correction d'un acte refusé par le serveur (saisi le {formatDateTime(correcting.capturedAt)}) : il sera renvoyé une fois corrigé.
-          </p>
-        )}
+        <CorrectionNotice entry={correcting} />
         <ErrorSummary errors={errors} labels={labels} focusKey={refusedSubmits} />
         <PatientFields value={patient} onChange={setPatient} errors={errors} />
 
@@ -255,17 +231,8 @@ export function TestPage({ me }: { me: Me }) {
                   </p>
                 )}
               </>
-            ) : devices.status === 'error' ? (
-              <div className="alert alert-error" role="alert">
-                <p>La liste des tests n'a pas pu être chargée : {devices.message}</p>
-                <button type="button" className="button secondary" onClick={() => void loadTestDevices(true)}>
-                  Réessayer
-                </button>
-              </div>
             ) : (
-              <p role="status" id="device">
-                Chargement de la liste des tests…
-              </p>
+              <ListUnavailable id="device" list={devices} what="tests" retry={() => void loadTestDevices(true)} />
             )}
             <FieldError id="device" errors={errors} />
           </div>

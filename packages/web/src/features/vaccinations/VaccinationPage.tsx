@@ -18,19 +18,20 @@ import {
   emptyPatient,
   fieldProps,
   formatDate,
-  formatDateTime,
   isValidDate,
   localDate,
   patientLabels,
   refreshShownErrors,
-  sexNames,
+  ListUnavailable,
+  patientSummary,
+  patientValuesOf,
   toPatient,
   validatePatient,
   validatePlace,
   type FieldErrors,
   type PatientValues,
 } from '../acts/form';
-import { DocumentButton, SendStatus, useOutboxEntry, useOutboxSubmit } from '../acts/receipt';
+import { CorrectionNotice, DocumentButton, SendStatus, SentDetails, useOutboxEntry, useOutboxSubmit } from '../acts/receipt';
 
 const DOSES = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 const LOT = /^[A-Za-z0-9][A-Za-z0-9./-]{1,29}$/;
@@ -42,18 +43,6 @@ const labels: Record<string, string> = {
   vaccinatedOn: 'Date de vaccination',
   lotNumber: 'Numéro de lot',
 };
-
-interface Recorded {
-  key: string;
-  product: { name: string; manufacturerName: string };
-  retrievalCode: string;
-  patient: PatientValues;
-  doseNumber: number;
-  seriesTotal: number;
-  vaccinatedOn: string;
-  lotNumber: string;
-  place: string;
-}
 
 export function VaccinationPage({ me }: { me: Me }) {
   const allowed = me.rights.includes('vaccinations:record');
@@ -67,11 +56,12 @@ export function VaccinationPage({ me }: { me: Me }) {
   const [place, setPlace] = useState(lastPlace);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [refusedSubmits, setRefusedSubmits] = useState(0);
-  const [recorded, setRecorded] = useState<Recorded | null>(null);
-  const recordedEntry = useOutboxEntry(recorded?.key ?? null);
+  // The confirmation shows the act as the outbox holds it (and as it is sent).
+  const [recordedKey, setRecordedKey] = useState<string | null>(null);
+  const recorded = useOutboxEntry(recordedKey);
   const { correcting, busy, serverError, setServerError, submit: saveToOutbox, reset } = useOutboxSubmit('vaccination', (entry) => {
     const body = (entry as VaccinationEntry).body;
-    setPatient({ ...emptyPatient, ...body.patient, email: body.patient.email ?? '', phone: body.patient.phone ?? '' });
+    setPatient(patientValuesOf(body.patient));
     setProduct(body.product);
     setDoseNumber(body.doseNumber);
     setSeriesTotal(body.seriesTotal);
@@ -120,23 +110,12 @@ export function VaccinationPage({ me }: { me: Me }) {
         body: { patient: toPatient(patient), product, doseNumber, seriesTotal, vaccinatedOn, lotNumber: lotNumber.trim(), place: place.trim() },
         display,
       },
-      (entry) =>
-        setRecorded({
-          key: entry.key,
-          product: { name: display.productName, manufacturerName: display.manufacturerName },
-          retrievalCode: entry.body.retrievalCode,
-          patient,
-          doseNumber,
-          seriesTotal,
-          vaccinatedOn,
-          lotNumber: lotNumber.trim().toUpperCase(),
-          place: place.trim(),
-        }),
+      (entry) => setRecordedKey(entry.key),
     );
   }
 
   function again() {
-    setRecorded(null);
+    setRecordedKey(null);
     reset();
     setPatient(emptyPatient);
     setDoseNumber(1);
@@ -147,51 +126,40 @@ export function VaccinationPage({ me }: { me: Me }) {
     // The product and the series usually stay the same from one patient to the next.
   }
 
-  if (recorded) {
-    const { patient: p } = recorded;
-    const sent = recordedEntry?.status === 'sent' ? recordedEntry.result : undefined;
+  if (recorded?.kind === 'vaccination') {
+    const { body, display } = recorded;
+    const sent = recorded.status === 'sent';
     return (
       <>
         <h1>Vaccinations</h1>
         <Confirmation title={sent ? 'Vaccination enregistrée' : 'Vaccination enregistrée sur cet appareil'} againLabel="Enregistrer une autre vaccination" onAgain={again}>
-          {recordedEntry && <SendStatus entry={recordedEntry} />}
+          <SendStatus entry={recorded} />
           <dl className="identity" data-testid="recorded-details">
             <dt>Patient</dt>
-            <dd>
-              {p.familyName.trim().toUpperCase()} {p.givenName.trim()}, né(e) le {formatDate(p.birthDate)} ({p.sex ? sexNames[p.sex] : ''})
-            </dd>
+            <dd>{patientSummary(body.patient)}</dd>
             <dt>Vaccin</dt>
             <dd data-testid="recorded-product">
-              {recorded.product.name} — {recorded.product.manufacturerName}
+              {display.productName ?? body.product} — {display.manufacturerName}
             </dd>
             <dt>Dose</dt>
             <dd data-testid="recorded-dose">
-              {recorded.doseNumber}/{recorded.seriesTotal}
+              {body.doseNumber}/{body.seriesTotal}
             </dd>
             <dt>Date de vaccination</dt>
-            <dd>{formatDate(recorded.vaccinatedOn)}</dd>
+            <dd>{formatDate(body.vaccinatedOn)}</dd>
             <dt>Numéro de lot</dt>
-            <dd className="mono">{recorded.lotNumber}</dd>
+            <dd className="mono">{body.lotNumber.toUpperCase()}</dd>
             <dt>Lieu</dt>
-            <dd>{recorded.place}</dd>
-            {sent && (
-              <>
-                <dt>Enregistrée le</dt>
-                <dd>{formatDateTime(sent.recordedAt)}</dd>
-                <dt>Numéro d'enregistrement</dt>
-                <dd className="mono">{sent.id}</dd>
-              </>
-            )}
+            <dd>{body.place}</dd>
+            <SentDetails entry={recorded} label="Enregistrée le" />
           </dl>
-          <RetrievalCodeNotice code={recorded.retrievalCode} />
-          {recordedEntry?.kind === 'vaccination' && (
-            <DocumentButton
-              label="Imprimer la note d'information (PDF)"
-              filename="note-information-vaccination.pdf"
-              testId="print-information-note"
-              render={() => renderInformationNote(recordedEntry, me)}
-            />
-          )}
+          <RetrievalCodeNotice code={body.retrievalCode} />
+          <DocumentButton
+            label="Imprimer la note d'information (PDF)"
+            filename="note-information-vaccination.pdf"
+            testId="print-information-note"
+            render={() => renderInformationNote(recorded, me)}
+          />
         </Confirmation>
       </>
     );
@@ -202,11 +170,7 @@ export function VaccinationPage({ me }: { me: Me }) {
       <h1>Vaccinations</h1>
       <form className="card" onSubmit={submit} aria-labelledby="titre-vaccination" noValidate>
         <h2 id="titre-vaccination">Enregistrer une vaccination</h2>
-        {correcting && (
-          <p className="alert alert-info" data-testid="correcting">
-            Correction d'une vaccination refusée par le serveur (saisie le {formatDateTime(correcting.capturedAt)}) : elle sera renvoyée une fois corrigée.
-          </p>
-        )}
+        <CorrectionNotice entry={correcting} />
         <ErrorSummary errors={errors} labels={labels} focusKey={refusedSubmits} />
         <PatientFields value={patient} onChange={setPatient} errors={errors} />
 
@@ -230,17 +194,8 @@ export function VaccinationPage({ me }: { me: Me }) {
                   </p>
                 )}
               </>
-            ) : vaccines.status === 'error' ? (
-              <div className="alert alert-error" role="alert">
-                <p>La liste des vaccins n'a pas pu être chargée : {vaccines.message}</p>
-                <button type="button" className="button secondary" onClick={() => void loadVaccineProducts(true)}>
-                  Réessayer
-                </button>
-              </div>
             ) : (
-              <p role="status" id="product">
-                Chargement de la liste des vaccins…
-              </p>
+              <ListUnavailable id="product" list={vaccines} what="vaccins" retry={() => void loadVaccineProducts(true)} />
             )}
             <FieldError id="product" errors={errors} />
           </div>
