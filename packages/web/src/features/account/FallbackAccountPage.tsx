@@ -13,6 +13,7 @@ import {
   type FallbackEnrollment,
 } from '../../data/fallback';
 import type { Me } from '../../data/store';
+import { TotpCodeField } from '../auth/TotpCodeField';
 
 const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : 'Erreur inconnue');
 const dateTime = (iso: string) => new Date(iso).toLocaleString('fr-FR', { dateStyle: 'long', timeStyle: 'short' });
@@ -235,20 +236,7 @@ function EnrollmentForm({
           </div>
         </li>
         <li>
-          <div className="field">
-            <label htmlFor="inscription-code">Code à 6 chiffres affiché par l'application</label>
-            <input
-              id="inscription-code"
-              className="code-input"
-              type="text"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              maxLength={7}
-              value={totpCode}
-              onChange={(e) => setTotpCode(e.target.value)}
-              required
-            />
-          </div>
+          <TotpCodeField id="inscription-code" label="Code à 6 chiffres affiché par l'application" value={totpCode} onChange={setTotpCode} />
         </li>
       </ol>
       <p className="hint">À valider avant {expiresAt} ; passé ce délai, recommencez.</p>

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../../data/api';
 import { fetchFallbackChannelStatus, normalizeTotpCode, signInWithFallback, type FallbackChannelStatus } from '../../data/fallback';
 import { refreshCurrentIncidents } from '../../data/incidents';
+import { TotpCodeField } from './TotpCodeField';
 
 type StatusState = { status: 'loading' } | { status: 'loaded'; channel: FallbackChannelStatus } | { status: 'error'; message: string };
 
@@ -107,20 +108,7 @@ export function FallbackSignInPage() {
             <label htmlFor="secours-mdp">Mot de passe de secours</label>
             <input id="secours-mdp" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
           </div>
-          <div className="field">
-            <label htmlFor="secours-code">Code à 6 chiffres de l'application d'authentification</label>
-            <input
-              id="secours-code"
-              className="code-input"
-              type="text"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              maxLength={7}
-              value={totpCode}
-              onChange={(e) => setTotpCode(e.target.value)}
-              required
-            />
-          </div>
+          <TotpCodeField id="secours-code" label="Code à 6 chiffres de l'application d'authentification" value={totpCode} onChange={setTotpCode} />
           {error && (
             <p className="alert alert-error" role="alert" id="erreur-secours">
               {error}
