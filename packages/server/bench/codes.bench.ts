@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import autocannon, { type Options, type Result } from 'autocannon';
 import { freePort, startChild, type ChildServer } from './processes.js';
-import { childEnv, cleanup, createThrowAwayDatabase, intSetting, onCleanup, runBounded, signIn, tempDir, type Session } from './shared.js';
+import { childEnv, cleanup, serverEnv, createThrowAwayDatabase, intSetting, onCleanup, runBounded, signIn, tempDir, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -162,26 +162,19 @@ async function runSystem(database: 'pglite' | 'postgres', dbEnv: Record<string, 
     server = await startChild({
       name: 'server',
       script: SERVER_SCRIPT,
-      env: childEnv({
-        ...dbEnv,
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        PUBLIC_URL: baseUrl,
-        PSC_ISSUER: sandbox.issuer,
-        PSC_CLIENT_ID: client.client_id,
-        PSC_CLIENT_SECRET: client.client_secret,
-        // A throw-away key: nothing is written to the repository's .data/keys.
-        CODE_HMAC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-        // Capacity is measured: the server must not shed the load it is given.
-        ADMISSION_MAX_EVENT_LOOP_DELAY_MS: '0',
-        // The highest values config.ts accepts.
-        CODE_ISSUE_LIMIT_PER_HOUR: '1000000',
-        REDEEM_LIMIT_PER_DEVICE: '1000000',
-        REDEEM_LIMIT_PER_ADDRESS: '1000000',
-        TRUST_PROXY: '127.0.0.1',
-      }),
+      env: serverEnv(
+        { port, issuer: sandbox.issuer, client },
+        {
+          ...dbEnv,
+          // Capacity is measured: the server must not shed the load it is given.
+          ADMISSION_MAX_EVENT_LOOP_DELAY_MS: '0',
+          // The highest values config.ts accepts.
+          CODE_ISSUE_LIMIT_PER_HOUR: '1000000',
+          REDEEM_LIMIT_PER_DEVICE: '1000000',
+          REDEEM_LIMIT_PER_ADDRESS: '1000000',
+          TRUST_PROXY: '127.0.0.1',
+        },
+      ),
       readyMarker: 'ProStopCovid est prêt',
       nodeArgs: cpuProfArgs(`server-${database}`),
     });

@@ -45,7 +45,7 @@ import { professionals as shippedProfessionals, startPscSandbox, type RunningSan
 import { openDatabase } from '../src/db/database.js';
 import { parisDate } from '../src/platform/dates.js';
 import { freePort, startChild, type ChildServer } from './processes.js';
-import { childEnv, cleanup, createThrowAwayDatabase, intSetting, onCleanup, runBounded, signIn, tempDir, type Session } from './shared.js';
+import { cleanup, serverEnv, createThrowAwayDatabase, intSetting, onCleanup, runBounded, signIn, tempDir, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -646,26 +646,20 @@ async function main(): Promise<number> {
   let server: ChildServer | undefined = await startChild({
     name: 'server',
     script: SERVER_SCRIPT,
-    env: childEnv({
-      ...dbEnv,
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PUBLIC_URL: baseUrl,
-      PSC_ISSUER: sandboxRef.current.issuer,
-      PSC_CLIENT_ID: client.client_id,
-      PSC_CLIENT_SECRET: client.client_secret,
-      PSC_TIMEOUT_MS: '2000',
-      // Scaled to a 30 s outage: the breaker checks PSC every 5 s, opens the automatic incident
-      // after two failures and closes it soon after PSC returns, within the run.
-      PSC_PROBE_SECONDS: '5',
-      PSC_WATCH_SECONDS: '5',
-      PSC_FAILURE_THRESHOLD: '2',
-      // Throw-away keys: nothing is written to the repository's .data.
-      CODE_HMAC_KEYS: `sim:${randomBytes(32).toString('base64')}`,
-      KEYS_DIR: tempDir('pscv-sim-keys-'),
-    }),
+    env: serverEnv(
+      { port, issuer: sandboxRef.current.issuer, client },
+      {
+        ...dbEnv,
+        PSC_TIMEOUT_MS: '2000',
+        // Scaled to a 30 s outage: the breaker checks PSC every 5 s, opens the automatic incident
+        // after two failures and closes it soon after PSC returns, within the run.
+        PSC_PROBE_SECONDS: '5',
+        PSC_WATCH_SECONDS: '5',
+        PSC_FAILURE_THRESHOLD: '2',
+        // Throw-away document signer: nothing is written to the repository's .data.
+        KEYS_DIR: tempDir('pscv-sim-keys-'),
+      },
+    ),
     readyMarker: 'ProStopCovid est prêt',
   });
   try {

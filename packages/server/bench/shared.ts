@@ -28,6 +28,27 @@ const SERVER_ENV_KEYS = [
   'INCIDENT_SESSION_IDLE_HOURS', 'FALLBACK_SIGN_IN', 'PROVISIONAL_TEST_HOURS', 'ADMISSION_MAX_EVENT_LOOP_DELAY_MS', 'ADMISSION_RETRY_AFTER_SECONDS',
 ];
 
+/**
+ * The environment of a server child started against a PSC sandbox on 127.0.0.1: the caller's
+ * environment without any server setting, the address and PSC client, a throw-away code key,
+ * plus `extra`.
+ */
+export function serverEnv(options: { port: number; issuer: string; client: { client_id: string; client_secret: string } }, extra: Record<string, string>) {
+  return childEnv({
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(options.port),
+    PUBLIC_URL: `http://127.0.0.1:${options.port}`,
+    PSC_ISSUER: options.issuer,
+    PSC_CLIENT_ID: options.client.client_id,
+    PSC_CLIENT_SECRET: options.client.client_secret,
+    // A throw-away key: nothing is written to the repository's .data/keys.
+    CODE_HMAC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    ...extra,
+  });
+}
+
 /** The caller's environment without any server setting, plus `extra`. */
 export function childEnv(extra: Record<string, string>): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...process.env };
