@@ -190,7 +190,7 @@ async function measureCertificates() {
         facility: 'Pharmacie de la Gare, Nantes',
         uvci: generateUvci({ country: 'FR' }),
       });
-      const hc1 = encodeDcc(dcc, { signer, issuedAt: new Date(), expiresAt: testCertificateExpiry(sampledAt), issuer: 'FR' });
+      const { text: hc1 } = encodeDcc(dcc, { signer, issuedAt: new Date(), expiresAt: testCertificateExpiry(sampledAt), issuer: 'FR' });
       if (withQr) await renderDccQr(hc1); // SVG, what the patient portal shows
     };
     const rows = [];

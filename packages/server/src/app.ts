@@ -22,8 +22,10 @@ import { registerSessionHooks } from './modules/auth/session.hooks.js';
 import { CodeHasher } from './modules/codes/code-hasher.js';
 import { actsRoutes } from './modules/acts/acts.routes.js';
 import { certificatesRoutes } from './modules/certificates/certificates.routes.js';
-import { loadOrCreateDevelopmentSigner, loadSignerFromFiles, signerCertificateBase64 } from './modules/certificates/dcc-signer.js';
-import { trustedSignerFromCertificate } from './modules/certificates/trusted-signers.js';
+import { loadOrCreateDevelopmentSigner, loadSignerFromFiles } from './modules/certificates/dcc-signer.js';
+import { VerifierLists } from './modules/verifier/verifier-lists.js';
+import { verifierRoutes } from './modules/verifier/verifier.routes.js';
+import { assessCertificate } from './modules/verifier/verifier.service.js';
 import { codesRoutes } from './modules/codes/codes.routes.js';
 import { declarationsRoutes } from './modules/declarations/declarations.routes.js';
 import { labsRoutes } from './modules/labs/labs.routes.js';
@@ -153,9 +155,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(actsRoutes({ codes: codesDeps }));
   await app.register(labsRoutes({ db: database.db, batchMaxResults: config.labBatchMaxResults }));
   const { signerKeyFile, signerCertFile, ...certificateSettings } = config.certificates;
-  const signer = signerKeyFile && signerCertFile ? loadSignerFromFiles(signerKeyFile, signerCertFile) : loadOrCreateDevelopmentSigner(config.keysDir);
+  const signer = signerKeyFile && signerCertFile ? loadSignerFromFiles(signerKeyFile, signerCertFile) : loadOrCreateDevelopmentSigner(config.keysDir, app.clock.now());
+  const lists = new VerifierLists({
+    config: config.verifier,
+    signerCertificateDer: signer.certificateDer,
+    clock: app.clock,
+    log: app.log,
+    onSnapshot: (snapshot) => {
+      for (const origin of ['own', 'imported'] as const) app.metrics.trustedSigners.set({ origin }, snapshot.signers.filter((s) => s.origin === origin).length);
+    },
+  });
+  await lists.start();
+  app.addHook('onClose', async () => lists.stop());
+  const verifierDeps = { lists, country: config.verifier.country, metrics: app.metrics };
+  await app.register(verifierRoutes(verifierDeps));
   await app.register(
-    certificatesRoutes({ db: database.db, signer, trustedSigners: [trustedSignerFromCertificate(signerCertificateBase64(signer))], ...certificateSettings }),
+    certificatesRoutes({ db: database.db, signer, ...certificateSettings, assess: (input) => assessCertificate(verifierDeps, input) }),
   );
 
   await registerWebClient(app, config.webDir);

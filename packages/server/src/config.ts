@@ -45,8 +45,28 @@ export interface Config {
     readonly signerKeyFile: string | undefined;
     readonly signerCertFile: string | undefined;
     readonly testValidityHours: number;
+    /** Recovery: certificate valid from this many days after the positive test, for this many days after it. */
+    readonly recoveryFromDays: number;
+    readonly recoveryUntilDays: number;
     readonly vaccinationValidityDays: number;
     readonly retrievalLimitPerAddress: number;
+  };
+  /** Pass verification (DOMAIN.md §6, issue 9). */
+  readonly verifier: {
+    /** EU DCC Gateway trust list to import: a file path or an https URL; undefined: this service's own signers only. */
+    readonly trustListSource: string | undefined;
+    /** How often the trust list is read again. */
+    readonly trustListRefreshMinutes: number;
+    /** Where the last good download of a trust-list URL is kept, so a restart during a gateway outage still trusts it. */
+    readonly trustListCacheFile: string;
+    /** EU-format rules replacing the shipped ones for the countries the file holds; undefined: the shipped French rules. */
+    readonly rulesFile: string | undefined;
+    /** Default country of verification. */
+    readonly country: string;
+    /** Lists older than this on a verifier page never give a "valid" verdict. */
+    readonly listsMaxAgeHours: number;
+    /** Earlier document signer certificates of this service (PEM), still trusted and published. */
+    readonly previousSignerCertFiles: readonly string[];
   };
   /** Continuity through outages (DOMAIN.md §4, issue 5). */
   readonly continuity: {
@@ -134,6 +154,29 @@ function trustProxy(raw: string | undefined): boolean | string[] {
   return list;
 }
 
+function trustListSource(raw: string | undefined, production: boolean): string | undefined {
+  if (!raw) return undefined;
+  if (/^[a-z]+:\/\//i.test(raw)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(`DCC_TRUST_LIST must be a file path or an http(s) URL (got "${raw}")`);
+    }
+    if (parsed.protocol !== 'https:' && (production || parsed.protocol !== 'http:')) {
+      throw new ConfigError('DCC_TRUST_LIST must be an https URL (http is allowed outside production only)');
+    }
+    return parsed.href;
+  }
+  return resolve(raw);
+}
+
+function countryCode(raw: string | undefined): string {
+  if (!raw) return 'FR';
+  if (!/^[A-Z]{2}$/.test(raw)) throw new ConfigError('VERIFIER_COUNTRY must be an ISO 3166-1 alpha-2 code, e.g. FR');
+  return raw;
+}
+
 function fallbackSignIn(raw: string | undefined): 'incident' | 'always' | 'never' {
   if (!raw) return 'incident';
   if (raw === 'incident' || raw === 'always' || raw === 'never') return raw;
@@ -200,8 +243,19 @@ export function loadConfig(env: Env = process.env): Config {
       signerKeyFile: env.DSC_KEY_FILE || undefined,
       signerCertFile: env.DSC_CERT_FILE || undefined,
       testValidityHours: integer(env, 'TEST_CERTIFICATE_HOURS', 72, 1, 24 * 30),
+      recoveryFromDays: integer(env, 'RECOVERY_FROM_DAYS', 11, 0, 60),
+      recoveryUntilDays: integer(env, 'RECOVERY_UNTIL_DAYS', 180, 1, 365),
       vaccinationValidityDays: integer(env, 'VACCINATION_CERTIFICATE_DAYS', 365, 1, 3650),
       retrievalLimitPerAddress: integer(env, 'RETRIEVAL_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
+    },
+    verifier: {
+      trustListSource: trustListSource(env.DCC_TRUST_LIST, nodeEnv === 'production'),
+      trustListRefreshMinutes: integer(env, 'DCC_TRUST_LIST_REFRESH_MINUTES', 360, 1, 7 * 24 * 60),
+      trustListCacheFile: resolve(env.DCC_TRUST_LIST_CACHE_FILE || resolve(import.meta.dirname, '../../../.data/dcc-trust-list.json')),
+      rulesFile: env.DCC_RULES_FILE ? resolve(env.DCC_RULES_FILE) : undefined,
+      country: countryCode(env.VERIFIER_COUNTRY),
+      listsMaxAgeHours: integer(env, 'VERIFIER_LISTS_MAX_AGE_HOURS', 48, 1, 30 * 24),
+      previousSignerCertFiles: (env.DSC_PREVIOUS_CERT_FILES ?? '').split(',').map((file) => file.trim()).filter(Boolean).map((file) => resolve(file)),
     },
     continuity: {
       pscFailureThreshold: integer(env, 'PSC_FAILURE_THRESHOLD', 5, 1, 1000),
@@ -219,6 +273,9 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     webDir: env.WEB_DIR || resolve(import.meta.dirname, '../../web/dist'),
   };
+  if (config.certificates.recoveryFromDays >= config.certificates.recoveryUntilDays) {
+    throw new ConfigError('RECOVERY_FROM_DAYS must be below RECOVERY_UNTIL_DAYS');
+  }
   return deepFreeze(config);
 }
 

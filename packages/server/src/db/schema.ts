@@ -131,6 +131,8 @@ export interface TestResultsTable extends PatientColumns {
   lab_id: string | null;
   lab_sample_id: string | null;
   uvci: string | null;
+  /** UVCI of the recovery certificate of a positive test, drawn at its first retrieval. */
+  recovery_uvci: Generated<string | null>;
   retrieval_hash: string | null;
   /** Client-generated (browser outbox): the same act sent again is stored once. */
   idempotency_key: Generated<string | null>;

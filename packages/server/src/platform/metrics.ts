@@ -7,6 +7,8 @@ export interface Metrics {
   signIns: Counter<'outcome'>;
   pscCircuitOpen: Gauge;
   requestsShed: Counter<'reason'>;
+  passVerifications: Counter<'status'>;
+  trustedSigners: Gauge<'origin'>;
 }
 
 /** One registry per app instance, so that tests building several apps do not collide. */
@@ -43,6 +45,18 @@ export function createMetrics(): Metrics {
       name: 'http_requests_shed_total',
       help: 'Requests refused with 503 by admission control, by cause (event-loop delay)',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    passVerifications: new Counter({
+      name: 'dcc_verifications_total',
+      help: 'Pass verifications through the API, by verdict (valid, invalid, unverifiable)',
+      labelNames: ['status'],
+      registers: [registry],
+    }),
+    trustedSigners: new Gauge({
+      name: 'dcc_trusted_signers',
+      help: 'Document signer certificates the verifier trusts, by origin (own, imported)',
+      labelNames: ['origin'],
       registers: [registry],
     }),
   };

@@ -47,6 +47,7 @@ function testConfig(issuer: string, env: Record<string, string> = {}): Config {
     PSC_WATCH_SECONDS: '0',
     // A throw-away document signer per app, never the developer's .data/keys.
     KEYS_DIR: mkdtempSync(join(tmpdir(), 'prostopcovid-keys-')),
+    DCC_TRUST_LIST_CACHE_FILE: join(mkdtempSync(join(tmpdir(), 'prostopcovid-trust-')), 'trust-list.json'),
     ...env,
   });
 }

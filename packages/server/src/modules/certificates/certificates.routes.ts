@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { contextOf } from '../../platform/context.js';
-import { RetrieveBody, RetrievedCertificate, VerifyAnswer, VerifyBody } from './certificates.schemas.js';
+import { RetrieveBody, RetrievedCertificate } from './certificates.schemas.js';
 import { renderCertificateDocument } from './certificate-document.js';
-import { retrieveCertificate, verifyCertificate, type CertificatesDeps } from './certificates.service.js';
+import { retrieveCertificate, type CertificatesDeps } from './certificates.service.js';
 
 export function certificatesRoutes(deps: CertificatesDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -25,11 +25,6 @@ export function certificatesRoutes(deps: CertificatesDeps): FastifyPluginAsyncTy
         const pdf = await renderCertificateDocument(certificate);
         return reply.type('application/pdf').header('content-disposition', 'attachment; filename="certificat-covid.pdf"').send(Buffer.from(pdf));
       },
-    );
-    app.post(
-      '/api/verifier/v1/verify',
-      { schema: { tags: ['verifier'], summary: 'Verify an EU Digital COVID Certificate (HC1: text)', body: VerifyBody, response: { 200: VerifyAnswer } }, config: { auth: 'public' } },
-      async (request) => verifyCertificate(deps, contextOf(request), request.body.hc1),
     );
   };
 }

@@ -1,35 +1,44 @@
 import { Type } from 'typebox';
 
+const Kind = Type.Union([Type.Literal('test'), Type.Literal('vaccination'), Type.Literal('recovery')]);
+
 export const RetrieveBody = Type.Object(
   {
     retrievalCode: Type.String({ minLength: 1, maxLength: 40, description: 'The code printed on the result or vaccination document' }),
     birthDate: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' }),
+    kind: Type.Optional(
+      Type.Union([Type.Literal('test'), Type.Literal('vaccination'), Type.Literal('recovery')], {
+        description: 'Which certificate of the act (default: the most useful today: recovery from day 11 after a positive test, else the act’s own)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export const RetrievedCertificate = Type.Object({
-  kind: Type.Union([Type.Literal('test'), Type.Literal('vaccination')]),
+  kind: Kind,
   hc1: Type.String({ description: 'The QR code content (HC1:…)' }),
   qrSvg: Type.String(),
   uvci: Type.String(),
-  expiresAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.String({ format: 'date-time', description: 'Expiry of the signed certificate (CWT exp), not the validity of a pass' }),
   summary: Type.Object({
     name: Type.String(),
     birthDate: Type.String(),
     title: Type.String({ description: 'French: what the certificate attests' }),
     details: Type.Array(Type.Object({ label: Type.String(), value: Type.String() })),
   }),
-});
-
-export const VerifyBody = Type.Object({ hc1: Type.String({ minLength: 1, maxLength: 10_000 }) }, { additionalProperties: false });
-
-const StepOutcome = Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Literal('skipped')]);
-export const VerifyAnswer = Type.Object({
-  valid: Type.Boolean(),
-  steps: Type.Record(Type.String(), StepOutcome),
-  reason: Type.Optional(Type.Object({ step: Type.String(), message: Type.String() })),
-  certificate: Type.Optional(
-    Type.Object({ kind: Type.String(), issuer: Type.String(), issuedAt: Type.String(), expiresAt: Type.String(), kid: Type.String(), dcc: Type.Unknown() }),
+  worth: Type.Object(
+    {
+      valid: Type.Boolean({ description: 'A valid pass now, under the verifier’s rules' }),
+      message: Type.String({ description: 'French: what it is worth today' }),
+      reason: Type.Optional(Type.String({ description: 'French: the rule it does not meet today' })),
+      validFrom: Type.Optional(Type.String({ format: 'date-time' })),
+      validUntil: Type.Optional(Type.String({ format: 'date-time' })),
+    },
+    { description: 'What the certificate is worth today under the rules of the country of verification' },
+  ),
+  others: Type.Array(
+    Type.Object({ kind: Kind, title: Type.String(), availableFrom: Type.Optional(Type.String({ description: 'YYYY-MM-DD, when it is not available yet' })) }),
+    { description: 'The other certificates this act gives' },
   ),
 });

@@ -2,34 +2,73 @@ import type { Db } from '../../db/database.js';
 import { recordAudit } from '../../platform/audit.js';
 import { HOUR } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
-import { formatIsoDate, formatParisDateTime, isValidIsoDate } from '../../platform/dates.js';
+import { addDays, formatIsoDate, formatParisDateTime, isValidIsoDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { countHit } from '../../platform/rate-limit.js';
 import { hashToken } from '../../platform/secrets.js';
 import { findTestDevice, findVaccineProduct } from '../reference/value-sets.js';
+import type { CertificateWorth } from '../verifier/verifier.service.js';
 import * as repo from './certificates.repository.js';
-import { buildTestDcc, buildVaccinationDcc } from './dcc-payload.js';
+import { buildRecoveryDcc, buildTestDcc, buildVaccinationDcc } from './dcc-payload.js';
 import type { DocumentSigner } from './dcc-signer.js';
 import { encodeDcc, renderDccQr } from './issue-dcc.js';
 import { normalizeRetrievalCode } from './retrieval-code.js';
-import type { TrustedSigner } from './trusted-signers.js';
-import { verifyDcc } from './verify-dcc.js';
+import { generateUvci } from './uvci.js';
+
+export type CertificateKind = 'test' | 'vaccination' | 'recovery';
 
 export interface CertificatesDeps {
   db: Db;
   signer: DocumentSigner;
-  trustedSigners: readonly TrustedSigner[];
   testValidityHours: number;
+  recoveryFromDays: number;
+  recoveryUntilDays: number;
   vaccinationValidityDays: number;
   retrievalLimitPerAddress: number;
+  /** What a certificate is worth under the verifier's rules (verifier service). */
+  assess: (input: { dcc: Record<string, unknown>; expiresAt: Date; at: Date }) => CertificateWorth;
 }
 
+type Act = NonNullable<Awaited<ReturnType<typeof repo.findActByRetrieval>>>;
+type TestRow = (Act & { kind: 'test' })['test'];
+type VaccinationRow = (Act & { kind: 'vaccination' })['vaccination'];
+
+const DAY = 24 * HOUR;
+
+/** The days a positive test gives a recovery certificate: from day `recoveryFromDays` to day `recoveryUntilDays` after the sample (Paris dates). */
+function recoveryDates(deps: CertificatesDeps, test: TestRow) {
+  const firstPositive = parisDate(test.sampled_at);
+  return { firstPositive, validFrom: addDays(firstPositive, deps.recoveryFromDays), validUntil: addDays(firstPositive, deps.recoveryUntilDays) };
+}
+
+/**
+ * Which certificates an act gives today: a negative test its test certificate until its validity
+ * after the sample ends; a positive test its test certificate (a result, not a pass) and, from
+ * day 11 to day 180, a recovery certificate (given by default then, automatically); a
+ * vaccination its vaccination certificate.
+ */
+function certificatesOf(deps: CertificatesDeps, act: Act, now: Date): Array<{ kind: CertificateKind; availableFrom?: string }> {
+  if (act.kind === 'vaccination') return [{ kind: 'vaccination' }];
+  const { test } = act;
+  if (test.result === 'not-detected') {
+    return test.sampled_at.getTime() + deps.testValidityHours * HOUR > now.getTime() ? [{ kind: 'test' }] : [];
+  }
+  const { validFrom, validUntil } = recoveryDates(deps, test);
+  const today = parisDate(now);
+  if (today > validUntil) return [];
+  return today >= validFrom ? [{ kind: 'recovery' }, { kind: 'test' }] : [{ kind: 'test' }, { kind: 'recovery', availableFrom: validFrom }];
+}
 
 /**
  * The patient portal: the code printed on the patient's document plus their date of birth
- * give the EU Digital COVID Certificate of that act, signed now. A wrong pair gets one answer.
+ * give the EU Digital COVID Certificate of that act, signed now, with what it is worth today
+ * under the verifier's rules. A wrong pair gets one answer.
  */
-export async function retrieveCertificate(deps: CertificatesDeps, ctx: RequestContext, input: { retrievalCode: string; birthDate: string }) {
+export async function retrieveCertificate(
+  deps: CertificatesDeps,
+  ctx: RequestContext,
+  input: { retrievalCode: string; birthDate: string; kind?: CertificateKind },
+) {
   const limit = await countHit(deps.db, `retrieve:ip:${ctx.ip}`, deps.retrievalLimitPerAddress, HOUR, ctx.now);
   if (!limit.allowed) throw new AppError('CERTIFICATES_RATE_LIMITED', { retryAfterSeconds: limit.retryAfterSeconds });
   const code = normalizeRetrievalCode(input.retrievalCode);
@@ -38,31 +77,76 @@ export async function retrieveCertificate(deps: CertificatesDeps, ctx: RequestCo
     await recordAudit(deps.db, ctx, { action: 'certificates.retrieve', outcome: 'failure' });
     throw new AppError('CERTIFICATES_NOT_FOUND');
   }
-  if (act.kind === 'test' && act.test.sampled_at.getTime() + deps.testValidityHours * HOUR <= ctx.now.getTime()) {
-    throw new AppError('CERTIFICATES_EXPIRED');
+  const offered = certificatesOf(deps, act, ctx.now);
+  if (offered.length === 0) throw new AppError('CERTIFICATES_EXPIRED');
+  const wanted = input.kind ? offered.find((c) => c.kind === input.kind) : offered[0];
+  if (!wanted) throw new AppError('CERTIFICATES_KIND_UNAVAILABLE');
+  if (wanted.availableFrom) {
+    throw new AppError('CERTIFICATES_RECOVERY_NOT_YET', { publicDetails: { availableFrom: wanted.availableFrom } });
   }
+
   let certificate;
   try {
-    certificate = act.kind === 'test' ? testCertificate(deps, ctx, act.test) : vaccinationCertificate(deps, ctx, act.vaccination);
+    if (act.kind === 'vaccination') certificate = vaccinationCertificate(deps, ctx, act.vaccination);
+    else if (wanted.kind === 'recovery') {
+      const uvci = await repo.assignRecoveryUvci(deps.db, act.test.id, generateUvci({ country: 'FR' }));
+      certificate = recoveryCertificate(deps, ctx, act.test, uvci);
+    } else certificate = testCertificate(deps, ctx, act.test);
   } catch (error) {
     // The DCC rules (names transliterable to Latin letters, 80-character fields) refused what was recorded.
     if (error instanceof RangeError) throw new AppError('CERTIFICATES_NOT_ISSUABLE', { cause: error });
     throw error;
   }
-  await recordAudit(deps.db, ctx, { action: 'certificates.retrieve', outcome: 'success', targetType: act.kind, targetId: act.kind === 'test' ? act.test.id : act.vaccination.id });
+  const targetId = act.kind === 'test' ? act.test.id : act.vaccination.id;
+  await recordAudit(deps.db, ctx, { action: 'certificates.retrieve', outcome: 'success', targetType: wanted.kind, targetId });
   const { svg } = await renderDccQr(certificate.hc1);
-  return { ...certificate, qrSvg: svg };
+  const { dcc, positive: _positive, ...rest } = certificate;
+  return {
+    ...rest,
+    qrSvg: svg,
+    worth: describeWorth(deps.assess({ dcc: dcc as unknown as Record<string, unknown>, expiresAt: new Date(certificate.expiresAt), at: ctx.now }), certificate),
+    others: offered.filter((c) => c.kind !== wanted.kind).map((c) => ({ kind: c.kind, title: TITLES[c.kind], ...(c.availableFrom && { availableFrom: c.availableFrom }) })),
+  };
 }
 
-type TestRow = NonNullable<Awaited<ReturnType<typeof repo.findActByRetrieval>>> & { kind: 'test' };
-type VaccinationRow = NonNullable<Awaited<ReturnType<typeof repo.findActByRetrieval>>> & { kind: 'vaccination' };
+const TITLES: Record<CertificateKind, string> = {
+  test: 'Certificat de test',
+  vaccination: 'Certificat de vaccination',
+  recovery: 'Certificat de rétablissement',
+};
 
-function testCertificate(deps: CertificatesDeps, ctx: RequestContext, test: TestRow['test']) {
-  const expiresAt = new Date(test.sampled_at.getTime() + deps.testValidityHours * HOUR);
+/** What the portal says the certificate is worth today, in French, from the rules' verdict. */
+function describeWorth(worth: CertificateWorth, certificate: { kind: CertificateKind; positive: boolean }) {
+  const until = worth.validUntil ? ` jusqu'au ${formatParisDateTime(worth.validUntil)}` : '';
+  let message: string;
+  if (worth.valid) message = `Passe valide aujourd'hui selon les règles françaises${until}.`;
+  else if (certificate.positive) {
+    message = worth.validFrom
+      ? `Résultat positif : ce certificat n'est pas un passe. Il vaudra preuve de rétablissement à partir du ${formatParisDateTime(worth.validFrom)}${until}.`
+      : "Résultat positif : ce certificat n'est pas un passe.";
+  } else if (worth.validFrom) message = `Pas encore un passe valide : il le sera à partir du ${formatParisDateTime(worth.validFrom)}${until}.`;
+  else message = "Ce certificat n'est pas un passe valide aujourd'hui.";
+  return {
+    valid: worth.valid,
+    message,
+    ...(worth.reason && !worth.valid && { reason: worth.reason }),
+    ...(worth.validFrom && { validFrom: worth.validFrom.toISOString() }),
+    ...(worth.validUntil && { validUntil: worth.validUntil.toISOString() }),
+  };
+}
+
+function person(row: { family_name: string; given_name: string; birth_date: string }) {
+  return { familyName: row.family_name, givenName: row.given_name, dateOfBirth: row.birth_date };
+}
+
+function testCertificate(deps: CertificatesDeps, ctx: RequestContext, test: TestRow) {
+  const positive = test.result === 'detected';
+  // A positive test's certificate serves as proof of recovery until day 180; a negative one's for its validity.
+  const expiresAt = positive
+    ? new Date(Date.parse(`${recoveryDates(deps, test).validUntil}T00:00:00Z`) + DAY)
+    : new Date(test.sampled_at.getTime() + deps.testValidityHours * HOUR);
   const dcc = buildTestDcc({
-    familyName: test.family_name,
-    givenName: test.given_name,
-    dateOfBirth: test.birth_date,
+    ...person(test),
     testType: test.test_type === 'rt-pcr' ? 'naat' : 'rat',
     ...(test.device_id ? { deviceId: test.device_id } : {}),
     sampledAt: test.sampled_at,
@@ -71,17 +155,21 @@ function testCertificate(deps: CertificatesDeps, ctx: RequestContext, test: Test
     uvci: test.uvci!,
   });
   const device = test.device_id ? findTestDevice(test.device_id) : undefined;
+  const testName = test.test_type === 'rt-pcr' ? 'RT-PCR' : test.test_type === 'antigen' ? 'antigénique' : 'antigénique (autotest supervisé)';
+  const hc1 = encodeDcc(dcc, { signer: deps.signer, issuedAt: ctx.now, expiresAt, issuer: 'FR' });
   return {
     kind: 'test' as const,
-    hc1: encodeDcc(dcc, { signer: deps.signer, issuedAt: ctx.now, expiresAt, issuer: 'FR' }),
+    positive,
+    dcc,
+    hc1: hc1.text,
     uvci: test.uvci!,
-    expiresAt: expiresAt.toISOString(),
+    expiresAt: hc1.expiresAt.toISOString(),
     summary: {
       name: `${test.given_name} ${test.family_name}`,
       birthDate: formatIsoDate(test.birth_date),
-      title: test.test_type === 'rt-pcr' ? 'Certificat de test RT-PCR' : 'Certificat de test antigénique',
+      title: positive ? `Résultat de test ${testName} : positif` : `Certificat de test ${testName} négatif`,
       details: [
-        { label: 'Résultat', value: test.result === 'detected' ? 'Positif (SARS-CoV-2 détecté)' : 'Négatif (non détecté)' },
+        { label: 'Résultat', value: positive ? 'Positif (SARS-CoV-2 détecté)' : 'Négatif (non détecté)' },
         { label: 'Prélèvement', value: formatParisDateTime(test.sampled_at) },
         ...(device ? [{ label: 'Test', value: device.name }] : []),
         { label: 'Lieu', value: test.place },
@@ -90,23 +178,47 @@ function testCertificate(deps: CertificatesDeps, ctx: RequestContext, test: Test
   };
 }
 
-function vaccinationCertificate(deps: CertificatesDeps, ctx: RequestContext, vaccination: VaccinationRow['vaccination']) {
+function recoveryCertificate(deps: CertificatesDeps, ctx: RequestContext, test: TestRow, uvci: string) {
+  const dates = recoveryDates(deps, test);
+  const dcc = buildRecoveryDcc({ ...person(test), ...dates, uvci });
+  const hc1 = encodeDcc(dcc, { signer: deps.signer, issuedAt: ctx.now, expiresAt: new Date(Date.parse(`${dates.validUntil}T00:00:00Z`) + DAY), issuer: 'FR' });
+  return {
+    kind: 'recovery' as const,
+    positive: false,
+    dcc,
+    hc1: hc1.text,
+    uvci,
+    expiresAt: hc1.expiresAt.toISOString(),
+    summary: {
+      name: `${test.given_name} ${test.family_name}`,
+      birthDate: formatIsoDate(test.birth_date),
+      title: 'Certificat de rétablissement',
+      details: [
+        { label: 'Premier test positif', value: formatIsoDate(dates.firstPositive) },
+        { label: 'Valable du', value: formatIsoDate(dates.validFrom) },
+        { label: "Valable jusqu'au", value: formatIsoDate(dates.validUntil) },
+      ],
+    },
+  };
+}
+
+function vaccinationCertificate(deps: CertificatesDeps, ctx: RequestContext, vaccination: VaccinationRow) {
   const dcc = buildVaccinationDcc({
-    familyName: vaccination.family_name,
-    givenName: vaccination.given_name,
-    dateOfBirth: vaccination.birth_date,
+    ...person(vaccination),
     product: vaccination.product,
     doseNumber: vaccination.dose_number,
     seriesTotal: vaccination.series_total,
     date: vaccination.vaccinated_on,
     uvci: vaccination.uvci!,
   });
-  const expiresAt = new Date(ctx.now.getTime() + deps.vaccinationValidityDays * 24 * HOUR);
+  const hc1 = encodeDcc(dcc, { signer: deps.signer, issuedAt: ctx.now, expiresAt: new Date(ctx.now.getTime() + deps.vaccinationValidityDays * DAY), issuer: 'FR' });
   return {
     kind: 'vaccination' as const,
-    hc1: encodeDcc(dcc, { signer: deps.signer, issuedAt: ctx.now, expiresAt, issuer: 'FR' }),
+    positive: false,
+    dcc,
+    hc1: hc1.text,
     uvci: vaccination.uvci!,
-    expiresAt: expiresAt.toISOString(),
+    expiresAt: hc1.expiresAt.toISOString(),
     summary: {
       name: `${vaccination.given_name} ${vaccination.family_name}`,
       birthDate: formatIsoDate(vaccination.birth_date),
@@ -118,16 +230,5 @@ function vaccinationCertificate(deps: CertificatesDeps, ctx: RequestContext, vac
         { label: 'Lot', value: vaccination.lot_number },
       ],
     },
-  };
-}
-
-/** The verifier: any "HC1:" text, checked step by step against the trusted signers. */
-export function verifyCertificate(deps: CertificatesDeps, ctx: RequestContext, hc1: string) {
-  const result = verifyDcc(hc1.trim(), { trustedSigners: deps.trustedSigners, now: ctx.now });
-  return {
-    valid: result.valid,
-    steps: result.steps,
-    ...(result.reason ? { reason: result.reason } : {}),
-    ...(result.certificate ? { certificate: { ...result.certificate } } : {}),
   };
 }

@@ -51,6 +51,18 @@ export interface VaccinationEntry {
   ci: string;
 }
 
+export interface RecoveryEntry {
+  tg: typeof DISEASE_COVID19;
+  /** Date of the first positive test (YYYY-MM-DD). */
+  fr: string;
+  co: typeof ISSUER_COUNTRY;
+  is: typeof ISSUER_NAME;
+  /** Valid from / until (YYYY-MM-DD). */
+  df: string;
+  du: string;
+  ci: string;
+}
+
 interface DccBase {
   ver: typeof DCC_SCHEMA_VERSION;
   nam: DccName;
@@ -61,6 +73,10 @@ export interface TestDcc extends DccBase {
 }
 export interface VaccinationDcc extends DccBase {
   v: [VaccinationEntry];
+}
+
+export interface RecoveryDcc extends DccBase {
+  r: [RecoveryEntry];
 }
 
 export interface PersonInput {
@@ -91,6 +107,14 @@ export interface VaccinationDccInput extends PersonInput {
   seriesTotal: number;
   /** Date of vaccination, `YYYY-MM-DD`. */
   date: string;
+  uvci: string;
+}
+
+export interface RecoveryDccInput extends PersonInput {
+  /** Paris date of the positive test's sample, `YYYY-MM-DD`. */
+  firstPositive: string;
+  validFrom: string;
+  validUntil: string;
   uvci: string;
 }
 
@@ -190,6 +214,35 @@ export function buildVaccinationDcc(input: VaccinationDccInput): VaccinationDcc 
         dt: input.date,
         co: ISSUER_COUNTRY,
         is: ISSUER_NAME,
+        ci: text(input.uvci, 'identifiant (UVCI)'),
+      },
+    ],
+  };
+}
+
+export function buildRecoveryDcc(input: RecoveryDccInput): RecoveryDcc {
+  for (const [value, what] of [
+    [input.firstPositive, 'du premier test positif'],
+    [input.validFrom, 'de début de validité'],
+    [input.validUntil, 'de fin de validité'],
+  ] as const) {
+    if (!isCalendarDate(value)) throw new RangeError(`La date ${what} doit être AAAA-MM-JJ.`);
+  }
+  if (!(input.firstPositive <= input.validFrom && input.validFrom <= input.validUntil)) {
+    throw new RangeError('Les dates du certificat de rétablissement doivent se suivre : test positif, début, fin de validité.');
+  }
+  return {
+    ver: DCC_SCHEMA_VERSION,
+    nam: buildName(input),
+    dob: buildDob(input.dateOfBirth),
+    r: [
+      {
+        tg: DISEASE_COVID19,
+        fr: input.firstPositive,
+        co: ISSUER_COUNTRY,
+        is: ISSUER_NAME,
+        df: input.validFrom,
+        du: input.validUntil,
         ci: text(input.uvci, 'identifiant (UVCI)'),
       },
     ],

@@ -7,9 +7,9 @@ import {
   DEVELOPMENT_CERT_FILE,
   DEVELOPMENT_KEY_FILE,
   loadOrCreateDevelopmentSigner,
+  kidOfCertificate,
   loadSignerFromFiles,
 } from './dcc-signer.js';
-import { kidOfCertificate } from './trusted-signers.js';
 
 const dirs: string[] = [];
 const tempDir = () => {

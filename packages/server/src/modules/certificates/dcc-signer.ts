@@ -24,7 +24,6 @@ import {
   unsignedInteger,
   utf8String,
 } from './der.js';
-import { kidOfCertificate } from './trusted-signers.js';
 
 /** A Document Signer: the key that signs DCCs and its certificate (DSC), published in trust lists. */
 export interface DocumentSigner {
@@ -50,8 +49,9 @@ export const DEVELOPMENT_SIGNER_SUBJECT = {
 
 export const DEVELOPMENT_KEY_FILE = 'dsc-dev.key.pem';
 export const DEVELOPMENT_CERT_FILE = 'dsc-dev.cert.pem';
-/** Validity of the development DSC. */
+/** Validity of the development DSC, and how long before its end a new one is made. */
 const DEVELOPMENT_VALIDITY_YEARS = 2;
+const RENEW_BEFORE_DAYS = 30;
 
 const OID = {
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
@@ -132,6 +132,11 @@ export function createSelfSignedDsc(keys: { privateKey: KeyObject; publicKey: Ke
   return sequence(tbs, signatureAlgorithm, bitString(signature));
 }
 
+/** COSE `kid` of a DSC: the first 8 bytes of the SHA-256 of its DER encoding. */
+export function kidOfCertificate(der: Uint8Array): Buffer {
+  return createHash('sha256').update(der).digest().subarray(0, 8);
+}
+
 function derToPem(der: Buffer): string {
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
@@ -162,15 +167,19 @@ export function loadSignerFromFiles(keyPemPath: string, certPemPath: string): Do
 /**
  * Development signer kept in `keysDir`: the first call generates an EC P-256 key pair and a
  * self-signed DSC (valid 2 years) and writes `dsc-dev.key.pem` (mode 0600) and
- * `dsc-dev.cert.pem`; later calls read them back. Refuses a directory holding only one of them.
+ * `dsc-dev.cert.pem`; later calls read them back, and make a new pair 30 days before the
+ * certificate ends. Refuses a directory holding only one of them.
  */
 export function loadOrCreateDevelopmentSigner(keysDir: string, now: Date = new Date()): DocumentSigner {
   const keyPath = join(keysDir, DEVELOPMENT_KEY_FILE);
   const certPath = join(keysDir, DEVELOPMENT_CERT_FILE);
   const hasKey = existsSync(keyPath);
   const hasCert = existsSync(certPath);
-  if (hasKey && hasCert) return loadSignerFromFiles(keyPath, certPath);
-  if (hasKey !== hasCert) {
+  if (hasKey && hasCert) {
+    const signer = loadSignerFromFiles(keyPath, certPath);
+    // A development signer near its end is replaced: verifiers refuse DCCs outliving their signer.
+    if (Date.parse(new X509Certificate(signer.certificateDer).validTo) > now.getTime() + RENEW_BEFORE_DAYS * 86_400_000) return signer;
+  } else if (hasKey !== hasCert) {
     throw new Error(`${keysDir} contient ${hasKey ? DEVELOPMENT_KEY_FILE : DEVELOPMENT_CERT_FILE} sans son pendant : supprimez-le ou complétez la paire.`);
   }
 
@@ -190,7 +199,7 @@ export function loadOrCreateDevelopmentSigner(keysDir: string, now: Date = new D
   return signerOf(keys.privateKey, new X509Certificate(der), certPath);
 }
 
-/** Base64 DER of the signer's DSC (the form trust lists and `trustedSignerFromCertificate` take). */
+/** Base64 DER of the signer's DSC (the form trust lists take). */
 export function signerCertificateBase64(signer: DocumentSigner): string {
   return signer.certificateDer.toString('base64');
 }

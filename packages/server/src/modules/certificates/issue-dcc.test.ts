@@ -3,22 +3,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildTestDcc, buildVaccinationDcc } from './dcc-payload.js';
-import { validateDccSchema } from './dcc-schema.js';
-import { type DocumentSigner, createSelfSignedDsc, loadOrCreateDevelopmentSigner, signerCertificateBase64 } from './dcc-signer.js';
-import { decodeHc1 } from './hc1.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeHc1, trustedSignerFromDer, validateCurrentSchema, verifyDcc, type TrustedSigner } from '@prostopcovid/dcc';
+import { buildRecoveryDcc, buildTestDcc, buildVaccinationDcc } from './dcc-payload.js';
+import { type DocumentSigner, createSelfSignedDsc, kidOfCertificate, loadOrCreateDevelopmentSigner } from './dcc-signer.js';
 import { generateUvci } from './uvci.js';
 import { dccQrSegments, encodeDcc, renderDccQr, testCertificateExpiry, vaccinationCertificateExpiry } from './issue-dcc.js';
-import { kidOfCertificate, trustedSignerFromCertificate } from './trusted-signers.js';
-import { verifyDcc } from './verify-dcc.js';
 
 const keysRoot = mkdtempSync(join(tmpdir(), 'issue-dcc-'));
 afterAll(() => rmSync(keysRoot, { recursive: true, force: true }));
 
 const signer = loadOrCreateDevelopmentSigner(join(keysRoot, 'a'));
 const otherSigner = loadOrCreateDevelopmentSigner(join(keysRoot, 'b'));
-const trusted = trustedSignerFromCertificate(signerCertificateBase64(signer));
+let trusted: TrustedSigner;
+beforeAll(async () => {
+  trusted = await trustedSignerFromDer(signer.certificateDer, { origin: 'own' });
+});
+/** Signature, dates and schema only: the rules are the verifier's tests. */
+const verifyAt = (hc1: string, validationClock: Date) =>
+  verifyDcc(hc1, { lists: { signers: [trusted], rules: [], valueSets: {} }, validationClock, applyRules: false });
 
 const person = { familyName: 'Martin-Lefèvre', givenName: 'Anaïs Éloïse', dateOfBirth: '1990-07-14' };
 const now = new Date();
@@ -51,15 +54,21 @@ const cases = [
       expiresAt: vaccinationCertificateExpiry(now),
     })),
   ),
+  {
+    name: 'recovery',
+    kind: 'recovery',
+    dcc: buildRecoveryDcc({ ...person, firstPositive: '2021-06-01', validFrom: '2021-06-12', validUntil: '2021-11-28', uvci: generateUvci({ country: 'FR' }) }),
+    expiresAt: vaccinationCertificateExpiry(now),
+  },
 ];
 
 describe('encodeDcc → verifyDcc round trip', () => {
-  it.each(cases)('$name: schema-valid, signed, verified', ({ dcc, kind, expiresAt }) => {
-    expect(validateDccSchema(dcc), JSON.stringify(validateDccSchema.errors)).toBe(true);
-    const hc1 = encodeDcc(dcc, { signer, issuedAt: now, expiresAt, issuer: 'FR' });
+  it.each(cases)('$name: schema-valid, signed, verified', async ({ dcc, kind, expiresAt }) => {
+    expect(validateCurrentSchema(dcc)).toEqual({ valid: true });
+    const { text: hc1 } = encodeDcc(dcc, { signer, issuedAt: now, expiresAt, issuer: 'FR' });
     expect(hc1).toMatch(/^HC1:[0-9A-Z $%*+\-./:]+$/);
 
-    const result = verifyDcc(hc1, { trustedSigners: [trusted], now: new Date(now.getTime() + 60_000) });
+    const result = await verifyAt(hc1, new Date(now.getTime() + 60_000));
     expect(result.reason).toBeUndefined();
     expect(result.valid).toBe(true);
     expect(result.certificate?.kind).toBe(kind);
@@ -70,18 +79,18 @@ describe('encodeDcc → verifyDcc round trip', () => {
     expect(result.certificate?.expiresAt).toBe(new Date(Math.floor(expiresAt.getTime() / 1000) * 1000).toISOString());
   });
 
-  it('encodes the COSE / CWT structure with integer labels', () => {
+  it('encodes the COSE / CWT structure with integer labels', async () => {
     const { dcc, expiresAt } = cases[0]!;
-    const decoded = decodeHc1(encodeDcc(dcc, { signer, issuedAt: now, expiresAt, issuer: 'FR' }));
+    const decoded = await decodeHc1(encodeDcc(dcc, { signer, issuedAt: now, expiresAt, issuer: 'FR' }).text);
     expect([...decoded.cose.protectedHeader.entries()]).toEqual([
       [1, -7],
-      [4, signer.kid],
+      [4, new Uint8Array(signer.kid)],
     ]);
     expect(decoded.cose.unprotectedHeader.size).toBe(0);
     expect(decoded.cose.signature).toHaveLength(64);
     // 0xD2 = tag 18 (COSE_Sign1); zlib header 0x78 0xDA = level 9.
     expect(decoded.coseBytes[0]).toBe(0xd2);
-    expect(decoded.compressed.subarray(0, 2)).toEqual(Buffer.from([0x78, 0xda]));
+    expect([...decoded.compressed.subarray(0, 2)]).toEqual([0x78, 0xda]);
     expect(decoded.claims).toEqual({
       issuer: 'FR',
       issuedAt: Math.floor(now.getTime() / 1000),
@@ -90,19 +99,18 @@ describe('encodeDcc → verifyDcc round trip', () => {
     });
   });
 
-  it('fails at verify against another signer', () => {
+  it('fails at verify against another signer', async () => {
     const { dcc, expiresAt } = cases[0]!;
-    const hc1 = encodeDcc(dcc, { signer: otherSigner, issuedAt: now, expiresAt, issuer: 'FR' });
-    const result = verifyDcc(hc1, { trustedSigners: [trusted], now });
+    const { text: hc1 } = encodeDcc(dcc, { signer: otherSigner, issuedAt: now, expiresAt, issuer: 'FR' });
+    const result = await verifyAt(hc1, now);
     expect(result.valid).toBe(false);
     expect(result.reason?.step).toBe('verify');
   });
 
-  it('fails at expirationCheck once expired', () => {
+  it('fails at expirationCheck once expired', async () => {
     const { dcc } = cases[0]!;
-    const old = new Date(now.getTime() - 10 * 24 * 3_600_000);
-    const hc1 = encodeDcc(dcc, { signer, issuedAt: old, expiresAt: testCertificateExpiry(old), issuer: 'FR' });
-    const result = verifyDcc(hc1, { trustedSigners: [trusted], now });
+    const { text: hc1 } = encodeDcc(dcc, { signer, issuedAt: now, expiresAt: new Date(now.getTime() + 3_600_000), issuer: 'FR' });
+    const result = await verifyAt(hc1, new Date(now.getTime() + 2 * 3_600_000));
     expect(result.valid).toBe(false);
     expect(result.reason?.step).toBe('expirationCheck');
     expect(result.steps).toMatchObject({ verify: 'passed', keyUsage: 'passed', expirationCheck: 'failed' });
@@ -126,6 +134,21 @@ describe('encodeDcc → verifyDcc round trip', () => {
   });
 });
 
+describe('expiry within the signer certificate', () => {
+  it('cuts the expiry to the end of the signer certificate, which verifiers require', async () => {
+    const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const notAfter = new Date(Math.floor(now.getTime() / 1000) * 1000 + 30 * 24 * 3_600_000);
+    const der = createSelfSignedDsc(keys, { subject: { C: 'FR', O: 'Test', CN: 'Short' }, notBefore: new Date(now.getTime() - 60_000), notAfter });
+    const short: DocumentSigner = { kid: kidOfCertificate(der), certificateDer: der, privateKey: keys.privateKey };
+    const { dcc } = cases[3]!;
+    const encoded = encodeDcc(dcc, { signer: short, issuedAt: now, expiresAt: vaccinationCertificateExpiry(now), issuer: 'FR' });
+    expect(encoded.expiresAt.toISOString()).toBe(notAfter.toISOString());
+    const shortTrusted = await trustedSignerFromDer(der, { origin: 'own' });
+    const result = await verifyDcc(encoded.text, { lists: { signers: [shortTrusted], rules: [], valueSets: {} }, validationClock: new Date(now.getTime() + 60_000), applyRules: false });
+    expect(result.reason).toBeUndefined();
+  });
+});
+
 describe('expiry rules', () => {
   it('test: sample + 72 h by default; vaccination: issue + 365 days', () => {
     const t = new Date('2021-06-11T17:30:00Z');
@@ -138,7 +161,7 @@ describe('expiry rules', () => {
 describe('renderDccQr', () => {
   it('renders SVG and PNG from one alphanumeric segment', async () => {
     const { dcc } = cases[3]!;
-    const hc1 = encodeDcc(dcc, { signer, issuedAt: now, expiresAt: vaccinationCertificateExpiry(now), issuer: 'FR' });
+    const { text: hc1 } = encodeDcc(dcc, { signer, issuedAt: now, expiresAt: vaccinationCertificateExpiry(now), issuer: 'FR' });
     const { svg, png } = await renderDccQr(hc1, { png: true });
     expect(svg).toContain('<svg');
     expect(png!.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));

@@ -1,13 +1,9 @@
-import { X509Certificate, sign } from 'node:crypto';
+import { sign } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import base45 from 'base45';
+import { ALG_ES256, HC1_PREFIX, allowedKinds, encodeBase45, kindsOf, parseCertificate, sigStructure, validateCurrentSchema } from '@prostopcovid/dcc';
 import QRCode, { type QRCodeErrorCorrectionLevel } from 'qrcode';
 import { CborTag, type CborValue, encodeCbor } from './cbor-encode.js';
-import { ALG_ES256, sigStructure } from './cose.js';
-import { describeSchemaErrors, validateDccSchema } from './dcc-schema.js';
 import type { DocumentSigner } from './dcc-signer.js';
-import { HC1_PREFIX } from './hc1.js';
-import { allowedKinds, kindsOf } from './key-usage.js';
 
 /** COSE (RFC 8152) and CWT (RFC 8392) labels used by the hcert specification. */
 const COSE_HEADER_ALG = 1;
@@ -41,28 +37,37 @@ export interface EncodeDccOptions {
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
+const parsedCertificates = new WeakMap<DocumentSigner, ReturnType<typeof parseCertificate>>();
+/** The signer's certificate, parsed once (its validity and key usages). */
+function signerCertificate(signer: DocumentSigner) {
+  let certificate = parsedCertificates.get(signer);
+  if (!certificate) parsedCertificates.set(signer, (certificate = parseCertificate(signer.certificateDer)));
+  return certificate;
+}
+
 /**
  * Signs a DCC and encodes it as the QR text: CWT claims {1: iss, 4: exp, 6: iat, -260: {1: dcc}}
  * → COSE_Sign1 (tag 18; protected {1: -7 (ES256), 4: kid}, empty unprotected map, ES256 raw
  * r‖s signature over the Sig_structure) → zlib (level 9) → Base45 → "HC1:" prefix.
  *
  * Refuses a DCC that fails the bundled schema, a kind the signer's extended key usage excludes,
- * and an expiry not after the issue time.
+ * and an expiry not after the issue time. The expiry never outlives the signer's certificate
+ * (verifiers refuse a DCC that does): it is cut to the certificate's end, and returned.
  */
-export function encodeDcc(dcc: object, options: EncodeDccOptions): string {
-  const { signer, issuedAt, expiresAt, issuer } = options;
-  if (!validateDccSchema(dcc)) {
-    throw new Error(`Le certificat ne respecte pas le schéma DCC : ${describeSchemaErrors(validateDccSchema.errors)}.`);
-  }
+export function encodeDcc(dcc: object, options: EncodeDccOptions): { text: string; expiresAt: Date } {
+  const { signer, issuedAt, issuer } = options;
+  const schema = validateCurrentSchema(dcc);
+  if (!schema.valid) throw new Error(`Le certificat ne respecte pas le schéma DCC : ${schema.message}.`);
   const kinds = kindsOf(dcc as Record<string, unknown>);
-  const allowed = allowedKinds(new X509Certificate(signer.certificateDer));
+  const certificate = signerCertificate(signer);
+  const allowed = allowedKinds(certificate);
   if (allowed && !kinds.every((kind) => allowed.has(kind))) {
     throw new Error("Le signataire n'est pas autorisé à signer ce type de certificat.");
   }
   const iat = seconds(issuedAt);
-  const exp = seconds(expiresAt);
+  const exp = Math.min(seconds(options.expiresAt), seconds(certificate.notAfter));
   if (!Number.isFinite(iat) || !Number.isFinite(exp) || exp <= iat) {
-    throw new RangeError("La date d'expiration doit suivre la date d'émission.");
+    throw new RangeError("La date d'expiration doit suivre la date d'émission (et le signataire être encore valide).");
   }
 
   const claims = new Map<CborValue, CborValue>([
@@ -83,7 +88,7 @@ export function encodeDcc(dcc: object, options: EncodeDccOptions): string {
     dsaEncoding: 'ieee-p1363',
   });
   const coseSign1 = encodeCbor(new CborTag(TAG_COSE_SIGN1, [protectedBytes, new Map(), payload, signature]));
-  return HC1_PREFIX + base45.encode(deflateSync(coseSign1, { level: 9 }));
+  return { text: HC1_PREFIX + encodeBase45(deflateSync(coseSign1, { level: 9 })), expiresAt: new Date(exp * 1000) };
 }
 
 /** QR options of a DCC: error correction Q (as the hcert specification recommends). */

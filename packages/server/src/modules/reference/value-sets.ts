@@ -1,8 +1,5 @@
-import testDevicesFile from '../../../data/dcc/valuesets/test-manf.json' with { type: 'json' };
-import encodingFile from '../../../data/dcc/valuesets/vaccine-encoding-instructions.json' with { type: 'json' };
-import productsFile from '../../../data/dcc/valuesets/vaccine-medicinal-product.json' with { type: 'json' };
-import manufacturersFile from '../../../data/dcc/valuesets/vaccine-mah-manf.json' with { type: 'json' };
-import prophylaxisFile from '../../../data/dcc/valuesets/vaccine-prophylaxis.json' with { type: 'json' };
+import { DEFAULT_VALUE_SETS, VACCINE_ENCODING_INSTRUCTIONS } from '@prostopcovid/dcc/defaults';
+import { VALUE_SET_IDS, type ValueSet } from '@prostopcovid/dcc';
 
 /** A rapid antigen test of the EU common list (HSC), as recorded and printed: brand and reference. */
 export interface TestDevice {
@@ -20,21 +17,23 @@ export interface VaccineProduct {
   prophylaxis: string;
 }
 
-type ValueSet = { valueSetValues: Record<string, { display: string; active: boolean }> };
+const valueSet = (id: string): ValueSet['valueSetValues'] => {
+  const set = DEFAULT_VALUE_SETS.find((candidate) => candidate.valueSetId === id);
+  if (!set) throw new Error(`value set ${id} missing from @prostopcovid/dcc`);
+  return set.valueSetValues;
+};
 
-export const testDevices: readonly TestDevice[] = Object.entries((testDevicesFile as ValueSet).valueSetValues)
+export const testDevices: readonly TestDevice[] = Object.entries(valueSet(VALUE_SET_IDS.testDevice))
   .map(([id, value]) => ({ id, name: value.display, active: value.active }))
   .sort((a, b) => a.name.localeCompare(b.name, 'fr'));
 
 const deviceById = new Map(testDevices.map((d) => [d.id, d]));
 export const findTestDevice = (id: string): TestDevice | undefined => deviceById.get(id);
 
-const manufacturers = (manufacturersFile as ValueSet).valueSetValues;
-const medicinalProducts = (productsFile as ValueSet).valueSetValues;
-const prophylaxis = (prophylaxisFile as ValueSet).valueSetValues;
-const encodingInstructions = Object.values(
-  (encodingFile as { valueSetValues: Record<string, { 'vaccine-code': string; 'vaccine-manufacturer': string; 'sct-codes': string[] }> }).valueSetValues,
-);
+const manufacturers = valueSet(VALUE_SET_IDS.vaccineHolder);
+const medicinalProducts = valueSet(VALUE_SET_IDS.vaccineProduct);
+const prophylaxis = valueSet(VALUE_SET_IDS.vaccineProphylaxis);
+const encodingInstructions = Object.values(VACCINE_ENCODING_INSTRUCTIONS.valueSetValues);
 
 /**
  * Manufacturer (`ma`) and prophylaxis (`vp`: the first SNOMED CT code of the encoding

@@ -1,7 +1,7 @@
 /**
- * Verification steps of an EU Digital COVID Certificate, in the order they run.
- * Names follow the official test-vector flags (dcc-testdata `EXPECTEDRESULTS`):
- * see `OFFICIAL_FLAG_STEPS`.
+ * Verification steps of an EU Digital COVID Certificate, in the order they run. The names of
+ * the technical steps follow the official test-vector flags (dcc-testdata `EXPECTEDRESULTS`,
+ * see `OFFICIAL_FLAG_STEPS`); `rules` is the business rules of the country of verification.
  */
 export const STEP_ORDER = [
   'unprefix', // "HC1:" context identifier
@@ -11,8 +11,9 @@ export const STEP_ORDER = [
   'decode', // CBOR Web Token claims and the DCC payload (-260 / 1)
   'verify', // signature against a trusted Document Signer Certificate
   'keyUsage', // signer's extended key usage allows this certificate type
-  'expirationCheck', // exp / iat against the validation clock
-  'schemaValidation', // DCC JSON schema 1.3.x
+  'expirationCheck', // exp / iat against the validation clock, and the signer certificate's validity
+  'schemaValidation', // DCC JSON schema of the version the payload declares
+  'rules', // business rules (CertLogic) of the country of verification, value sets included
 ] as const;
 
 export type StepName = (typeof STEP_ORDER)[number];
@@ -29,6 +30,20 @@ export const OFFICIAL_FLAG_STEPS = {
   EXPECTEDEXPIRATIONCHECK: 'expirationCheck',
   EXPECTEDSCHEMAVALIDATION: 'schemaValidation',
 } as const satisfies Record<string, StepName>;
+
+/** French labels of the steps, for the detailed view. */
+export const STEP_LABELS: Record<StepName, string> = {
+  unprefix: 'Préfixe HC1',
+  b45decode: 'Décodage Base45',
+  compression: 'Décompression',
+  cose: 'Structure COSE',
+  decode: 'Contenu CBOR',
+  verify: 'Signature',
+  keyUsage: 'Usage de la clé',
+  expirationCheck: 'Validité (dates du certificat et du signataire)',
+  schemaValidation: 'Schéma DCC',
+  rules: 'Règles du pays de vérification',
+};
 
 /** A verification failure: the step that failed and a French message for the user. */
 export class DccError extends Error {

@@ -1,5 +1,5 @@
-import { cborToJson, decodeCbor } from './cbor.js';
-import { DccError } from './dcc-error.js';
+import { CborDateTime, cborToJson, decodeCbor } from './cbor.js';
+import { DccError } from './steps.js';
 
 /** CWT claim keys (RFC 8392) and the EU health certificate claim (hcert). */
 const CLAIM_ISS = 1;
@@ -21,13 +21,14 @@ export interface CwtClaims {
 const invalid = (detail: string, cause?: unknown) =>
   new DccError('decode', `Le contenu CBOR du certificat est invalide : ${detail}.`, { cause });
 
-function numericDate(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
+/** A NumericDate: a number of seconds, or (seen in the wild) a tag 1 date-time. */
+function numericDate(value: unknown, name: string): number {
+  if (value instanceof CborDateTime) return Date.parse(value.iso) / 1000;
   if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(`la date ${name} n’est pas un nombre`);
   return value;
 }
 
-/** Decodes the COSE payload: CWT claims with the DCC under -260 / 1. */
+/** Step `decode`: the COSE payload, CWT claims with the DCC under -260 / 1. */
 export function decodeCwtClaims(payload: Uint8Array): CwtClaims {
   let claims: unknown;
   try {

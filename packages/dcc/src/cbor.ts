@@ -1,0 +1,94 @@
+import { Decoder, Encoder, Tag, addExtension } from 'cbor-x';
+
+/**
+ * RFC 8949 date-times as issuers write them in a DCC payload: tag 0 (RFC 3339 text) or tag 1
+ * (seconds since the epoch). Both are legal; the DCC JSON wants the text, so they decode to
+ * this marker and `cborToJson` turns them into RFC 3339 strings. Anything else under those tags
+ * (a number under tag 0, text under tag 1) is refused.
+ */
+export class CborDateTime {
+  constructor(readonly iso: string) {}
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+export class CborTagError extends Error {}
+
+/**
+ * cbor-x keeps tag decoders in one table for the process; only tags 0 and 1 change, and only
+ * this package decodes CBOR. Without a Class, cbor-x registers a decoder only (its types want
+ * an encoder too).
+ */
+function decodeTag(tag: number, decode: (value: unknown) => CborDateTime): void {
+  addExtension({ tag, decode } as unknown as Parameters<typeof addExtension>[0]);
+}
+
+decodeTag(0, (value) => {
+  if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new CborTagError('date-time (tag 0) invalide');
+  }
+  return new CborDateTime(value);
+});
+decodeTag(1, (value) => {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new CborTagError('date-time (tag 1) invalide');
+  const date = new Date(Math.round(value * 1000));
+  if (Number.isNaN(date.getTime())) throw new CborTagError('date-time (tag 1) hors limites');
+  return new CborDateTime(date.toISOString().replace(/\.000Z$/, 'Z'));
+});
+
+/**
+ * CBOR decoder for COSE / CWT: every map decodes to a `Map` (COSE and CWT use integer keys),
+ * no cbor-x record extension. `decodeCbor` throws unless the whole input is one CBOR item.
+ */
+const decoder = new Decoder({ mapsAsObjects: false, useRecords: false });
+
+export function decodeCbor(bytes: Uint8Array): unknown {
+  return decoder.decode(bytes);
+}
+
+/** Encoder for the COSE Sig_structure: byte strings stay byte strings, lengths in shortest form. */
+const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false, useFloat32: 0 });
+
+export function encodeCbor(value: unknown): Uint8Array {
+  return encoder.encode(value);
+}
+
+export function isTag(value: unknown): value is Tag {
+  return value instanceof Tag;
+}
+
+export function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array;
+}
+
+/** RFC 8943 full-date (tag 1004): text `YYYY-MM-DD`, kept as text. */
+const TAG_FULL_DATE = 1004;
+
+/**
+ * A decoded CBOR value as JSON: maps must have text keys. Date-times (tags 0, 1) become RFC 3339
+ * text and full dates (tag 1004) their text. Fails (returns undefined) on byte strings, non-text
+ * keys and any other tag, which a DCC payload never contains.
+ */
+export function cborToJson(value: unknown): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (value instanceof CborDateTime) return value.iso;
+  if (isTag(value)) {
+    return value.tag === TAG_FULL_DATE && typeof value.value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value.value) ? value.value : undefined;
+  }
+  if (Array.isArray(value)) {
+    const items = value.map(cborToJson);
+    return items.includes(undefined) ? undefined : items;
+  }
+  if (value instanceof Map) {
+    const object: Record<string, unknown> = {};
+    for (const [key, item] of value) {
+      if (typeof key !== 'string' || key === '__proto__') return undefined;
+      const json = cborToJson(item);
+      if (json === undefined) return undefined;
+      object[key] = json;
+    }
+    return object;
+  }
+  return undefined;
+}

@@ -1,0 +1,2 @@
+export * from './rule-cases.js';
+export * from './test-issuer.js';

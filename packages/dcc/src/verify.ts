@@ -1,0 +1,224 @@
+import { decodeBase45 } from './base45.js';
+import { bytesToBase64 } from './bytes.js';
+import { parseCoseSign1, verifyCoseSign1 } from './cose.js';
+import { decodeCwtClaims, type CwtClaims } from './cwt.js';
+import { inflateHc1, unprefixHc1 } from './hc1.js';
+import { evaluateRules, selectRules, type BusinessRule, type RuleOutcome } from './rules.js';
+import { checkDccSchema } from './schema.js';
+import { checkKeyUsage, kindsOf, type CertificateKind, type TrustedSigner } from './signers.js';
+import { DccError, STEP_ORDER, type StepName, type StepOutcome } from './steps.js';
+import type { ValueSetCodes } from './value-sets.js';
+
+/** What a verifier holds: the signers it trusts, the business rules and the value sets. */
+export interface VerifierLists {
+  signers: readonly TrustedSigner[];
+  rules: readonly BusinessRule[];
+  valueSets: ValueSetCodes;
+}
+
+export interface VerifyOptions {
+  lists: VerifierLists;
+  validationClock: Date;
+  /** Country of verification, whose Acceptance rules apply (default FR). */
+  country?: string;
+  /** false: technical checks only (signature, dates, schema), as the official vectors test them. */
+  applyRules?: boolean;
+}
+
+export interface Holder {
+  familyName: string;
+  givenName: string;
+  /** As in the certificate: `YYYY-MM-DD`, `YYYY-MM`, `YYYY` or empty. */
+  birthDate: string;
+}
+
+export interface VerifiedCertificate {
+  kind: CertificateKind;
+  dcc: Record<string, unknown>;
+  /** Issuing country from the CWT `iss` claim ('' when absent). */
+  issuer: string;
+  /** ISO 8601 instants from the CWT `iat` and `exp` claims ('' when absent). */
+  issuedAt: string;
+  expiresAt: string;
+  /** Base64 COSE key identifier of the signer. */
+  kid: string;
+  signer: { country: string; commonName?: string; notBefore: string; notAfter: string; origin: TrustedSigner['origin'] };
+}
+
+export interface Verification {
+  /**
+   * valid: signature, dates, schema and every rule pass; invalid: one of them fails;
+   * unverifiable: the certificate is sound but there is no rule for the country of verification.
+   */
+  status: 'valid' | 'invalid' | 'unverifiable';
+  valid: boolean;
+  steps: Record<StepName, StepOutcome>;
+  /** The first failed step, with a French message; for rules, which rule. */
+  reason?: { step: StepName; message: string; rule?: { identifier: string; version: string } };
+  /** Present once the signature is verified. */
+  certificate?: VerifiedCertificate;
+  holder?: Holder;
+  rules: RuleOutcome[];
+}
+
+const formatInstant = (date: Date) =>
+  new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' }).format(date);
+const formatDay = (date: Date) =>
+  new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' }).format(date);
+
+/**
+ * Step `expirationCheck`: `exp` present and not past, `iat` not in the future, at the validation
+ * clock; the signer's certificate valid at the validation clock, and the DCC signed (iat) and
+ * expiring (exp) within its validity.
+ */
+export function checkExpiration(claims: Pick<CwtClaims, 'issuedAt' | 'expiresAt'>, signer: TrustedSigner | undefined, now: Date): void {
+  const fail = (message: string) => new DccError('expirationCheck', message);
+  const nowSeconds = now.getTime() / 1000;
+  if (claims.expiresAt === undefined) throw fail("La date d'expiration du certificat est absente.");
+  if (claims.issuedAt !== undefined && claims.issuedAt > nowSeconds) {
+    throw fail(`Le certificat n'est pas encore valide : il est émis le ${formatDay(new Date(claims.issuedAt * 1000))}.`);
+  }
+  if (claims.expiresAt < nowSeconds) throw fail(`Le certificat a expiré le ${formatDay(new Date(claims.expiresAt * 1000))}.`);
+  if (!signer) return;
+  const { notBefore, notAfter } = signer.certificate;
+  if (now < notBefore || now > notAfter) {
+    throw fail(`Le certificat du signataire n'est pas valable à cette date (valable du ${formatDay(notBefore)} au ${formatDay(notAfter)}).`);
+  }
+  if (claims.issuedAt !== undefined && (claims.issuedAt * 1000 < notBefore.getTime() || claims.issuedAt * 1000 > notAfter.getTime())) {
+    throw fail(`Le certificat a été émis (${formatInstant(new Date(claims.issuedAt * 1000))}) hors de la période de validité de son signataire.`);
+  }
+  if (claims.expiresAt * 1000 > notAfter.getTime()) {
+    throw fail(`Le certificat expire (${formatDay(new Date(claims.expiresAt * 1000))}) après le certificat de son signataire (${formatDay(notAfter)}).`);
+  }
+}
+
+function holderOf(dcc: Record<string, unknown>): Holder {
+  const nam = (dcc.nam && typeof dcc.nam === 'object' ? dcc.nam : {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  return {
+    familyName: text(nam.fn) || text(nam.fnt).replaceAll('<', ' '),
+    givenName: text(nam.gn) || text(nam.gnt).replaceAll('<', ' '),
+    birthDate: text(dcc.dob),
+  };
+}
+
+const iso = (seconds: number | undefined) => (seconds === undefined || !Number.isFinite(seconds) ? '' : new Date(seconds * 1000).toISOString());
+
+/**
+ * Verifies an "HC1:" text (the content of an EU DCC QR code) step by step, stopping at the first
+ * failure (later steps are 'skipped'), then applies the business rules of the country of
+ * verification at the validation clock. The same code runs on the server and in the browser:
+ * no I/O, WebCrypto for the signature.
+ */
+export async function verifyDcc(text: string, options: VerifyOptions): Promise<Verification> {
+  const steps = Object.fromEntries(STEP_ORDER.map((step) => [step, 'skipped'])) as Record<StepName, StepOutcome>;
+  const country = options.country ?? 'FR';
+  const now = options.validationClock;
+  let current: StepName = 'unprefix';
+  let claims: CwtClaims | undefined;
+  let kid = '';
+  let signer: TrustedSigner | undefined;
+  let rules: RuleOutcome[] = [];
+  const pass = () => {
+    steps[current] = 'passed';
+  };
+  // The content is shown only once its signature is known good: a forged pass shows nothing.
+  const describe = (): Pick<Verification, 'certificate' | 'holder'> => {
+    if (!claims || !signer) return {};
+    const [kind = 'vaccination'] = kindsOf(claims.dcc);
+    return {
+      certificate: {
+        kind,
+        dcc: claims.dcc,
+        issuer: claims.issuer ?? '',
+        issuedAt: iso(claims.issuedAt),
+        expiresAt: iso(claims.expiresAt),
+        kid,
+        signer: {
+          country: signer.country,
+          ...(signer.certificate.commonName !== undefined && { commonName: signer.certificate.commonName }),
+          notBefore: signer.certificate.notBefore.toISOString(),
+          notAfter: signer.certificate.notAfter.toISOString(),
+          origin: signer.origin,
+        },
+      },
+      holder: holderOf(claims.dcc),
+    };
+  };
+
+  try {
+    current = 'unprefix';
+    const b45 = unprefixHc1(text);
+    pass();
+    current = 'b45decode';
+    const compressed = decodeBase45(b45);
+    pass();
+    current = 'compression';
+    const coseBytes = await inflateHc1(compressed);
+    pass();
+    current = 'cose';
+    const cose = parseCoseSign1(coseBytes);
+    kid = bytesToBase64(cose.kid);
+    pass();
+    current = 'decode';
+    claims = decodeCwtClaims(cose.payload);
+    pass();
+    current = 'verify';
+    signer = await verifyCoseSign1(cose, options.lists.signers);
+    pass();
+    current = 'keyUsage';
+    checkKeyUsage(signer.certificate, claims.dcc);
+    pass();
+    current = 'expirationCheck';
+    checkExpiration(claims, signer, now);
+    pass();
+    current = 'schemaValidation';
+    checkDccSchema(claims.dcc);
+    pass();
+    if (options.applyRules === false) return { status: 'valid', valid: true, steps, rules, ...describe() };
+
+    current = 'rules';
+    const [kind] = kindsOf(claims.dcc);
+    const selected = selectRules(options.lists.rules, { country, ...(claims.issuer && { issuerCountry: claims.issuer }), kind: kind!, at: now });
+    if (!selected.some((rule) => rule.Type === 'Acceptance')) {
+      return {
+        status: 'unverifiable',
+        valid: false,
+        steps,
+        rules,
+        reason: { step: 'rules', message: `Aucune règle de vérification n'est connue pour le pays ${country} à cette date : le passe ne peut pas être évalué.` },
+        ...describe(),
+      };
+    }
+    rules = evaluateRules(selected, {
+      dcc: claims.dcc,
+      validationClock: now,
+      valueSets: options.lists.valueSets,
+      countryCode: country,
+      ...(claims.expiresAt !== undefined && { exp: iso(claims.expiresAt) }),
+      ...(claims.issuedAt !== undefined && { iat: iso(claims.issuedAt) }),
+      ...(claims.issuer !== undefined && { issuerCountryCode: claims.issuer }),
+      kid,
+    });
+    const failed = rules.find((rule) => rule.result !== 'passed');
+    if (failed) {
+      steps.rules = 'failed';
+      const message = failed.result === 'open' ? `La règle ${failed.identifier} n'a pas pu être évaluée sur ce certificat : ${failed.description}` : failed.description;
+      return {
+        status: 'invalid',
+        valid: false,
+        steps,
+        rules,
+        reason: { step: 'rules', message, rule: { identifier: failed.identifier, version: failed.version } },
+        ...describe(),
+      };
+    }
+    pass();
+    return { status: 'valid', valid: true, steps, rules, ...describe() };
+  } catch (error) {
+    const reason =
+      error instanceof DccError ? { step: error.step, message: error.message } : { step: current, message: 'Le certificat ne peut pas être vérifié.' };
+    steps[reason.step] = 'failed';
+    return { status: 'invalid', valid: false, steps, reason, rules, ...describe() };
+  }
+}

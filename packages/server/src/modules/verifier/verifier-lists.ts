@@ -1,0 +1,217 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  countriesWithRules,
+  importTrustList,
+  parseRules,
+  toGatewayEntry,
+  trustedSignerFromDer,
+  valueSetCodes,
+  type BusinessRule,
+  type TrustedSigner,
+  type ValueSet,
+  type ValueSetCodes,
+} from '@prostopcovid/dcc';
+import { defaultRules, DEFAULT_VALUE_SETS } from '@prostopcovid/dcc/defaults';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../platform/clock.js';
+
+/** A JSON document as published: its bytes and their ETag, computed once per snapshot. */
+export interface Published {
+  body: string;
+  etag: string;
+}
+
+export interface TrustListStatus {
+  source?: string;
+  /** When the imported list was last read successfully. */
+  loadedAt?: string;
+  imported: number;
+  rejected: number;
+  /** The last failure to read it, if the latest attempt failed. */
+  error?: string;
+}
+
+export interface ListsSnapshot {
+  generatedAt: Date;
+  signers: readonly TrustedSigner[];
+  rules: readonly BusinessRule[];
+  valueSets: readonly ValueSet[];
+  codes: ValueSetCodes;
+  countries: readonly string[];
+  trustList: TrustListStatus;
+  published: { ownSigners: Published; rules: Published; valueSets: Published; bundle: Published };
+}
+
+const MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024;
+const DOWNLOAD_TIMEOUT_MS = 15_000;
+
+const publish = (value: unknown): Published => {
+  const body = JSON.stringify(value);
+  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` };
+};
+
+/** Shipped rules, with those of each country in the rules file replacing the shipped ones of that country. */
+export function loadRules(rulesFile: string | undefined): BusinessRule[] {
+  const shipped = defaultRules();
+  if (!rulesFile) return shipped;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(rulesFile, 'utf8'));
+  } catch (cause) {
+    throw new Error(`DCC_RULES_FILE ${rulesFile} : fichier illisible ou JSON invalide`, { cause });
+  }
+  const extra = parseRules(json);
+  const replaced = new Set(extra.map((rule) => rule.Country));
+  return [...shipped.filter((rule) => !replaced.has(rule.Country)), ...extra];
+}
+
+function derOfPem(path: string): Uint8Array {
+  return new Uint8Array(new X509Certificate(readFileSync(path)).raw);
+}
+
+interface ListsDeps {
+  config: Config['verifier'];
+  /** DER of this service's current document signer certificate. */
+  signerCertificateDer: Uint8Array;
+  clock: Clock;
+  log: FastifyBaseLogger;
+  /** Called with the counts after each snapshot, for the metrics. */
+  onSnapshot?: (snapshot: ListsSnapshot) => void;
+}
+
+/**
+ * What a verifier needs, held by the server: the document signers it trusts (this service's own,
+ * and those of a trust list in the EU DCC Gateway format read from a file or URL at start and
+ * every DCC_TRUST_LIST_REFRESH_MINUTES), the business rules and the value sets; and the same,
+ * serialised once per change with an ETag, for the public endpoints and the offline verifier page.
+ * A failed refresh keeps the previous list; a URL's last good download is kept on disk so a
+ * restart during a gateway outage still trusts it.
+ */
+export class VerifierLists {
+  private current: ListsSnapshot | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ownSigners: TrustedSigner[] = [];
+  private imported: TrustedSigner[] = [];
+  private status: TrustListStatus = { imported: 0, rejected: 0 };
+  private readonly rules: BusinessRule[];
+
+  constructor(private readonly deps: ListsDeps) {
+    this.rules = loadRules(deps.config.rulesFile);
+  }
+
+  async start(): Promise<void> {
+    const ders = [this.deps.signerCertificateDer, ...this.deps.config.previousSignerCertFiles.map(derOfPem)];
+    this.ownSigners = await Promise.all(ders.map((der) => trustedSignerFromDer(der, { origin: 'own' })));
+    if (this.deps.config.trustListSource) {
+      this.status.source = this.deps.config.trustListSource;
+      await this.refreshTrustList();
+    }
+    await this.rebuild();
+    if (this.deps.config.trustListSource) {
+      this.timer = setInterval(() => void this.refreshTrustList().then(() => this.rebuild()), this.deps.config.trustListRefreshMinutes * 60_000);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  snapshot(): ListsSnapshot {
+    if (!this.current) throw new Error('VerifierLists.start() was not awaited');
+    return this.current;
+  }
+
+  /** Reads the configured trust list again; on failure the previous one stays. Exposed for tests and operators. */
+  async refreshTrustList(): Promise<void> {
+    const source = this.deps.config.trustListSource;
+    if (!source) return;
+    try {
+      const text = /^https?:\/\//.test(source) ? await this.download(source) : await readFile(source, 'utf8');
+      await this.importText(text);
+      if (/^https?:\/\//.test(source)) this.keepDownload(text);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.status = { ...this.status, error: message };
+      this.deps.log.error({ source, err: message }, 'trust list: read failed, previous list kept');
+      if (this.imported.length === 0 && /^https?:\/\//.test(source)) await this.importCachedDownload();
+    }
+  }
+
+  private async importText(text: string): Promise<void> {
+    const result = await importTrustList(JSON.parse(text) as unknown, { now: this.deps.clock.now() });
+    this.imported = result.signers;
+    this.status = { ...(this.status.source && { source: this.status.source }), loadedAt: this.deps.clock.now().toISOString(), imported: result.signers.length, rejected: result.rejected.length };
+    if (result.rejected.length > 0) {
+      this.deps.log.warn({ rejected: result.rejected.slice(0, 50), count: result.rejected.length }, 'trust list: entries left out');
+    }
+    this.deps.log.info({ imported: result.signers.length, rejected: result.rejected.length }, 'trust list imported');
+  }
+
+  private async download(url: string): Promise<string> {
+    const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), headers: { accept: 'application/json' } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const length = Number(response.headers.get('content-length') ?? 0);
+    if (length > MAX_DOWNLOAD_BYTES) throw new Error('trust list too large');
+    const text = await response.text();
+    if (text.length > MAX_DOWNLOAD_BYTES) throw new Error('trust list too large');
+    return text;
+  }
+
+  private keepDownload(text: string): void {
+    const file = this.deps.config.trustListCacheFile;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(`${file}.${process.pid}.tmp`, text);
+      renameSync(`${file}.${process.pid}.tmp`, file);
+    } catch (error) {
+      this.deps.log.warn({ file, err: error instanceof Error ? error.message : String(error) }, 'trust list: could not keep the download');
+    }
+  }
+
+  private async importCachedDownload(): Promise<void> {
+    try {
+      await this.importText(await readFile(this.deps.config.trustListCacheFile, 'utf8'));
+      this.status = { ...this.status, error: `${this.status.error ?? ''} (copie du ${this.status.loadedAt} relue)`.trim() };
+      this.deps.log.warn({ file: this.deps.config.trustListCacheFile }, 'trust list: last good download used');
+    } catch {
+      // No copy yet: this service's own signers only, until the source answers.
+    }
+  }
+
+  private async rebuild(): Promise<void> {
+    const generatedAt = this.deps.clock.now();
+    const signers = [...this.ownSigners, ...this.imported.filter((s) => !this.ownSigners.some((own) => own.kidBase64 === s.kidBase64))];
+    // Stable timestamps (the certificate's start), so every server process publishes the same bytes and ETag.
+    const entries = await Promise.all(signers.map(async (signer) => ({ ...(await toGatewayEntry(signer, signer.certificate.notBefore)), origin: signer.origin })));
+    const countries = countriesWithRules(this.rules);
+    const valueSets = DEFAULT_VALUE_SETS;
+    this.current = {
+      generatedAt,
+      signers,
+      rules: this.rules,
+      valueSets,
+      codes: valueSetCodes(valueSets),
+      countries,
+      trustList: this.status,
+      published: {
+        ownSigners: publish(entries.filter((entry) => entry.origin === 'own').map(({ origin: _origin, ...entry }) => entry)),
+        rules: publish(this.rules),
+        valueSets: publish(valueSets),
+        bundle: publish({
+          maxAgeHours: this.deps.config.listsMaxAgeHours,
+          country: this.deps.config.country,
+          countries,
+          signers: entries,
+          rules: this.rules,
+          valueSets,
+        }),
+      },
+    };
+    this.deps.onSnapshot?.(this.current);
+  }
+}
