@@ -66,12 +66,14 @@ const TAG_FULL_DATE = 1004;
 
 /**
  * A decoded CBOR value as JSON: maps must have text keys. Date-times (tags 0, 1) become RFC 3339
- * text and full dates (tag 1004) their text. Fails (returns undefined) on byte strings, non-text
+ * text, full dates (tag 1004) their text, 64-bit integers numbers when JSON can hold them. Fails (returns undefined) on byte strings, non-text
  * keys and any other tag, which a DCC payload never contains.
  */
 export function cborToJson(value: unknown): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  // cbor-x reads an integer written on 8 bytes as a BigInt, whatever its value (seen in issuers' DCCs).
+  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
   if (value instanceof CborDateTime) return value.iso;
   if (isTag(value)) {
     return value.tag === TAG_FULL_DATE && typeof value.value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value.value) ? value.value : undefined;

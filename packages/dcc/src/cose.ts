@@ -18,7 +18,7 @@ export interface CoseSign1 {
   unprotectedHeader: Map<unknown, unknown>;
   payload: Uint8Array;
   signature: Uint8Array;
-  /** Key identifier: from the protected header if present there, else from the unprotected one. */
+  /** Key identifier: from the protected header if present there, else from the unprotected one; empty when none. */
   kid: Uint8Array;
   alg: typeof ALG_ES256 | typeof ALG_PS256;
 }
@@ -60,8 +60,10 @@ export function parseCoseSign1(bytes: Uint8Array): CoseSign1 {
 
   // The protected header wins: a kid only in the unprotected header is accepted (kid is
   // not security critical: the signature decides), but it never overrides a protected one.
-  const kid = protectedHeader.has(HEADER_KID) ? protectedHeader.get(HEADER_KID) : unprotectedHeader.get(HEADER_KID);
-  if (!isBytes(kid) || kid.length === 0) throw invalid('identifiant de clé (kid) absent');
+  // Some issuers wrote an empty kid (Greece's official vector): the signature step then looks
+  // among the issuing country's signers.
+  const kid = protectedHeader.has(HEADER_KID) ? protectedHeader.get(HEADER_KID) : (unprotectedHeader.get(HEADER_KID) ?? new Uint8Array(0));
+  if (!isBytes(kid)) throw invalid('identifiant de clé (kid) illisible');
   const alg = protectedHeader.has(HEADER_ALG) ? protectedHeader.get(HEADER_ALG) : unprotectedHeader.get(HEADER_ALG);
   if (alg !== ALG_ES256 && alg !== ALG_PS256) throw invalid(`algorithme ${String(alg)} non pris en charge`);
 
@@ -116,13 +118,20 @@ async function signatureMatches(cose: CoseSign1, signer: TrustedSigner): Promise
   }
 }
 
+/** Without a kid, at most this many signers of the issuing country are tried. */
+const MAX_SIGNERS_WITHOUT_KID = 50;
+
 /**
- * Step `verify`: the COSE_Sign1 signature against the trusted signers holding its kid.
- * Returns the signer whose key verified it; throws a `verify` DccError otherwise.
+ * Step `verify`: the COSE_Sign1 signature against the trusted signers holding its kid (or,
+ * when the certificate carries none, those of its issuing country `issuer`). Returns the signer
+ * whose key verified it; throws a `verify` DccError otherwise.
  */
-export async function verifyCoseSign1(cose: CoseSign1, trustedSigners: readonly TrustedSigner[]): Promise<TrustedSigner> {
+export async function verifyCoseSign1(cose: CoseSign1, trustedSigners: readonly TrustedSigner[], issuer?: string): Promise<TrustedSigner> {
   const kid = cose.kid;
-  const candidates = trustedSigners.filter((signer) => signer.kid.length === kid.length && signer.kid.every((byte, i) => byte === kid[i]));
+  const candidates =
+    kid.length > 0
+      ? trustedSigners.filter((signer) => signer.kid.length === kid.length && signer.kid.every((byte, i) => byte === kid[i]))
+      : trustedSigners.filter((signer) => issuer !== undefined && signer.country === issuer).slice(0, MAX_SIGNERS_WITHOUT_KID);
   if (candidates.length === 0) {
     throw new DccError('verify', 'Le signataire de ce certificat est inconnu : il ne figure pas dans la liste de confiance.');
   }

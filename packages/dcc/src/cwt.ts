@@ -24,6 +24,7 @@ const invalid = (detail: string, cause?: unknown) =>
 /** A NumericDate: a number of seconds, or (seen in the wild) a tag 1 date-time. */
 function numericDate(value: unknown, name: string): number {
   if (value instanceof CborDateTime) return Date.parse(value.iso) / 1000;
+  if (typeof value === 'bigint') value = Number(value);
   if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(`la date ${name} n’est pas un nombre`);
   return value;
 }

@@ -1,11 +1,12 @@
 /**
  * The DCC JSON schema by the version a payload declares (`ver`). The bundled schema is the EU's
  * 1.3.3 release; earlier releases differ from it in a few published ways, applied here as
- * changes to a copy of it (sources: the schema's CHANGELOG and the 1.1.0 release).
+ * changes to a copy of it (sources: the schema's CHANGELOG, its 1.1.0 release, and what the
+ * member states' official 1.0.0 test vectors in dgc-testdata are expected to pass):
  *
- * - 1.3.2 made `fnt` optional (one of `fnt` / `gnt` required): 1.3.0 and 1.3.1 require `fnt`.
- * - 1.0.x to 1.2.x also cap names, issuer, identifier and testing centre at 50 characters
- *   (80 from 1.3.0), require the testing centre (`tc`), and refuse an empty date of birth.
+ * - up to 1.3.1, `fnt` is required (1.3.2 made it optional, with one of `fnt` / `gnt` required);
+ * - 1.0.x issuers wrote several entries in a group (one per dose) and empty groups beside the
+ *   used one (`"t": []`): both were valid then; exactly one non-empty group is still required.
  *
  * A payload declaring another 1.x version is checked against the nearest release below it
  * (1.3.3 for 1.3.4 or 1.4.0): minor versions only add. Another major version is unknown.
@@ -28,22 +29,20 @@ const requireFnt = (schema: JsonSchema) => {
   name.required = ['fnt'];
 };
 
-const before130 = (schema: JsonSchema) => {
+const version1_0 = (schema: JsonSchema) => {
   requireFnt(schema);
-  const defs = schema.$defs;
-  for (const field of ['fn', 'fnt', 'gn', 'gnt']) defs.person_name.properties[field].maxLength = 50;
-  defs.issuer.maxLength = 50;
-  defs.certificate_id.maxLength = 50;
-  defs.test_entry.properties.tc.maxLength = 50;
-  defs.test_entry.required = [...defs.test_entry.required, 'tc'];
-  schema.properties.dob.pattern = '^(19|20)\\d\\d(-\\d\\d){0,2}$';
+  for (const group of ['v', 't', 'r']) {
+    delete schema.properties[group].minItems;
+    delete schema.properties[group].maxItems;
+  }
+  schema.oneOf = ['v', 't', 'r'].map((group) => ({ required: ['ver', 'nam', 'dob', group], properties: { [group]: { minItems: 1 } } }));
 };
 
 /** Newest first: the first whose `from` is not above the declared version applies. */
 export const SCHEMA_PROFILES: readonly SchemaProfile[] = [
   { name: 'validate_1_3_2', from: [1, 3, 2], describe: '1.3.2 et suivantes (schéma 1.3.3)', transform: () => {} },
-  { name: 'validate_1_3_0', from: [1, 3, 0], describe: '1.3.0 et 1.3.1', transform: requireFnt },
-  { name: 'validate_1_0_0', from: [1, 0, 0], describe: '1.0.0 à 1.2.x', transform: before130 },
+  { name: 'validate_1_1_0', from: [1, 1, 0], describe: '1.1.0 à 1.3.1', transform: requireFnt },
+  { name: 'validate_1_0_0', from: [1, 0, 0], describe: '1.0.x', transform: version1_0 },
 ];
 
 /** The `[major, minor, patch]` of a declared version, or undefined when it is not `x.y.z`. */

@@ -11,9 +11,10 @@ describe('DCC schema validators', () => {
   it('pick the schema of the version a payload declares', () => {
     expect(profileFor('1.3.3')?.name).toBe('validate_1_3_2');
     expect(profileFor('1.4.0')?.name).toBe('validate_1_3_2');
-    expect(profileFor('1.3.1')?.name).toBe('validate_1_3_0');
-    expect(profileFor('1.2.1')?.name).toBe('validate_1_0_0');
+    expect(profileFor('1.3.1')?.name).toBe('validate_1_1_0');
+    expect(profileFor('1.2.1')?.name).toBe('validate_1_1_0');
     expect(profileFor('1.0.0')?.name).toBe('validate_1_0_0');
+    expect(profileFor('1.0.1')?.name).toBe('validate_1_0_0');
     for (const unknown of ['2.0.0', '0.9.0', '1.3', 'v1.3.0', '', 130, undefined]) expect(profileFor(unknown)).toBeUndefined();
   });
 });

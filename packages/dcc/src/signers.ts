@@ -143,9 +143,15 @@ const KIND_BY_EKU_OID: Record<string, CertificateKind> = {
   '1.3.6.1.4.1.0.1847.2021.1.3': 'recovery',
 };
 
-/** Kinds present in a DCC payload (a valid DCC has exactly one; the schema step checks that). */
+/**
+ * Kinds present in a DCC payload (a valid DCC has exactly one; the schema step checks that). An
+ * empty group (`"t": []`, which 1.0.x issuers wrote beside the used one) is no kind.
+ */
 export function kindsOf(dcc: Record<string, unknown>): CertificateKind[] {
-  return (Object.keys(KIND_GROUPS) as CertificateKind[]).filter((kind) => dcc[KIND_GROUPS[kind]] !== undefined);
+  return (Object.keys(KIND_GROUPS) as CertificateKind[]).filter((kind) => {
+    const group = dcc[KIND_GROUPS[kind]];
+    return group !== undefined && !(Array.isArray(group) && group.length === 0);
+  });
 }
 
 /** Kinds a signer may sign; `undefined` when its certificate has none of the DCC OIDs (it may sign all). */

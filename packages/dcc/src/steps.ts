@@ -1,7 +1,9 @@
 /**
  * Verification steps of an EU Digital COVID Certificate, in the order they run. The names of
  * the technical steps follow the official test-vector flags (dcc-testdata `EXPECTEDRESULTS`,
- * see `OFFICIAL_FLAG_STEPS`); `rules` is the business rules of the country of verification.
+ * see `OFFICIAL_FLAG_STEPS`); `signerValidity` has no flag (the member states' vectors were
+ * made with clocks outside their signers' validity), and `rules` is the business rules of the
+ * country of verification.
  */
 export const STEP_ORDER = [
   'unprefix', // "HC1:" context identifier
@@ -11,7 +13,8 @@ export const STEP_ORDER = [
   'decode', // CBOR Web Token claims and the DCC payload (-260 / 1)
   'verify', // signature against a trusted Document Signer Certificate
   'keyUsage', // signer's extended key usage allows this certificate type
-  'expirationCheck', // exp / iat against the validation clock, and the signer certificate's validity
+  'expirationCheck', // exp / iat against the validation clock
+  'signerValidity', // the signer's certificate valid at the validation clock, and the DCC within its validity
   'schemaValidation', // DCC JSON schema of the version the payload declares
   'rules', // business rules (CertLogic) of the country of verification, value sets included
 ] as const;
@@ -40,7 +43,8 @@ export const STEP_LABELS: Record<StepName, string> = {
   decode: 'Contenu CBOR',
   verify: 'Signature',
   keyUsage: 'Usage de la clé',
-  expirationCheck: 'Validité (dates du certificat et du signataire)',
+  expirationCheck: 'Validité du certificat (dates)',
+  signerValidity: 'Validité du signataire',
   schemaValidation: 'Schéma DCC',
   rules: 'Règles du pays de vérification',
 };

@@ -58,7 +58,7 @@ describe('verifyDcc: French reasons, first failing step', () => {
     const { text, clock } = await vector('CO3');
     const result = await verifyDcc(text, { lists: noLists, validationClock: clock });
     expect(result.reason).toEqual({ step: 'verify', message: 'Le signataire de ce certificat est inconnu : il ne figure pas dans la liste de confiance.' });
-    expect(result.steps).toMatchObject({ decode: 'passed', verify: 'failed', schemaValidation: 'skipped' });
+    expect(result.steps).toMatchObject({ decode: 'passed', verify: 'failed', keyUsage: 'skipped', signerValidity: 'skipped', rules: 'skipped' });
     expect(result.certificate).toBeUndefined();
     expect(result.holder).toBeUndefined();
   });
@@ -147,18 +147,20 @@ describe('certificates as other countries issue them', () => {
   });
 
   it('validates against the schema version the payload declares', async () => {
-    // 1.0.0 required the testing centre and `fnt`; 1.3.x does not.
-    const withoutTc = test('2026-11-20T08:15:00Z');
-    delete (withoutTc.t[0] as Record<string, unknown>).tc;
-    const v100 = await verifyDcc(await signTestHc1(italy, withoutTc, issued), { lists: lists(), validationClock: clock });
-    expect(v100.reason?.step).toBe('schemaValidation');
-    expect(v100.reason?.message).toContain('tc est obligatoire');
-    const v133 = await verifyDcc(await signTestHc1(italy, { ...withoutTc, ver: '1.3.3' }, issued), { lists: lists(), validationClock: clock });
-    expect(v133.status).toBe('valid');
-    const onlyGnt = { ...withoutTc, ver: '1.3.0', nam: { gn: 'Marco', gnt: 'MARCO' } };
-    expect((await verifyDcc(await signTestHc1(italy, onlyGnt, issued), { lists: lists(), validationClock: clock })).reason?.step).toBe('schemaValidation');
-    expect((await verifyDcc(await signTestHc1(italy, { ...onlyGnt, ver: '1.3.2' }, issued), { lists: lists(), validationClock: clock })).status).toBe('valid');
-    const v2 = await verifyDcc(await signTestHc1(italy, { ...withoutTc, ver: '2.0.0' }, issued), { lists: lists(), validationClock: clock });
+    const verifyPayload = async (dcc: Record<string, unknown>) => verifyDcc(await signTestHc1(italy, dcc, issued), { lists: lists(), validationClock: clock });
+    const base = test('2026-11-20T08:15:00Z');
+    // Up to 1.3.1 `fnt` is required; from 1.3.2, `fnt` or `gnt`.
+    const onlyGnt = { ...base, nam: { gn: 'Marco', gnt: 'MARCO' } };
+    for (const ver of ['1.0.0', '1.2.1', '1.3.0']) {
+      const result = await verifyPayload({ ...onlyGnt, ver });
+      expect(result.reason, ver).toMatchObject({ step: 'schemaValidation', message: expect.stringContaining('fnt est obligatoire') });
+    }
+    expect((await verifyPayload({ ...onlyGnt, ver: '1.3.2' })).status).toBe('valid');
+    // 1.0.x issuers wrote empty groups beside the used one: valid then, not from 1.1.0.
+    const withEmptyGroups = { ...base, v: [], r: [] };
+    expect((await verifyPayload({ ...withEmptyGroups, ver: '1.0.0' })).status).toBe('valid');
+    expect((await verifyPayload({ ...withEmptyGroups, ver: '1.3.0' })).reason?.step).toBe('schemaValidation');
+    const v2 = await verifyPayload({ ...base, ver: '2.0.0' });
     expect(v2.reason).toMatchObject({ step: 'schemaValidation', message: 'Version de schéma DCC inconnue : 2.0.0.' });
   });
 
@@ -166,8 +168,10 @@ describe('certificates as other countries issue them', () => {
     const expired = await createTestSigner({ country: 'IT', notBefore: new Date('2021-01-01T00:00:00Z'), notAfter: new Date('2026-11-01T00:00:00Z') });
     const hc1 = await signTestHc1(expired, test('2026-11-20T08:15:00Z'), issued);
     const result = await verifyDcc(hc1, { lists: { ...lists(), signers: [expired.signer] }, validationClock: clock });
-    expect(result.reason?.step).toBe('expirationCheck');
+    expect(result.reason?.step).toBe('signerValidity');
     expect(result.reason?.message).toBe("Le certificat du signataire n'est pas valable à cette date (valable du 01/01/2021 au 01/11/2026).");
+    // The other checks still ran: the detailed view shows them.
+    expect(result.steps).toMatchObject({ verify: 'passed', expirationCheck: 'passed', signerValidity: 'failed', schemaValidation: 'passed', rules: 'skipped' });
     const endingSoon = await createTestSigner({ country: 'IT', notBefore: new Date('2021-01-01T00:00:00Z'), notAfter: new Date('2026-11-22T00:00:00Z') });
     const outliving = await verifyDcc(await signTestHc1(endingSoon, test('2026-11-20T08:15:00Z'), issued), { lists: { ...lists(), signers: [endingSoon.signer] }, validationClock: clock });
     expect(outliving.reason?.message).toMatch(/^Le certificat expire \(23\/11\/2026\) après le certificat de son signataire \(22\/11\/2026\)/);
@@ -183,6 +187,13 @@ describe('certificates as other countries issue them', () => {
     expect(accepted.certificate?.signer.country).toBe('ES');
     const unknown = await verifyDcc(fromSpain, { lists: { signers: [italy.signer], rules, valueSets }, validationClock: clock });
     expect(unknown.reason?.step).toBe('verify');
+  });
+
+  it('finds the signer among the issuing country’s when the kid is empty, and only there', async () => {
+    const hc1 = await signTestHc1(italy, test('2026-11-20T08:15:00Z'), { ...issued, kidIn: 'empty' });
+    expect((await verifyDcc(hc1, { lists: lists(), validationClock: clock })).status).toBe('valid');
+    const otherCountry = await signTestHc1(italy, test('2026-11-20T08:15:00Z'), { ...issued, kidIn: 'empty', issuer: 'FR' });
+    expect((await verifyDcc(otherCountry, { lists: lists(), validationClock: clock })).reason?.step).toBe('verify');
   });
 
   it('says it cannot decide for a country it has no rules for', async () => {

@@ -66,12 +66,8 @@ const formatInstant = (date: Date) =>
 const formatDay = (date: Date) =>
   new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' }).format(date);
 
-/**
- * Step `expirationCheck`: `exp` present and not past, `iat` not in the future, at the validation
- * clock; the signer's certificate valid at the validation clock, and the DCC signed (iat) and
- * expiring (exp) within its validity.
- */
-export function checkExpiration(claims: Pick<CwtClaims, 'issuedAt' | 'expiresAt'>, signer: TrustedSigner | undefined, now: Date): void {
+/** Step `expirationCheck`: `exp` present and not past, `iat` not in the future, at the validation clock. */
+export function checkExpiration(claims: Pick<CwtClaims, 'issuedAt' | 'expiresAt'>, now: Date): void {
   const fail = (message: string) => new DccError('expirationCheck', message);
   const nowSeconds = now.getTime() / 1000;
   if (claims.expiresAt === undefined) throw fail("La date d'expiration du certificat est absente.");
@@ -79,7 +75,14 @@ export function checkExpiration(claims: Pick<CwtClaims, 'issuedAt' | 'expiresAt'
     throw fail(`Le certificat n'est pas encore valide : il est émis le ${formatDay(new Date(claims.issuedAt * 1000))}.`);
   }
   if (claims.expiresAt < nowSeconds) throw fail(`Le certificat a expiré le ${formatDay(new Date(claims.expiresAt * 1000))}.`);
-  if (!signer) return;
+}
+
+/**
+ * Step `signerValidity`: the signer's certificate valid at the validation clock, the DCC signed
+ * (iat) within its validity, and not expiring (exp) after it.
+ */
+export function checkSignerValidity(claims: Pick<CwtClaims, 'issuedAt' | 'expiresAt'>, signer: TrustedSigner, now: Date): void {
+  const fail = (message: string) => new DccError('signerValidity', message);
   const { notBefore, notAfter } = signer.certificate;
   if (now < notBefore || now > notAfter) {
     throw fail(`Le certificat du signataire n'est pas valable à cette date (valable du ${formatDay(notBefore)} au ${formatDay(notAfter)}).`);
@@ -87,7 +90,7 @@ export function checkExpiration(claims: Pick<CwtClaims, 'issuedAt' | 'expiresAt'
   if (claims.issuedAt !== undefined && (claims.issuedAt * 1000 < notBefore.getTime() || claims.issuedAt * 1000 > notAfter.getTime())) {
     throw fail(`Le certificat a été émis (${formatInstant(new Date(claims.issuedAt * 1000))}) hors de la période de validité de son signataire.`);
   }
-  if (claims.expiresAt * 1000 > notAfter.getTime()) {
+  if (claims.expiresAt !== undefined && claims.expiresAt * 1000 > notAfter.getTime()) {
     throw fail(`Le certificat expire (${formatDay(new Date(claims.expiresAt * 1000))}) après le certificat de son signataire (${formatDay(notAfter)}).`);
   }
 }
@@ -105,9 +108,11 @@ function holderOf(dcc: Record<string, unknown>): Holder {
 const iso = (seconds: number | undefined) => (seconds === undefined || !Number.isFinite(seconds) ? '' : new Date(seconds * 1000).toISOString());
 
 /**
- * Verifies an "HC1:" text (the content of an EU DCC QR code) step by step, stopping at the first
- * failure (later steps are 'skipped'), then applies the business rules of the country of
- * verification at the validation clock. The same code runs on the server and in the browser:
+ * Verifies an "HC1:" text (the content of an EU DCC QR code) step by step: decoding stops at its
+ * first failure (later steps 'skipped'); the checks of a decoded certificate (signature, key
+ * usage, dates, signer validity, schema) all run, the first failure in STEP_ORDER giving the
+ * reason; the business rules of the country of verification at the validation clock follow
+ * when all pass. The same code runs on the server and in the browser:
  * no I/O, WebCrypto for the signature.
  */
 export async function verifyDcc(text: string, options: VerifyOptions): Promise<Verification> {
@@ -146,6 +151,14 @@ export async function verifyDcc(text: string, options: VerifyOptions): Promise<V
     };
   };
 
+  const fail = (error: unknown, step: StepName) => {
+    steps[step] = 'failed';
+    return error instanceof DccError ? { step: error.step, message: error.message } : { step, message: 'Le certificat ne peut pas être vérifié.' };
+  };
+  const invalid = (reason: NonNullable<Verification['reason']>): Verification => ({ status: 'invalid', valid: false, steps, reason, rules, ...describe() });
+
+  // Decoding: each step needs the one before.
+  let cose: ReturnType<typeof parseCoseSign1>;
   try {
     current = 'unprefix';
     const b45 = unprefixHc1(text);
@@ -157,68 +170,67 @@ export async function verifyDcc(text: string, options: VerifyOptions): Promise<V
     const coseBytes = await inflateHc1(compressed);
     pass();
     current = 'cose';
-    const cose = parseCoseSign1(coseBytes);
+    cose = parseCoseSign1(coseBytes);
     kid = bytesToBase64(cose.kid);
     pass();
     current = 'decode';
     claims = decodeCwtClaims(cose.payload);
     pass();
-    current = 'verify';
-    signer = await verifyCoseSign1(cose, options.lists.signers);
-    pass();
-    current = 'keyUsage';
-    checkKeyUsage(signer.certificate, claims.dcc);
-    pass();
-    current = 'expirationCheck';
-    checkExpiration(claims, signer, now);
-    pass();
-    current = 'schemaValidation';
-    checkDccSchema(claims.dcc);
-    pass();
-    if (options.applyRules === false) return { status: 'valid', valid: true, steps, rules, ...describe() };
-
-    current = 'rules';
-    const [kind] = kindsOf(claims.dcc);
-    const selected = selectRules(options.lists.rules, { country, ...(claims.issuer && { issuerCountry: claims.issuer }), kind: kind!, at: now });
-    if (!selected.some((rule) => rule.Type === 'Acceptance')) {
-      return {
-        status: 'unverifiable',
-        valid: false,
-        steps,
-        rules,
-        reason: { step: 'rules', message: `Aucune règle de vérification n'est connue pour le pays ${country} à cette date : le passe ne peut pas être évalué.` },
-        ...describe(),
-      };
-    }
-    rules = evaluateRules(selected, {
-      dcc: claims.dcc,
-      validationClock: now,
-      valueSets: options.lists.valueSets,
-      countryCode: country,
-      ...(claims.expiresAt !== undefined && { exp: iso(claims.expiresAt) }),
-      ...(claims.issuedAt !== undefined && { iat: iso(claims.issuedAt) }),
-      ...(claims.issuer !== undefined && { issuerCountryCode: claims.issuer }),
-      kid,
-    });
-    const failed = rules.find((rule) => rule.result !== 'passed');
-    if (failed) {
-      steps.rules = 'failed';
-      const message = failed.result === 'open' ? `La règle ${failed.identifier} n'a pas pu être évaluée sur ce certificat : ${failed.description}` : failed.description;
-      return {
-        status: 'invalid',
-        valid: false,
-        steps,
-        rules,
-        reason: { step: 'rules', message, rule: { identifier: failed.identifier, version: failed.version } },
-        ...describe(),
-      };
-    }
-    pass();
-    return { status: 'valid', valid: true, steps, rules, ...describe() };
   } catch (error) {
-    const reason =
-      error instanceof DccError ? { step: error.step, message: error.message } : { step: current, message: 'Le certificat ne peut pas être vérifié.' };
-    steps[reason.step] = 'failed';
-    return { status: 'invalid', valid: false, steps, reason, rules, ...describe() };
+    return invalid(fail(error, current));
   }
+
+  // Checks of the decoded certificate: each is run and reported; the first failure is the reason.
+  const failures: Array<NonNullable<Verification['reason']>> = [];
+  const check = async (step: StepName, action: () => unknown) => {
+    current = step;
+    try {
+      await action();
+      pass();
+    } catch (error) {
+      failures.push(fail(error, step));
+    }
+  };
+  const decoded = claims;
+  await check('verify', async () => {
+    signer = await verifyCoseSign1(cose, options.lists.signers, decoded.issuer);
+  });
+  if (signer) await check('keyUsage', () => checkKeyUsage(signer!.certificate, decoded.dcc));
+  await check('expirationCheck', () => checkExpiration(decoded, now));
+  if (signer) await check('signerValidity', () => checkSignerValidity(decoded, signer!, now));
+  await check('schemaValidation', () => checkDccSchema(decoded.dcc));
+  if (failures.length > 0) return invalid(failures[0]!);
+  if (options.applyRules === false) return { status: 'valid', valid: true, steps, rules, ...describe() };
+
+  current = 'rules';
+  const [kind] = kindsOf(decoded.dcc);
+  const selected = selectRules(options.lists.rules, { country, ...(decoded.issuer && { issuerCountry: decoded.issuer }), kind: kind!, at: now });
+  if (!selected.some((rule) => rule.Type === 'Acceptance')) {
+    return {
+      status: 'unverifiable',
+      valid: false,
+      steps,
+      rules,
+      reason: { step: 'rules', message: `Aucune règle de vérification n'est connue pour le pays ${country} à cette date : le passe ne peut pas être évalué.` },
+      ...describe(),
+    };
+  }
+  rules = evaluateRules(selected, {
+    dcc: decoded.dcc,
+    validationClock: now,
+    valueSets: options.lists.valueSets,
+    countryCode: country,
+    ...(decoded.expiresAt !== undefined && { exp: iso(decoded.expiresAt) }),
+    ...(decoded.issuedAt !== undefined && { iat: iso(decoded.issuedAt) }),
+    ...(decoded.issuer !== undefined && { issuerCountryCode: decoded.issuer }),
+    kid,
+  });
+  const broken = rules.find((rule) => rule.result !== 'passed');
+  if (broken) {
+    steps.rules = 'failed';
+    const message = broken.result === 'open' ? `La règle ${broken.identifier} n'a pas pu être évaluée sur ce certificat : ${broken.description}` : broken.description;
+    return { status: 'invalid', valid: false, steps, rules, reason: { step: 'rules', message, rule: { identifier: broken.identifier, version: broken.version } }, ...describe() };
+  }
+  pass();
+  return { status: 'valid', valid: true, steps, rules, ...describe() };
 }

@@ -164,7 +164,7 @@ describe('continuity through an outage, in a real browser', () => {
     await patientPage.getByLabel('Code figurant sur votre document').fill(printed[1]!.retrievalCode);
     await patientPage.getByLabel('Date de naissance').fill(printed[1]!.birthDate);
     await patientPage.getByRole('button', { name: 'Récupérer mon certificat' }).click();
-    await patientPage.getByRole('heading', { name: 'Certificat de test antigénique' }).waitFor();
+    await patientPage.getByRole('heading', { name: 'Résultat de test antigénique : positif' }).waitFor();
     expect(await patientPage.getByTestId('certificate').textContent()).toContain('Positif');
     await patientPage.screenshot({ path: 'test-results/continuity-patient-certificate.png', fullPage: true });
     await context.close();

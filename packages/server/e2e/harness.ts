@@ -74,12 +74,12 @@ export async function startSystem(
   };
 }
 
-/** Debian's Chromium, headless; Playwright never downloads a browser here. */
-export function launchChromium(): Promise<Browser> {
+/** Debian's Chromium, headless; Playwright never downloads a browser here. `extraArgs`: e.g. a fake camera. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--lang=fr-FR', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'],
+    args: ['--no-sandbox', '--disable-background-networking', '--lang=fr-FR', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu', ...extraArgs],
   });
 }
 

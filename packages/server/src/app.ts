@@ -80,8 +80,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (!options.database) app.addHook('onClose', () => database.close());
 
   await migrateToLatest(database);
-  // The logout form posts here and is then redirected to PSC.
-  const contentSecurityPolicy = `default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${new URL(config.psc.issuer).origin}`;
+  // The logout form posts here and is then redirected to PSC. 'wasm-unsafe-eval' lets the verifier
+  // page compile its QR decoder (WebAssembly served from here); JavaScript eval stays forbidden.
+  const contentSecurityPolicy = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${new URL(config.psc.issuer).origin}`;
 
   registerErrorHandling(app);
   app.addHook('onRequest', async (request, reply) => {

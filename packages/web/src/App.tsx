@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Link, Route, Switch } from 'wouter';
 import { countToCorrect, countWaiting, useOutbox } from './data/outbox';
 import { useStore, type Me } from './data/store';
@@ -15,7 +15,9 @@ import { HomePage } from './features/home/HomePage';
 import { PatientPortalPage } from './features/patient/PatientPortalPage';
 import { TestPage } from './features/tests/TestPage';
 import { VaccinationPage } from './features/vaccinations/VaccinationPage';
-import { VerifierPage } from './features/verifier/VerifierPage';
+// The verifier (certificate decoding, rules, QR decoder) is only loaded by its own page; the service
+// worker still keeps its files for offline use.
+const VerifierPage = lazy(() => import('./features/verifier/VerifierPage').then((module) => ({ default: module.VerifierPage })));
 
 function Header({ title, me }: { title: string; me?: Me }) {
   return (
@@ -147,7 +149,15 @@ export function App() {
       </Route>
       <Route path="/verifier">
         <PublicPage title="Vérification des certificats et attestations provisoires" audience="verifier">
-          <VerifierPage />
+          <Suspense
+            fallback={
+              <p role="status" aria-live="polite">
+                Chargement du vérificateur…
+              </p>
+            }
+          >
+            <VerifierPage />
+          </Suspense>
         </PublicPage>
       </Route>
       <Route>

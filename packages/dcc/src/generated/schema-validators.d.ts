@@ -11,5 +11,5 @@ export interface GeneratedValidator {
   errors?: SchemaError[] | null;
 }
 export declare const validate_1_3_2: GeneratedValidator;
-export declare const validate_1_3_0: GeneratedValidator;
+export declare const validate_1_1_0: GeneratedValidator;
 export declare const validate_1_0_0: GeneratedValidator;

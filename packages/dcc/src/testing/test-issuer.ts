@@ -66,8 +66,8 @@ export interface TestHc1Options {
   issuer?: string;
   issuedAt: Date;
   expiresAt: Date;
-  /** Where the kid goes (protected by default). */
-  kidIn?: 'protected' | 'unprotected';
+  /** Where the kid goes (protected by default; 'empty': an empty kid, as some issuers wrote). */
+  kidIn?: 'protected' | 'unprotected' | 'empty';
 }
 
 /** A CBOR tag 0 (RFC 3339 text) or tag 1 (epoch seconds) date-time for a payload field. */
@@ -93,6 +93,7 @@ export async function signTestHc1(testSigner: TestSigner, dcc: unknown, options:
   const kidIn = options.kidIn ?? 'protected';
   const protectedHeader = new Map<number, unknown>([[1, alg]]);
   if (kidIn === 'protected') protectedHeader.set(4, testSigner.signer.kid);
+  if (kidIn === 'empty') protectedHeader.set(4, new Uint8Array(0));
   const protectedBytes = encoder.encode(protectedHeader);
   const signAlgorithm = testSigner.algorithm === 'ES256' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSA-PSS', saltLength: 32 };
   const signature = new Uint8Array(await crypto.subtle.sign(signAlgorithm, testSigner.privateKey, toArrayBuffer(sigStructure({ protectedBytes, payload }))));

@@ -1,54 +1,33 @@
+import QRCode from 'qrcode';
 import { apiDownload, apiRequest } from './api';
 
+export type CertificateKind = 'test' | 'vaccination' | 'recovery';
+
 export interface RetrievedCertificate {
-  kind: 'test' | 'vaccination';
+  kind: CertificateKind;
   /** The QR code content ("HC1:…"). */
   hc1: string;
   /** The QR code as an <svg> document. */
   qrSvg: string;
   uvci: string;
+  /** Expiry of the signed certificate (not the validity of a pass: see `worth`). */
   expiresAt: string;
   summary: { name: string; birthDate: string; title: string; details: { label: string; value: string }[] };
-}
-
-export const VERIFY_STEPS = [
-  'unprefix',
-  'b45decode',
-  'compression',
-  'cose',
-  'decode',
-  'verify',
-  'keyUsage',
-  'expirationCheck',
-  'schemaValidation',
-] as const;
-export type VerifyStep = (typeof VERIFY_STEPS)[number];
-export type StepOutcome = 'passed' | 'failed' | 'skipped';
-
-export interface VerifiedCertificate {
-  kind: string;
-  issuer: string;
-  issuedAt: string;
-  expiresAt: string;
-  kid: string;
-  dcc: unknown;
-}
-
-export interface VerifyAnswer {
-  valid: boolean;
-  steps: Partial<Record<VerifyStep, StepOutcome>> & Record<string, StepOutcome>;
-  reason?: { step: string; message: string };
-  certificate?: VerifiedCertificate;
+  /** What it is worth today under the verifier's rules. */
+  worth: { valid: boolean; message: string; reason?: string; validFrom?: string; validUntil?: string };
+  /** The other certificates of the same act (the recovery certificate of a positive test…). */
+  others: Array<{ kind: CertificateKind; title: string; availableFrom?: string }>;
 }
 
 /** The patient portal: the code printed on the act's document and the patient's date of birth (YYYY-MM-DD). */
-export function retrieveCertificate(retrievalCode: string, birthDate: string): Promise<RetrievedCertificate> {
-  return apiRequest<RetrievedCertificate>('POST', '/api/patient/v1/certificates', { retrievalCode: retrievalCode.trim(), birthDate });
+export function retrieveCertificate(retrievalCode: string, birthDate: string, kind?: CertificateKind): Promise<RetrievedCertificate> {
+  return apiRequest<RetrievedCertificate>('POST', '/api/patient/v1/certificates', { retrievalCode: retrievalCode.trim(), birthDate, ...(kind && { kind }) });
 }
 
-/** The verifier: any "HC1:" text, checked step by step by the server. */
-export function verifyCertificate(hc1: string): Promise<VerifyAnswer> {
-  return apiRequest<VerifyAnswer>('POST', '/api/verifier/v1/verify', { hc1: hc1.trim() });
+/** The QR code as a PNG data URL (what the download gives: every picture reader, the verifier's included, takes PNG). */
+export function qrPngDataUrl(hc1: string): Promise<string> {
+  // One alphanumeric segment, error correction Q: as the server draws it (hcert specification).
+  return QRCode.toDataURL([{ data: hc1, mode: 'alphanumeric' }], { errorCorrectionLevel: 'Q', margin: 4, scale: 6 });
 }
 
 /** The QR code SVG as a data URL, for an <img> and for downloading (never injected as HTML). */
@@ -76,6 +55,6 @@ export function formatDay(day: string): string {
 }
 
 /** The certificate as a PDF to print (the same code and date of birth). */
-export function downloadCertificatePdf(retrievalCode: string, birthDate: string): Promise<Blob> {
-  return apiDownload('/api/patient/v1/certificates/pdf', { retrievalCode: retrievalCode.trim(), birthDate });
+export function downloadCertificatePdf(retrievalCode: string, birthDate: string, kind?: CertificateKind): Promise<Blob> {
+  return apiDownload('/api/patient/v1/certificates/pdf', { retrievalCode: retrievalCode.trim(), birthDate, ...(kind && { kind }) });
 }

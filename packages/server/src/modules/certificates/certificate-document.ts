@@ -1,46 +1,77 @@
-import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
+import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import { formatParisDateTime } from '../../platform/dates.js';
 import { toWinAnsi } from '../acts/covid-plus-document.js';
+import { ISSUER_NAME } from './dcc-payload.js';
 import { renderDccQr } from './issue-dcc.js';
 
 export interface CertificateDocumentInput {
+  kind: 'test' | 'vaccination' | 'recovery';
   hc1: string;
   uvci: string;
   expiresAt: string;
-  summary: { name: string; birthDate: string; title: string; details: Array<{ label: string; value: string }> };
+  summary: {
+    familyName: string;
+    givenName: string;
+    birthDate: string;
+    title: string;
+    titleEn: string;
+    details: Array<{ label: string; labelEn: string; value: string; valueEn?: string }>;
+  };
+  worth: { valid: boolean };
 }
 
-/** The EU Digital COVID Certificate as an A4 PDF (French): the QR code and what it attests. */
+const A4 = [595.28, 841.89] as const;
+const BLUE = rgb(0, 0, 0.57);
+const INK = rgb(0.09, 0.09, 0.09);
+const GREY = rgb(0.4, 0.4, 0.4);
+const RED = rgb(0.81, 0.02, 0);
+
+/**
+ * The EU Digital COVID Certificate as an A4 PDF, bilingual French / English as the EU model is
+ * ("Nom / Surname(s)"…): the QR code large, the holder, then what the certificate attests.
+ */
 export async function renderCertificateDocument(input: CertificateDocumentInput): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
-  pdf.setTitle(input.summary.title);
+  pdf.setTitle(`${input.summary.title} / ${input.summary.titleEn}`);
   pdf.setLanguage('fr-FR');
-  const page = pdf.addPage([595.28, 841.89]);
+  const page = pdf.addPage([...A4]);
   const regular = await pdf.embedFont(StandardFonts.Helvetica);
   const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
-  const blue = rgb(0, 0, 0.57);
-  const text = (value: string, x: number, y: number, size: number, font = regular, color = rgb(0.09, 0.09, 0.09)) =>
-    page.drawText(toWinAnsi(value), { x, y, size, font, color });
+  const draw = (value: string, x: number, y: number, size: number, font: PDFFont = regular, color = INK, target: PDFPage = page) =>
+    target.drawText(toWinAnsi(value), { x, y, size, font, color });
 
-  text('RÉPUBLIQUE FRANÇAISE — Certificat COVID numérique de l\'UE', 50, 790, 9, bold);
-  text(input.summary.title, 50, 760, 20, bold, blue);
+  page.drawRectangle({ x: 0, y: A4[1] - 70, width: A4[0], height: 70, color: BLUE });
+  draw('RÉPUBLIQUE FRANÇAISE', 50, A4[1] - 28, 9, bold, rgb(1, 1, 1));
+  draw("Certificat COVID numérique de l'UE / EU Digital COVID Certificate", 50, A4[1] - 50, 13, bold, rgb(1, 1, 1));
+  draw(input.summary.title, 50, A4[1] - 105, 20, bold, BLUE);
+  draw(input.summary.titleEn, 50, A4[1] - 124, 12, regular, GREY);
+  let top = A4[1] - 140;
+  if (input.kind === 'test' && input.summary.title.includes('positif')) {
+    draw("Ce résultat n'est pas un passe. / This result is not a pass.", 50, top - 10, 12, bold, RED);
+    top -= 24;
+  }
+
   const { png } = await renderDccQr(input.hc1, { png: true });
   const qr = await pdf.embedPng(png!);
-  const size = 300;
-  page.drawImage(qr, { x: (595.28 - size) / 2, y: 420, width: size, height: size });
-  let y = 390;
-  for (const [label, value] of [
-    ['Nom', input.summary.name],
-    ['Date de naissance', input.summary.birthDate],
-    ...input.summary.details.map((d) => [d.label, d.value] as const),
-    ['Valable jusqu\'au', formatParisDateTime(new Date(input.expiresAt))],
-    ['Identifiant', input.uvci],
-  ] as const) {
-    text(label, 50, y, 11, bold);
-    text(value, 200, y, 11);
-    y -= 20;
-  }
-  text('Présentez ce QR code lors d\'un contrôle. Il contient vos nom, prénom et date de naissance :', 50, y - 20, 9);
-  text('ne le partagez pas publiquement.', 50, y - 33, 9);
+  const size = 230;
+  page.drawImage(qr, { x: (A4[0] - size) / 2, y: top - size - 10, width: size, height: size });
+
+  let y = top - size - 40;
+  const row = (label: string, labelEn: string, value: string, valueEn?: string) => {
+    draw(`${label} / ${labelEn}`, 50, y, 9, regular, GREY);
+    draw(value, 50, y - 14, 12, bold);
+    if (valueEn) draw(valueEn, 50 + bold.widthOfTextAtSize(toWinAnsi(value), 12) + 8, y - 14, 10, regular, GREY);
+    y -= 31;
+  };
+  row('Nom', 'Surname(s)', input.summary.familyName);
+  if (input.summary.givenName) row('Prénom(s)', 'Forename(s)', input.summary.givenName);
+  row('Date de naissance', 'Date of birth', input.summary.birthDate);
+  for (const detail of input.summary.details) row(detail.label, detail.labelEn, detail.value, detail.valueEn);
+  row('Identifiant unique du certificat', 'Unique certificate identifier', input.uvci);
+  row('Émetteur', 'Certificate issuer', `${ISSUER_NAME} (FR)`);
+  row('Expiration du QR code', 'QR code expiry', formatParisDateTime(new Date(input.expiresAt)));
+
+  draw("Présentez ce QR code lors d'un contrôle. Il contient vos nom, prénom et date de naissance : ne le partagez pas publiquement.", 50, 58, 8);
+  draw('Show this QR code when asked. It holds your name and date of birth: do not share it publicly.', 50, 46, 8, regular, GREY);
   return pdf.save();
 }

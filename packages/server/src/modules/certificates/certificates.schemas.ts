@@ -23,9 +23,14 @@ export const RetrievedCertificate = Type.Object({
   expiresAt: Type.String({ format: 'date-time', description: 'Expiry of the signed certificate (CWT exp), not the validity of a pass' }),
   summary: Type.Object({
     name: Type.String(),
-    birthDate: Type.String(),
+    familyName: Type.String(),
+    givenName: Type.String(),
+    birthDate: Type.String({ description: 'DD/MM/YYYY' }),
     title: Type.String({ description: 'French: what the certificate attests' }),
-    details: Type.Array(Type.Object({ label: Type.String(), value: Type.String() })),
+    titleEn: Type.String(),
+    details: Type.Array(
+      Type.Object({ label: Type.String(), labelEn: Type.String(), value: Type.String(), valueEn: Type.Optional(Type.String({ description: 'When the value itself is French' })) }),
+    ),
   }),
   worth: Type.Object(
     {

@@ -139,6 +139,11 @@ function person(row: { family_name: string; given_name: string; birth_date: stri
   return { familyName: row.family_name, givenName: row.given_name, dateOfBirth: row.birth_date };
 }
 
+/** Who the certificate is for, as the portal and the PDF show it. */
+function holder(row: { family_name: string; given_name: string; birth_date: string }) {
+  return { name: `${row.given_name} ${row.family_name}`, familyName: row.family_name, givenName: row.given_name, birthDate: formatIsoDate(row.birth_date) };
+}
+
 function testCertificate(deps: CertificatesDeps, ctx: RequestContext, test: TestRow) {
   const positive = test.result === 'detected';
   // A positive test's certificate serves as proof of recovery until day 180; a negative one's for its validity.
@@ -165,14 +170,14 @@ function testCertificate(deps: CertificatesDeps, ctx: RequestContext, test: Test
     uvci: test.uvci!,
     expiresAt: hc1.expiresAt.toISOString(),
     summary: {
-      name: `${test.given_name} ${test.family_name}`,
-      birthDate: formatIsoDate(test.birth_date),
+      ...holder(test),
       title: positive ? `Résultat de test ${testName} : positif` : `Certificat de test ${testName} négatif`,
+      titleEn: positive ? `${test.test_type === 'rt-pcr' ? 'RT-PCR' : 'Rapid antigen'} test result: positive` : `${test.test_type === 'rt-pcr' ? 'RT-PCR' : 'Rapid antigen'} test certificate, negative`,
       details: [
-        { label: 'Résultat', value: positive ? 'Positif (SARS-CoV-2 détecté)' : 'Négatif (non détecté)' },
-        { label: 'Prélèvement', value: formatParisDateTime(test.sampled_at) },
-        ...(device ? [{ label: 'Test', value: device.name }] : []),
-        { label: 'Lieu', value: test.place },
+        { label: 'Résultat', labelEn: 'Test result', value: positive ? 'Positif (SARS-CoV-2 détecté)' : 'Négatif (non détecté)', valueEn: positive ? 'Positive (detected)' : 'Negative (not detected)' },
+        { label: 'Prélèvement', labelEn: 'Sample collected', value: formatParisDateTime(test.sampled_at) },
+        ...(device ? [{ label: 'Test', labelEn: 'Test device', value: device.name }] : []),
+        { label: 'Lieu', labelEn: 'Testing centre', value: test.place },
       ],
     },
   };
@@ -190,13 +195,13 @@ function recoveryCertificate(deps: CertificatesDeps, ctx: RequestContext, test: 
     uvci,
     expiresAt: hc1.expiresAt.toISOString(),
     summary: {
-      name: `${test.given_name} ${test.family_name}`,
-      birthDate: formatIsoDate(test.birth_date),
+      ...holder(test),
       title: 'Certificat de rétablissement',
+      titleEn: 'Certificate of recovery',
       details: [
-        { label: 'Premier test positif', value: formatIsoDate(dates.firstPositive) },
-        { label: 'Valable du', value: formatIsoDate(dates.validFrom) },
-        { label: "Valable jusqu'au", value: formatIsoDate(dates.validUntil) },
+        { label: 'Premier test positif', labelEn: 'First positive test', value: formatIsoDate(dates.firstPositive) },
+        { label: 'Valable du', labelEn: 'Valid from', value: formatIsoDate(dates.validFrom) },
+        { label: "Valable jusqu'au", labelEn: 'Valid until', value: formatIsoDate(dates.validUntil) },
       ],
     },
   };
@@ -220,14 +225,14 @@ function vaccinationCertificate(deps: CertificatesDeps, ctx: RequestContext, vac
     uvci: vaccination.uvci!,
     expiresAt: hc1.expiresAt.toISOString(),
     summary: {
-      name: `${vaccination.given_name} ${vaccination.family_name}`,
-      birthDate: formatIsoDate(vaccination.birth_date),
+      ...holder(vaccination),
       title: 'Certificat de vaccination',
+      titleEn: 'Vaccination certificate',
       details: [
-        { label: 'Vaccin', value: findVaccineProduct(vaccination.product)?.name ?? vaccination.product },
-        { label: 'Dose', value: `${vaccination.dose_number}/${vaccination.series_total}` },
-        { label: 'Date', value: formatIsoDate(vaccination.vaccinated_on) },
-        { label: 'Lot', value: vaccination.lot_number },
+        { label: 'Vaccin', labelEn: 'Vaccine', value: findVaccineProduct(vaccination.product)?.name ?? vaccination.product },
+        { label: 'Dose', labelEn: 'Dose', value: `${vaccination.dose_number}/${vaccination.series_total}` },
+        { label: 'Date', labelEn: 'Date of vaccination', value: formatIsoDate(vaccination.vaccinated_on) },
+        { label: 'Lot', labelEn: 'Batch', value: vaccination.lot_number },
       ],
     },
   };

@@ -50,7 +50,7 @@ describe('certificates from recorded acts', () => {
     expect(certificate.hc1).toMatch(/^HC1:[0-9A-Z $%*+\-./:]+$/);
     expect(certificate.qrSvg).toContain('<svg');
     expect(certificate.summary.title).toBe('Résultat de test antigénique : positif');
-    expect(certificate.summary.details).toContainEqual({ label: 'Résultat', value: 'Positif (SARS-CoV-2 détecté)' });
+    expect(certificate.summary.details).toContainEqual({ label: 'Résultat', labelEn: 'Test result', value: 'Positif (SARS-CoV-2 détecté)', valueEn: 'Positive (detected)' });
     // A result, not a pass; what it will be worth, and when the recovery certificate comes.
     expect(certificate.worth.valid).toBe(false);
     expect(certificate.worth.message).toMatch(/^Résultat positif : ce certificat n'est pas un passe\. Il vaudra preuve de rétablissement à partir du /);
@@ -180,5 +180,32 @@ describe('verifier', () => {
     const garbage = (await verify('HC1:%%%%')).json();
     expect(garbage.valid).toBe(false);
     expect((await t.app.inject({ method: 'POST', url: '/api/verifier/v1/verify', payload: {} })).statusCode).toBe(400);
+  });
+});
+
+describe('certificate PDF', () => {
+  it('is bilingual, French and English, as the EU model, and says a positive result is not a pass', async () => {
+    const retrievalCode = await recordTest(1, 'detected');
+    // Another address than the tests above, which use up the retrieval limit of theirs.
+    const pdf = await t.app.inject({ method: 'POST', url: '/api/patient/v1/certificates/pdf', remoteAddress: '192.0.2.80', payload: { retrievalCode, birthDate: patient.birthDate } });
+    expect(pdf.statusCode).toBe(200);
+    const text = pdfText(pdf.rawPayload);
+    for (const expected of [
+      "Certificat COVID numérique de l'UE / EU Digital COVID Certificate",
+      'Résultat de test antigénique : positif',
+      'Rapid antigen test result: positive',
+      "Ce résultat n'est pas un passe. / This result is not a pass.",
+      'Nom / Surname(s)',
+      'Dupont-Lefèvre',
+      'Prénom(s) / Forename(s)',
+      'Date de naissance / Date of birth',
+      '12/03/1984',
+      'Résultat / Test result',
+      'Positive (detected)',
+      'Identifiant unique du certificat / Unique certificate identifier',
+      'Émetteur / Certificate issuer',
+    ]) {
+      expect(text).toContain(expected);
+    }
   });
 });

@@ -1,6 +1,16 @@
 import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
 import { saveFile } from '../../data/save-file';
-import { downloadCertificatePdf, formatDateTime, retrieveCertificate, svgDataUrl, uvciSuffix, type RetrievedCertificate } from '../../data/certificates';
+import {
+  downloadCertificatePdf,
+  formatDateTime,
+  formatDay,
+  qrPngDataUrl,
+  retrieveCertificate,
+  svgDataUrl,
+  uvciSuffix,
+  type CertificateKind,
+  type RetrievedCertificate,
+} from '../../data/certificates';
 
 /** The server's French message (not found, too many attempts…), or the network one. */
 function errorMessage(e: unknown): string {
@@ -18,20 +28,20 @@ export function PatientPortalPage() {
   const [error, setError] = useState<string | null>(null);
   const [certificate, setCertificate] = useState<RetrievedCertificate | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
+  const [png, setPng] = useState<string | null>(null);
   const resultHeading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
     if (certificate) resultHeading.current?.focus();
+    setPng(null);
+    if (certificate) void qrPngDataUrl(certificate.hc1).then(setPng, () => setPng(null));
   }, [certificate]);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  async function load(kind?: CertificateKind) {
     setError(null);
-    if (!code.trim()) return setError('Saisissez le code figurant sur votre document.');
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(birthDate)) return setError('Saisissez votre date de naissance.');
     setBusy(true);
     try {
-      setCertificate(await retrieveCertificate(code, birthDate));
+      setCertificate(await retrieveCertificate(code, birthDate, kind));
       setCopied(null);
     } catch (e) {
       setError(errorMessage(e));
@@ -40,9 +50,17 @@ export function PatientPortalPage() {
     }
   }
 
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    if (!code.trim()) return setError('Saisissez le code figurant sur votre document.');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(birthDate)) return setError('Saisissez votre date de naissance.');
+    await load();
+  }
+
   async function downloadPdf() {
     try {
-      saveFile(await downloadCertificatePdf(code, birthDate), 'certificat-covid.pdf');
+      saveFile(await downloadCertificatePdf(code, birthDate, certificate?.kind), 'certificat-covid.pdf');
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -72,6 +90,12 @@ export function PatientPortalPage() {
         <h1 id="titre-certificat" ref={resultHeading} tabIndex={-1}>
           {certificate.summary.title}
         </h1>
+        <div className={certificate.worth.valid ? 'worth worth-valid' : 'worth worth-invalid'} data-testid="worth" role="status">
+          <p>
+            <strong>{certificate.worth.message}</strong>
+          </p>
+          {certificate.worth.reason && <p>{certificate.worth.reason}</p>}
+        </div>
         <div className="qr-certificate">
           <img src={qr} alt="QR code du certificat" width={280} height={280} />
         </div>
@@ -86,15 +110,17 @@ export function PatientPortalPage() {
               <dd>{d.value}</dd>
             </Fragment>
           ))}
-          <dt>Valable jusqu'au</dt>
+          <dt>Expiration du QR code</dt>
           <dd>{formatDateTime(certificate.expiresAt)}</dd>
           <dt>Identifiant (UVCI)</dt>
           <dd className="mono uvci">{certificate.uvci}</dd>
         </dl>
         <p className="actions">
-          <a className="button" href={qr} download={`certificat-${uvciSuffix(certificate.uvci)}.svg`}>
-            Télécharger le QR code
-          </a>
+          {png && (
+            <a className="button" href={png} download={`certificat-${uvciSuffix(certificate.uvci)}.png`}>
+              Télécharger le QR code (image PNG)
+            </a>
+          )}
           <button type="button" className="button secondary" onClick={downloadPdf}>
             Télécharger le certificat (PDF)
           </button>
@@ -105,6 +131,31 @@ export function PatientPortalPage() {
         <p role="status" aria-live="polite" className="hint">
           {copied}
         </p>
+        {certificate.others.length > 0 && (
+          <div className="others" data-testid="other-certificates">
+            <h2>Autres certificats de cet acte</h2>
+            <ul>
+              {certificate.others.map((other) => (
+                <li key={other.kind}>
+                  {other.availableFrom ? (
+                    <>
+                      {other.title} : disponible ici à partir du {formatDay(other.availableFrom)}.
+                    </>
+                  ) : (
+                    <button type="button" className="button secondary" disabled={busy} onClick={() => void load(other.kind)}>
+                      Afficher le {other.title.toLowerCase()}
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {error && (
+          <p className="alert alert-error" role="alert" data-testid="patient-error">
+            {error}
+          </p>
+        )}
         <details data-testid="hc1">
           <summary>Contenu du QR code</summary>
           <pre className="hc1-text mono">{certificate.hc1}</pre>
@@ -121,7 +172,7 @@ export function PatientPortalPage() {
 
   return (
     <section className="card narrow" aria-labelledby="titre-patient">
-      <h1 id="titre-patient">Récupérer mon certificat (passe sanitaire)</h1>
+      <h1 id="titre-patient">Récupérer mon certificat COVID</h1>
       <p className="hint">
         Utilisez le code remis par le professionnel de santé lors de votre test ou de votre vaccination, et votre date de naissance.
       </p>
