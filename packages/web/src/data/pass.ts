@@ -1,4 +1,4 @@
-import { verifyDcc, type Verification } from '@prostopcovid/dcc';
+import { bytesToBase64, decodeHc1, verifyDcc, type Verification } from '@prostopcovid/dcc';
 import { formatDateTime } from './certificates';
 import { currentVerifierLists, listsAgeHours, type ReadyLists } from './verifier-lists';
 
@@ -25,8 +25,11 @@ export async function checkPass(hc1: string, options: { country?: string; valida
   const { bundle } = lists.stored;
   const country = options.country ?? bundle.country;
   const validationClock = options.validationClock ?? new Date();
+  // Only the signers this certificate names are parsed; a text that does not decode needs none.
+  const decoded = await decodeHc1(hc1.trim()).catch(() => undefined);
+  const signers = decoded ? await lists.signersFor(bytesToBase64(decoded.cose.kid), decoded.claims.issuer) : [];
   let verification = await verifyDcc(hc1.trim(), {
-    lists: { signers: lists.signers, rules: bundle.rules, valueSets: lists.valueSets },
+    lists: { signers, rules: bundle.rules, valueSets: lists.valueSets },
     validationClock,
     country,
   });

@@ -28,11 +28,15 @@ export interface StoredLists {
   confirmedAt: string;
 }
 
-/** Ready for `verifyDcc`: signers parsed once per download. */
+/** Ready for `verifyDcc`. */
 export interface ReadyLists {
   stored: StoredLists;
-  signers: TrustedSigner[];
   valueSets: ValueSetCodes;
+  /**
+   * The trusted signers a certificate may be signed by: those of its kid (or, without one, of its
+   * issuing country), parsed and checked on first use only: a gateway list holds thousands.
+   */
+  signersFor: (kidBase64: string, issuer?: string) => Promise<TrustedSigner[]>;
 }
 
 const KEY = 'verifier-lists-v1';
@@ -43,25 +47,31 @@ export type ListsState = { status: 'loading' } | { status: 'none'; error?: strin
 const state = createLocalState<ListsState>({ status: 'loading' });
 export const useVerifierLists = state.use;
 
-let parsed: { etag: string | null; confirmedAt: string; ready: Promise<ReadyLists> } | undefined;
+const MAX_SIGNERS_WITHOUT_KID = 50;
 
-function prepare(stored: StoredLists): Promise<ReadyLists> {
-  if (parsed && parsed.etag === stored.etag && parsed.etag !== null) {
-    const ready = parsed.ready.then((lists) => ({ ...lists, stored }));
-    parsed = { ...parsed, confirmedAt: stored.confirmedAt, ready };
-    return ready;
-  }
-  const ready = (async () => {
-    const origins = new Map(stored.bundle.signers.map((entry) => [entry.kid, entry.origin]));
-    const { signers } = await importTrustList(stored.bundle.signers, { now: new Date() });
-    return {
-      stored,
-      signers: signers.map((signer) => ({ ...signer, origin: origins.get(signer.kidBase64) ?? 'imported' })),
-      valueSets: valueSetCodes(stored.bundle.valueSets),
-    };
-  })();
-  parsed = { etag: stored.etag, confirmedAt: stored.confirmedAt, ready };
-  return ready;
+let parsed: { etag: string | null; lists: Omit<ReadyLists, 'stored'> } | undefined;
+
+function prepare(stored: StoredLists): ReadyLists {
+  if (parsed && parsed.etag !== null && parsed.etag === stored.etag) return { ...parsed.lists, stored };
+  const cache = new Map<string, Promise<TrustedSigner[]>>();
+  const signersFor = (kidBase64: string, issuer?: string) => {
+    const key = kidBase64 || `country:${issuer ?? ''}`;
+    let signers = cache.get(key);
+    if (!signers) {
+      const entries = kidBase64
+        ? stored.bundle.signers.filter((entry) => entry.kid === kidBase64)
+        : stored.bundle.signers.filter((entry) => entry.country === issuer).slice(0, MAX_SIGNERS_WITHOUT_KID);
+      // The same checks as the server's import (kid, thumbprint, country, key usage, expiry).
+      signers = importTrustList(entries, { now: new Date() }).then(({ signers: trusted }) =>
+        trusted.map((signer) => ({ ...signer, origin: entries.find((entry) => entry.kid === signer.kidBase64)?.origin ?? 'imported' })),
+      );
+      cache.set(key, signers);
+    }
+    return signers;
+  };
+  const lists = { valueSets: valueSetCodes(stored.bundle.valueSets), signersFor };
+  parsed = { etag: stored.etag, lists };
+  return { ...lists, stored };
 }
 
 /**
@@ -93,7 +103,7 @@ export async function refreshVerifierLists(): Promise<ListsState> {
   } catch {
     error = 'Le serveur est injoignable.';
   }
-  const next: ListsState = stored ? { status: 'ready', lists: await prepare(stored), online } : { status: 'none', ...(error && { error }) };
+  const next: ListsState = stored ? { status: 'ready', lists: prepare(stored), online } : { status: 'none', ...(error && { error }) };
   state.set(next);
   return next;
 }

@@ -45,7 +45,7 @@ function ListsStatus() {
   const stale = hours > stored.bundle.maxAgeHours;
   return (
     <p className={stale ? 'alert alert-warning' : 'hint'} data-testid="lists-status">
-      Listes de vérification ({plural(state.lists.signers.length, 'signataire')}, {plural(stored.bundle.rules.length, 'règle')}) à jour du {formatDateTime(stored.confirmedAt)} ({age(hours)})
+      Listes de vérification ({plural(stored.bundle.signers.length, 'signataire')}, {plural(stored.bundle.rules.length, 'règle')}) à jour du {formatDateTime(stored.confirmedAt)} ({age(hours)})
       {state.online ? '' : ', vérification hors ligne'}
       {stale ? ` : plus de ${stored.bundle.maxAgeHours} h, aucun passe ne sera déclaré valide avant leur mise à jour.` : '.'}
     </p>
