@@ -10,7 +10,8 @@ export class CborDateTime {
   constructor(readonly iso: string) {}
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+/** An RFC 3339 date-time with its offset (what tag 0 holds, and what rules' ValidFrom / ValidTo are). */
+export const RFC3339_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 export class CborTagError extends Error {}
 
@@ -19,16 +20,22 @@ export class CborTagError extends Error {}
  * this package decodes CBOR. Without a Class, cbor-x registers a decoder only (its types want
  * an encoder too).
  */
-function decodeTag(tag: number, decode: (value: unknown) => CborDateTime): void {
+function decodeTag(tag: number, decode: (value: unknown) => CborDateTime | never): void {
   addExtension({ tag, decode } as unknown as Parameters<typeof addExtension>[0]);
 }
 
 decodeTag(0, (value) => {
-  if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+  if (typeof value !== 'string' || !RFC3339_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
     throw new CborTagError('date-time (tag 0) invalide');
   }
   return new CborDateTime(value);
 });
+// Shared references (tags 28, 29) let a few bytes stand for a huge or cyclic value: a DCC has none.
+for (const tag of [28, 29]) {
+  decodeTag(tag, () => {
+    throw new CborTagError(`étiquette CBOR ${tag} (référence partagée) refusée`);
+  });
+}
 decodeTag(1, (value) => {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new CborTagError('date-time (tag 1) invalide');
   const date = new Date(Math.round(value * 1000));
@@ -70,6 +77,14 @@ const TAG_FULL_DATE = 1004;
  * keys and any other tag, which a DCC payload never contains.
  */
 export function cborToJson(value: unknown): unknown {
+  return toJson(value, { nodes: 0, open: new Set() });
+}
+
+/** A DCC is a few hundred values; more is not a certificate (and bounds the work on crafted input). */
+const MAX_JSON_NODES = 10_000;
+
+function toJson(value: unknown, walk: { nodes: number; open: Set<object> }): unknown {
+  if (++walk.nodes > MAX_JSON_NODES) return undefined;
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   // cbor-x reads an integer written on 8 bytes as a BigInt, whatever its value (seen in issuers' DCCs).
@@ -78,19 +93,29 @@ export function cborToJson(value: unknown): unknown {
   if (isTag(value)) {
     return value.tag === TAG_FULL_DATE && typeof value.value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value.value) ? value.value : undefined;
   }
-  if (Array.isArray(value)) {
-    const items = value.map(cborToJson);
-    return items.includes(undefined) ? undefined : items;
-  }
-  if (value instanceof Map) {
+  if (!Array.isArray(value) && !(value instanceof Map)) return undefined;
+  // A value met again inside itself is a cycle: never JSON.
+  if (walk.open.has(value)) return undefined;
+  walk.open.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const items: unknown[] = [];
+      for (const item of value) {
+        const json = toJson(item, walk);
+        if (json === undefined) return undefined;
+        items.push(json);
+      }
+      return items;
+    }
     const object: Record<string, unknown> = {};
     for (const [key, item] of value) {
       if (typeof key !== 'string' || key === '__proto__') return undefined;
-      const json = cborToJson(item);
+      const json = toJson(item, walk);
       if (json === undefined) return undefined;
       object[key] = json;
     }
     return object;
+  } finally {
+    walk.open.delete(value);
   }
-  return undefined;
 }

@@ -1,10 +1,18 @@
 import { toArrayBuffer } from './bytes.js';
 import { decodeCbor, encodeCbor, isBytes, isTag } from './cbor.js';
 import { DccError } from './steps.js';
+import { bytesToBase64 } from './bytes.js';
 import type { TrustedSigner } from './signers.js';
+
+/**
+ * Where the signers come from: a list, or a lookup by kid (base64; '' when the certificate has
+ * none, with its issuing country), so a verifier holding thousands parses only those it needs.
+ */
+export type SignerSource = readonly TrustedSigner[] | ((kidBase64: string, issuer?: string) => Promise<readonly TrustedSigner[]>);
 
 /** COSE header labels and algorithms used by the DCC (RFC 8152). */
 const HEADER_ALG = 1;
+const HEADER_CRIT = 2;
 const HEADER_KID = 4;
 export const ALG_ES256 = -7;
 export const ALG_PS256 = -37;
@@ -64,8 +72,12 @@ export function parseCoseSign1(bytes: Uint8Array): CoseSign1 {
   // among the issuing country's signers.
   const kid = protectedHeader.has(HEADER_KID) ? protectedHeader.get(HEADER_KID) : (unprotectedHeader.get(HEADER_KID) ?? new Uint8Array(0));
   if (!isBytes(kid)) throw invalid('identifiant de clé (kid) illisible');
+  // The protected header's algorithm wins; one only in the unprotected header is accepted, as the
+  // official vector CO20 requires (the key type must still match it, and the signature verify).
   const alg = protectedHeader.has(HEADER_ALG) ? protectedHeader.get(HEADER_ALG) : unprotectedHeader.get(HEADER_ALG);
-  if (alg !== ALG_ES256 && alg !== ALG_PS256) throw invalid(`algorithme ${String(alg)} non pris en charge`);
+  if (alg !== ALG_ES256 && alg !== ALG_PS256) throw invalid(`algorithme ${String(alg).slice(0, 20)} non pris en charge`);
+  // Critical headers must be understood (RFC 8152 §3.1): this verifier knows none.
+  if (protectedHeader.has(HEADER_CRIT)) throw invalid('en-têtes critiques (crit) non pris en charge');
 
   return {
     protectedBytes: Uint8Array.from(protectedBytes),
@@ -126,8 +138,9 @@ const MAX_SIGNERS_WITHOUT_KID = 50;
  * when the certificate carries none, those of its issuing country `issuer`). Returns the signer
  * whose key verified it; throws a `verify` DccError otherwise.
  */
-export async function verifyCoseSign1(cose: CoseSign1, trustedSigners: readonly TrustedSigner[], issuer?: string): Promise<TrustedSigner> {
+export async function verifyCoseSign1(cose: CoseSign1, source: SignerSource, issuer?: string): Promise<TrustedSigner> {
   const kid = cose.kid;
+  const trustedSigners = typeof source === 'function' ? await source(bytesToBase64(kid), issuer) : source;
   const candidates =
     kid.length > 0
       ? trustedSigners.filter((signer) => signer.kid.length === kid.length && signer.kid.every((byte, i) => byte === kid[i]))

@@ -21,11 +21,15 @@ export interface CwtClaims {
 const invalid = (detail: string, cause?: unknown) =>
   new DccError('decode', `Le contenu CBOR du certificat est invalide : ${detail}.`, { cause });
 
+/** NumericDates past the year 9999 are no dates a certificate can hold (nor JavaScript). */
+const LATEST_NUMERIC_DATE = 253_402_300_799;
+
 /** A NumericDate: a number of seconds, or (seen in the wild) a tag 1 date-time. */
 function numericDate(value: unknown, name: string): number {
-  if (value instanceof CborDateTime) return Date.parse(value.iso) / 1000;
+  if (value instanceof CborDateTime) value = Date.parse(value.iso) / 1000;
   if (typeof value === 'bigint') value = Number(value);
   if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(`la date ${name} n’est pas un nombre`);
+  if (value < 0 || value > LATEST_NUMERIC_DATE) throw invalid(`la date ${name} est hors limites`);
   return value;
 }
 
@@ -45,7 +49,8 @@ export function decodeCwtClaims(payload: Uint8Array): CwtClaims {
     throw invalid('le certificat (-260 / 1) doit être un objet JSON');
   }
   const iss = claims.get(CLAIM_ISS);
-  if (iss !== undefined && typeof iss !== 'string') throw invalid('l’émetteur (iss) doit être un texte');
+  // A country code as a rule ("FR"), sometimes more ("CH BAG"): short printable text.
+  if (iss !== undefined && (typeof iss !== 'string' || !/^[\x20-\x7e]{1,50}$/.test(iss))) throw invalid('l’émetteur (iss) doit être un texte court');
   return {
     ...(iss !== undefined && { issuer: iss }),
     ...(claims.has(CLAIM_IAT) && { issuedAt: numericDate(claims.get(CLAIM_IAT), 'd’émission (iat)') }),

@@ -70,7 +70,9 @@ export function passPeriod(context: PassContext, from: Date): PassPeriod | undef
   if (!kind) return undefined;
   const data = { payload: context.dcc, external: { validationClock: from.toISOString() } };
   const instants = new Set<number>();
-  for (const rule of context.rules) {
+  const country = context.country ?? 'FR';
+  // Only the rules that can apply: those of the country of verification and of the issuer.
+  for (const rule of context.rules.filter((r) => r.Country === country || r.Country === context.issuerCountry)) {
     instants.add(Date.parse(rule.ValidFrom));
     instants.add(Date.parse(rule.ValidTo));
     const plusTimes: CertLogicExpression[] = [];

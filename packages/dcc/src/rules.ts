@@ -1,5 +1,7 @@
 import { evaluate, type CertLogicExpression } from 'certlogic-js';
 import { validate as validateLogic } from 'certlogic-js/dist/validation/index.js';
+import { RFC3339_DATE_TIME } from './cbor.js';
+import { compareVersions } from './schema-profiles.js';
 import type { CertificateKind } from './signers.js';
 import type { ValueSetCodes } from './value-sets.js';
 
@@ -36,7 +38,6 @@ const TYPE_OF_KIND: Record<CertificateKind, BusinessRule['CertificateType']> = {
 
 const IDENTIFIER = /^(GR|VR|TR|RR|IR)-[A-Z]{2}-\d{4}$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 export const MAX_RULES = 5_000;
 
 /**
@@ -66,8 +67,8 @@ export function parseRules(json: unknown): BusinessRule[] {
       fault('Description vide');
     }
     if (!Array.isArray(rule.AffectedFields) || !rule.AffectedFields.every((field) => typeof field === 'string')) fault('AffectedFields doit être une liste de champs');
-    const from = typeof rule.ValidFrom === 'string' && INSTANT.test(rule.ValidFrom) ? Date.parse(rule.ValidFrom) : NaN;
-    const to = typeof rule.ValidTo === 'string' && INSTANT.test(rule.ValidTo) ? Date.parse(rule.ValidTo) : NaN;
+    const from = typeof rule.ValidFrom === 'string' && RFC3339_DATE_TIME.test(rule.ValidFrom) ? Date.parse(rule.ValidFrom) : NaN;
+    const to = typeof rule.ValidTo === 'string' && RFC3339_DATE_TIME.test(rule.ValidTo) ? Date.parse(rule.ValidTo) : NaN;
     if (Number.isNaN(from) || Number.isNaN(to)) fault('ValidFrom et ValidTo doivent être des dates ISO 8601 avec fuseau');
     else if (from >= to) fault('ValidFrom doit précéder ValidTo');
     if (rule.Logic === undefined) fault('Logic manquant');
@@ -83,12 +84,6 @@ export function parseRules(json: unknown): BusinessRule[] {
   return json as BusinessRule[];
 }
 
-function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
-}
 
 export interface RuleSelection {
   /** Country of verification (its Acceptance rules). */
@@ -113,7 +108,7 @@ export function selectRules(rules: readonly BusinessRule[], selection: RuleSelec
     if (rule.CertificateType !== 'General' && rule.CertificateType !== TYPE_OF_KIND[selection.kind]) continue;
     if (Date.parse(rule.ValidFrom) > at || Date.parse(rule.ValidTo) <= at) continue;
     const current = best.get(rule.Identifier);
-    if (!current || compareVersions(rule.Version, current.Version) > 0) best.set(rule.Identifier, rule);
+    if (!current || compareVersions(rule.Version.split('.').map(Number), current.Version.split('.').map(Number)) > 0) best.set(rule.Identifier, rule);
   }
   const rank = (rule: BusinessRule) => (rule.CertificateType === 'General' ? 0 : 1);
   return [...best.values()].sort((a, b) => rank(a) - rank(b) || a.Identifier.localeCompare(b.Identifier));

@@ -52,14 +52,15 @@ export function parseSchemaVersion(ver: unknown): [number, number, number] | und
   return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
 }
 
-const compare = (a: readonly number[], b: readonly number[]) => {
+/** Orders two `[major, minor, patch]` versions (negative: a before b). */
+export function compareVersions(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
   return 0;
-};
+}
 
 /** The profile for a declared version: undefined for a version that is not 1.x.y. */
 export function profileFor(ver: unknown): SchemaProfile | undefined {
   const version = parseSchemaVersion(ver);
   if (!version || version[0] !== 1) return undefined;
-  return SCHEMA_PROFILES.find((profile) => compare(version, profile.from) >= 0);
+  return SCHEMA_PROFILES.find((profile) => compareVersions(version, profile.from) >= 0);
 }

@@ -61,9 +61,9 @@ export const MAX_TRUST_LIST_ENTRIES = 20_000;
 
 /**
  * Reads a trust list in the EU DCC Gateway format (a JSON array of entries with `kid`,
- * `country`, `certificateType`, `rawData`, optionally `thumbprint`, `timestamp`, `signature`).
- * Each DSC is checked: readable X.509, its kid and thumbprint match its bytes, its subject
- * country matches the entry's, digitalSignature in its key usage when it has one, a P-256 or
+ * `country`, `certificateType` "DSC", `rawData`, optionally `thumbprint`, `timestamp`,
+ * `signature`). Each DSC is checked: readable X.509, its kid and thumbprint match its bytes, its
+ * subject has a country and it is the entry's, digitalSignature in its key usage when it has one, a P-256 or
  * RSA key, not expired at `now`. The rest are listed as rejected, never trusted. The entries'
  * gateway signatures (CMS by the uploading country) are not checked: trust comes from where
  * the file is read (README).
@@ -79,8 +79,8 @@ export async function importTrustList(json: unknown, options: { now: Date }): Pr
     const kid = typeof record.kid === 'string' ? record.kid : undefined;
     const country = typeof record.country === 'string' ? record.country : undefined;
     const reject = (reason: string) => rejected.push({ ...(kid && { kid }), ...(country && { country }), reason });
-    if (record.certificateType !== undefined && record.certificateType !== 'DSC') {
-      reject(`type ${String(record.certificateType)} : seuls les certificats de signataires (DSC) sont importés`);
+    if (record.certificateType !== 'DSC') {
+      reject(`type ${String(record.certificateType ?? 'absent').slice(0, 20)} : seuls les certificats de signataires (DSC) sont importés`);
       continue;
     }
     if (!kid || !country || !/^[A-Z]{2}$/.test(country) || typeof record.rawData !== 'string') {

@@ -196,6 +196,12 @@ describe('certificates as other countries issue them', () => {
     expect((await verifyDcc(otherCountry, { lists: lists(), validationClock: clock })).reason?.step).toBe('verify');
   });
 
+  it('refuses a certificate whose issuing country is not its signer’s', async () => {
+    const hc1 = await signTestHc1(italy, test('2026-11-20T08:15:00Z'), { ...issued, issuer: 'DE' });
+    const result = await verifyDcc(hc1, { lists: lists(), validationClock: clock });
+    expect(result.reason).toEqual({ step: 'signerValidity', message: "Le pays émetteur du certificat (DE) n'est pas celui de son signataire (IT)." });
+  });
+
   it('says it cannot decide for a country it has no rules for', async () => {
     const hc1 = await signTestHc1(italy, test('2026-11-20T08:15:00Z'), issued);
     const result = await verifyDcc(hc1, { lists: lists(), validationClock: clock, country: 'BE' });
@@ -238,12 +244,53 @@ describe('importTrustList (EU DCC Gateway format)', () => {
       "l'empreinte ne correspond pas au certificat",
       'certificat illisible',
       'type CSCA : seuls les certificats de signataires (DSC) sont importés',
-      'entrée incomplète : kid, country (deux lettres) et rawData sont attendus',
-      'entrée incomplète : kid, country (deux lettres) et rawData sont attendus',
+      'type absent : seuls les certificats de signataires (DSC) sont importés',
+      'type absent : seuls les certificats de signataires (DSC) sont importés',
     ]);
   });
 
   it('refuses what is not a list', async () => {
     await expect(importTrustList({ certificates: [] }, { now })).rejects.toThrow(/tableau JSON/);
+  });
+});
+
+describe('crafted input', () => {
+  const cborHc1 = (claims: Uint8Array) => {
+    // A COSE_Sign1 around raw claim bytes (its signature does not matter: decoding comes first).
+    const protectedBytes = Uint8Array.from([0xa2, 0x01, 0x26, 0x04, 0x48, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const head = (major: number, length: number) => (length < 24 ? [major | length] : length < 256 ? [major | 24, length] : [major | 25, length >> 8, length & 0xff]);
+    const cose = Uint8Array.from([0xd2, 0x84, ...head(0x40, protectedBytes.length), ...protectedBytes, 0xa0, ...head(0x40, claims.length), ...claims, 0x58, 64, ...new Uint8Array(64)]);
+    return hc1Of(deflateSync(cose));
+  };
+
+  it('refuses shared references (CBOR tags 28/29) at once, however few bytes they take to describe a huge value', async () => {
+    // 25 levels of a pair of references to the level below: 2^25 leaves if copied.
+    let level = [0xd8, 28, 0x81, 0x61, 0x61];
+    for (let i = 1; i <= 25; i++) level = [0xd8, 28, 0x82, ...level, 0xd8, 29, i < 24 ? 25 - i : 0];
+    const started = performance.now();
+    const result = await verifyDcc(cborHc1(Uint8Array.from([0xa1, 0x39, 0x01, 0x03, 0xa1, 0x01, ...level])), anyClock);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(result.reason?.step).toBe('decode');
+  });
+
+  it('refuses a payload with more values than a certificate has', async () => {
+    // {-260: {1: [0, 0, …]}} with 20,000 items.
+    const items = new Array(20_000).fill(0);
+    const claims = Uint8Array.from([0xa1, 0x39, 0x01, 0x03, 0xa1, 0x01, 0x99, 20_000 >> 8, 20_000 & 0xff, ...items]);
+    expect((await verifyDcc(cborHc1(claims), anyClock)).reason?.step).toBe('decode');
+  });
+
+  it('refuses critical headers it does not know, as COSE requires', async () => {
+    // Protected header {1: -7, 2: [99], 4: h'00…'}.
+    const protectedBytes = Uint8Array.from([0xa3, 0x01, 0x26, 0x02, 0x81, 0x18, 99, 0x04, 0x48, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const cose = Uint8Array.from([0xd2, 0x84, 0x40 | protectedBytes.length, ...protectedBytes, 0xa0, 0x41, 0xa0, 0x58, 64, ...new Uint8Array(64)]);
+    expect((await verifyDcc(hc1Of(deflateSync(cose)), anyClock)).reason).toEqual({ step: 'cose', message: 'La structure COSE est invalide : en-têtes critiques (crit) non pris en charge.' });
+  });
+
+  it('refuses dates no calendar holds, rather than failing later', async () => {
+    // {4: 2^62 (exp), -260: {1: {}}}
+    const claims = Uint8Array.from([0xa2, 0x04, 0x1b, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x39, 0x01, 0x03, 0xa1, 0x01, 0xa0]);
+    const result = await verifyDcc(cborHc1(claims), anyClock);
+    expect(result.reason).toMatchObject({ step: 'decode', message: expect.stringContaining('hors limites') });
   });
 });

@@ -1,6 +1,6 @@
 import { decodeBase45 } from './base45.js';
 import { bytesToBase64 } from './bytes.js';
-import { parseCoseSign1, verifyCoseSign1 } from './cose.js';
+import { parseCoseSign1, verifyCoseSign1, type SignerSource } from './cose.js';
 import { decodeCwtClaims, type CwtClaims } from './cwt.js';
 import { inflateHc1, unprefixHc1 } from './hc1.js';
 import { evaluateRules, selectRules, type BusinessRule, type RuleOutcome } from './rules.js';
@@ -11,7 +11,7 @@ import type { ValueSetCodes } from './value-sets.js';
 
 /** What a verifier holds: the signers it trusts, the business rules and the value sets. */
 export interface VerifierLists {
-  signers: readonly TrustedSigner[];
+  signers: SignerSource;
   rules: readonly BusinessRule[];
   valueSets: ValueSetCodes;
 }
@@ -78,11 +78,15 @@ export function checkExpiration(claims: Pick<CwtClaims, 'issuedAt' | 'expiresAt'
 }
 
 /**
- * Step `signerValidity`: the signer's certificate valid at the validation clock, the DCC signed
- * (iat) within its validity, and not expiring (exp) after it.
+ * Step `signerValidity`: the issuing country (iss) the signer's, its certificate valid at the
+ * validation clock, the DCC signed (iat) within its validity, and not expiring (exp) after it.
  */
-export function checkSignerValidity(claims: Pick<CwtClaims, 'issuedAt' | 'expiresAt'>, signer: TrustedSigner, now: Date): void {
+export function checkSignerValidity(claims: Pick<CwtClaims, 'issuedAt' | 'expiresAt' | 'issuer'>, signer: TrustedSigner, now: Date): void {
   const fail = (message: string) => new DccError('signerValidity', message);
+  // A country signs only its own certificates: the issuer claim decides whose invalidation rules apply.
+  if (claims.issuer !== undefined && /^[A-Z]{2}$/.test(claims.issuer) && signer.country && claims.issuer !== signer.country) {
+    throw fail(`Le pays émetteur du certificat (${claims.issuer.slice(0, 10)}) n'est pas celui de son signataire (${signer.country}).`);
+  }
   const { notBefore, notAfter } = signer.certificate;
   if (now < notBefore || now > notAfter) {
     throw fail(`Le certificat du signataire n'est pas valable à cette date (valable du ${formatDay(notBefore)} au ${formatDay(notAfter)}).`);
@@ -95,9 +99,12 @@ export function checkSignerValidity(claims: Pick<CwtClaims, 'issuedAt' | 'expire
   }
 }
 
+/** Control and format characters (a right-to-left override could make a name read as another): never shown. */
+const INVISIBLE = /[\p{Cc}\p{Cf}]/gu;
+
 function holderOf(dcc: Record<string, unknown>): Holder {
   const nam = (dcc.nam && typeof dcc.nam === 'object' ? dcc.nam : {}) as Record<string, unknown>;
-  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const text = (value: unknown) => (typeof value === 'string' ? value.replace(INVISIBLE, '') : '');
   return {
     familyName: text(nam.fn) || text(nam.fnt).replaceAll('<', ' '),
     givenName: text(nam.gn) || text(nam.gnt).replaceAll('<', ' '),
@@ -204,7 +211,8 @@ export async function verifyDcc(text: string, options: VerifyOptions): Promise<V
 
   current = 'rules';
   const [kind] = kindsOf(decoded.dcc);
-  const selected = selectRules(options.lists.rules, { country, ...(decoded.issuer && { issuerCountry: decoded.issuer }), kind: kind!, at: now });
+  const issuerCountry = decoded.issuer !== undefined && /^[A-Z]{2}$/.test(decoded.issuer) ? decoded.issuer : signer?.country;
+  const selected = selectRules(options.lists.rules, { country, ...(issuerCountry && { issuerCountry }), kind: kind!, at: now });
   if (!selected.some((rule) => rule.Type === 'Acceptance')) {
     return {
       status: 'unverifiable',

@@ -65,6 +65,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: loggerOptions(config.logLevel),
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
+    // A client that announces a body and never sends it does not hold a socket for ever.
+    requestTimeout: 30_000,
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
     // Strict input: unknown properties and wrong types are refused, not silently fixed.

@@ -85,6 +85,7 @@ export const RULE_CASES: readonly RuleCase[] = [
   { name: 'vaccin hors de la liste de l’UE', dcc: vaccination(VACCINATED, 2, 2, { mp: 'EU/1/99/9999' }), clock: at(VACCINATED, 30 * DAY), expected: 'VR-FR-0001' },
   { name: 'fabricant hors de la liste de l’UE', dcc: vaccination(VACCINATED, 2, 2, { ma: 'ORG-000000000' }), clock: at(VACCINATED, 30 * DAY), expected: 'VR-FR-0002' },
   { name: 'type de vaccin hors de la liste de l’UE', dcc: vaccination(VACCINATED, 2, 2, { vp: 'X00' }), clock: at(VACCINATED, 30 * DAY), expected: 'VR-FR-0003' },
+  { name: 'Sputnik V 2/2 (dans la liste de l’UE, sans autorisation de l’UE)', dcc: vaccination(VACCINATED, 2, 2, { mp: 'Sputnik-V', ma: 'Gamaleya-Research-Institute' }), clock: at(VACCINATED, 30 * DAY), expected: 'VR-FR-0009' },
   { name: 'vaccination dans le futur', dcc: vaccination(VACCINATED, 2, 2), clock: at(VACCINATED, -DAY), expected: 'VR-FR-0005' },
   // Recovery: from df (day 11) to du (at most day 180).
   { name: 'rétablissement, la veille de df', dcc: recovery(FIRST_POSITIVE, '2026-06-12', '2026-11-28'), clock: at('2026-06-12', -MINUTE), expected: 'RR-FR-0001' },

@@ -1,6 +1,6 @@
-import { bytesToBase64, decodeHc1, verifyDcc, type Verification } from '@prostopcovid/dcc';
+import { verifyDcc, type Verification } from '@prostopcovid/dcc';
 import { formatDateTime } from './certificates';
-import { currentVerifierLists, listsAgeHours, type ReadyLists } from './verifier-lists';
+import { clockBehindLists, currentVerifierLists, listsAgeHours, listsDate, type ReadyLists } from './verifier-lists';
 
 export interface PassCheck {
   verification: Verification;
@@ -25,24 +25,19 @@ export async function checkPass(hc1: string, options: { country?: string; valida
   const { bundle } = lists.stored;
   const country = options.country ?? bundle.country;
   const validationClock = options.validationClock ?? new Date();
-  // Only the signers this certificate names are parsed; a text that does not decode needs none.
-  const decoded = await decodeHc1(hc1.trim()).catch(() => undefined);
-  const signers = decoded ? await lists.signersFor(bytesToBase64(decoded.cose.kid), decoded.claims.issuer) : [];
   let verification = await verifyDcc(hc1.trim(), {
-    lists: { signers, rules: bundle.rules, valueSets: lists.valueSets },
+    // Only the signers this certificate names are parsed (signersFor).
+    lists: { signers: lists.signersFor, rules: bundle.rules, valueSets: lists.valueSets },
     validationClock,
     country,
   });
-  if (verification.status === 'valid' && listsAgeHours(lists) > bundle.maxAgeHours) {
-    verification = {
-      ...verification,
-      status: 'unverifiable',
-      valid: false,
-      reason: {
-        step: 'rules',
-        message: `Les listes de vérification de cet appareil datent du ${formatDateTime(lists.stored.confirmedAt)}, plus de ${bundle.maxAgeHours} heures : connectez l'appareil à Internet pour les mettre à jour, puis vérifiez à nouveau.`,
-      },
-    };
+  const staleness = clockBehindLists(lists)
+    ? `L'horloge de cet appareil indique une date antérieure à la dernière mise à jour de ses listes de vérification (${formatDateTime(lists.stored.confirmedAt)}) : réglez la date et l'heure, puis vérifiez à nouveau.`
+    : listsAgeHours(lists) > bundle.maxAgeHours
+      ? `Les listes de vérification de cet appareil datent du ${formatDateTime(listsDate(lists))}, plus de ${bundle.maxAgeHours} heures : connectez l'appareil à Internet pour les mettre à jour, puis vérifiez à nouveau.`
+      : undefined;
+  if (verification.status === 'valid' && staleness) {
+    verification = { ...verification, status: 'unverifiable', valid: false, reason: { step: 'rules', message: staleness } };
   }
   return { verification, country, validationClock, lists };
 }

@@ -26,6 +26,8 @@ export interface StoredLists {
   etag: string | null;
   /** ISO 8601, this browser's clock. */
   confirmedAt: string;
+  /** When the server last read its imported trust list (ISO 8601, the server's clock), if it imports one. */
+  trustListReadAt?: string;
 }
 
 /** Ready for `verifyDcc`. */
@@ -90,11 +92,14 @@ export async function refreshVerifierLists(): Promise<ListsState> {
       cache: 'no-store',
       signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS),
     });
+    const trustListReadAt = response.headers.get('x-trust-list-read-at') ?? undefined;
+    const confirmed = { confirmedAt: new Date().toISOString(), ...(trustListReadAt && { trustListReadAt }) };
     if (response.status === 304 && cached) {
-      stored = { ...cached, confirmedAt: new Date().toISOString() };
+      const { trustListReadAt: _previous, ...rest } = cached;
+      stored = { ...rest, ...confirmed };
       online = true;
     } else if (response.ok) {
-      stored = { bundle: (await response.json()) as ListsBundle, etag: response.headers.get('etag'), confirmedAt: new Date().toISOString() };
+      stored = { bundle: (await response.json()) as ListsBundle, etag: response.headers.get('etag'), ...confirmed };
       online = true;
     } else {
       error = `Le serveur a répondu ${response.status}.`;
@@ -115,7 +120,18 @@ export async function currentVerifierLists(): Promise<ListsState> {
   return refreshVerifierLists();
 }
 
-/** Hours since the lists were last confirmed by the server. */
+/** When the lists are from: the last confirmation by the server, or its last read of the trust list if older. */
+export function listsDate(lists: ReadyLists): string {
+  const { confirmedAt, trustListReadAt } = lists.stored;
+  return trustListReadAt && Date.parse(trustListReadAt) < Date.parse(confirmedAt) ? trustListReadAt : confirmedAt;
+}
+
+/** Hours since `listsDate`. */
 export function listsAgeHours(lists: ReadyLists, now: Date = new Date()): number {
-  return (now.getTime() - Date.parse(lists.stored.confirmedAt)) / 3_600_000;
+  return (now.getTime() - Date.parse(listsDate(lists))) / 3_600_000;
+}
+
+/** The device's clock is behind the last confirmation of its lists: their age cannot be told. */
+export function clockBehindLists(lists: ReadyLists, now: Date = new Date()): boolean {
+  return now.getTime() < Date.parse(lists.stored.confirmedAt) - 5 * 60_000;
 }

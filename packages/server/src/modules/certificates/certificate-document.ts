@@ -6,6 +6,8 @@ import { renderDccQr } from './issue-dcc.js';
 
 export interface CertificateDocumentInput {
   kind: 'test' | 'vaccination' | 'recovery';
+  /** A positive test's result: not a pass. */
+  positive: boolean;
   hc1: string;
   uvci: string;
   expiresAt: string;
@@ -17,7 +19,6 @@ export interface CertificateDocumentInput {
     titleEn: string;
     details: Array<{ label: string; labelEn: string; value: string; valueEn?: string }>;
   };
-  worth: { valid: boolean };
 }
 
 const A4 = [595.28, 841.89] as const;
@@ -46,7 +47,7 @@ export async function renderCertificateDocument(input: CertificateDocumentInput)
   draw(input.summary.title, 50, A4[1] - 105, 20, bold, BLUE);
   draw(input.summary.titleEn, 50, A4[1] - 124, 12, regular, GREY);
   let top = A4[1] - 140;
-  if (input.kind === 'test' && input.summary.title.includes('positif')) {
+  if (input.positive) {
     draw("Ce résultat n'est pas un passe. / This result is not a pass.", 50, top - 10, 12, bold, RED);
     top -= 24;
   }

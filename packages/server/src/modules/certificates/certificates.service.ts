@@ -54,9 +54,9 @@ function certificatesOf(deps: CertificatesDeps, act: Act, now: Date): Array<{ ki
     return test.sampled_at.getTime() + deps.testValidityHours * HOUR > now.getTime() ? [{ kind: 'test' }] : [];
   }
   const { validFrom, validUntil } = recoveryDates(deps, test);
-  const today = parisDate(now);
-  if (today > validUntil) return [];
-  return today >= validFrom ? [{ kind: 'recovery' }, { kind: 'test' }] : [{ kind: 'test' }, { kind: 'recovery', availableFrom: validFrom }];
+  // From and until midnight UTC of those days, as the rules read dates (CertLogic).
+  if (now.getTime() >= Date.parse(`${validUntil}T00:00:00Z`) + DAY) return [];
+  return now.getTime() >= Date.parse(`${validFrom}T00:00:00Z`) ? [{ kind: 'recovery' }, { kind: 'test' }] : [{ kind: 'test' }, { kind: 'recovery', availableFrom: validFrom }];
 }
 
 /**
@@ -100,8 +100,9 @@ export async function retrieveCertificate(
   const targetId = act.kind === 'test' ? act.test.id : act.vaccination.id;
   await recordAudit(deps.db, ctx, { action: 'certificates.retrieve', outcome: 'success', targetType: wanted.kind, targetId });
   const { svg } = await renderDccQr(certificate.hc1);
-  const { dcc, positive: _positive, ...rest } = certificate;
+  const { dcc, ...rest } = certificate;
   return {
+    // `positive` is for the PDF; the JSON answer's schema leaves it out.
     ...rest,
     qrSvg: svg,
     worth: describeWorth(deps.assess({ dcc: dcc as unknown as Record<string, unknown>, expiresAt: new Date(certificate.expiresAt), at: ctx.now }), certificate),

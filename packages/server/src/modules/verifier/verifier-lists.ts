@@ -1,6 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   countriesWithRules,
@@ -43,7 +43,7 @@ export interface ListsSnapshot {
   codes: ValueSetCodes;
   countries: readonly string[];
   trustList: TrustListStatus;
-  published: { ownSigners: Published; rules: Published; valueSets: Published; bundle: Published };
+  published: { ownSigners: Published; rules: Published; rulesByCountry: ReadonlyMap<string, Published>; valueSets: Published; bundle: Published };
 }
 
 const MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024;
@@ -142,24 +142,30 @@ export class VerifierLists {
     }
   }
 
-  private async importText(text: string): Promise<void> {
+  /** `readAt`: when the text was read from its source (a kept download's is older than now). */
+  private async importText(text: string, readAt: Date = this.deps.clock.now()): Promise<void> {
     const result = await importTrustList(JSON.parse(text) as unknown, { now: this.deps.clock.now() });
     this.imported = result.signers;
-    this.status = { ...(this.status.source && { source: this.status.source }), loadedAt: this.deps.clock.now().toISOString(), imported: result.signers.length, rejected: result.rejected.length };
+    this.status = { ...(this.status.source && { source: this.status.source }), loadedAt: readAt.toISOString(), imported: result.signers.length, rejected: result.rejected.length };
     if (result.rejected.length > 0) {
       this.deps.log.warn({ rejected: result.rejected.slice(0, 50), count: result.rejected.length }, 'trust list: entries left out');
     }
     this.deps.log.info({ imported: result.signers.length, rejected: result.rejected.length }, 'trust list imported');
   }
 
+  /** The list from its URL: no redirect (an https source cannot send us elsewhere), read up to MAX_DOWNLOAD_BYTES. */
   private async download(url: string): Promise<string> {
-    const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), headers: { accept: 'application/json' } });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const length = Number(response.headers.get('content-length') ?? 0);
-    if (length > MAX_DOWNLOAD_BYTES) throw new Error('trust list too large');
-    const text = await response.text();
-    if (text.length > MAX_DOWNLOAD_BYTES) throw new Error('trust list too large');
-    return text;
+    const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), headers: { accept: 'application/json' }, redirect: 'error' });
+    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+    if (Number(response.headers.get('content-length') ?? 0) > MAX_DOWNLOAD_BYTES) throw new Error('trust list too large');
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += chunk.length;
+      if (size > MAX_DOWNLOAD_BYTES) throw new Error('trust list too large');
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   private keepDownload(text: string): void {
@@ -175,7 +181,8 @@ export class VerifierLists {
 
   private async importCachedDownload(): Promise<void> {
     try {
-      await this.importText(await readFile(this.deps.config.trustListCacheFile, 'utf8'));
+      const file = this.deps.config.trustListCacheFile;
+      await this.importText(await readFile(file, 'utf8'), (await stat(file)).mtime);
       this.status = { ...this.status, error: `${this.status.error ?? ''} (copie du ${this.status.loadedAt} relue)`.trim() };
       this.deps.log.warn({ file: this.deps.config.trustListCacheFile }, 'trust list: last good download used');
     } catch {
@@ -201,6 +208,7 @@ export class VerifierLists {
       published: {
         ownSigners: publish(entries.filter((entry) => entry.origin === 'own').map(({ origin: _origin, ...entry }) => entry)),
         rules: publish(this.rules),
+        rulesByCountry: new Map([...new Set(this.rules.map((rule) => rule.Country))].map((code) => [code, publish(this.rules.filter((rule) => rule.Country === code))])),
         valueSets: publish(valueSets),
         bundle: publish({
           maxAgeHours: this.deps.config.listsMaxAgeHours,

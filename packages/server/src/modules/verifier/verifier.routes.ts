@@ -14,7 +14,7 @@ import { Type } from 'typebox';
 function sendPublished(request: FastifyRequest, reply: FastifyReply, document: Published, maxAge: number) {
   reply.header('etag', document.etag).header('cache-control', `public, max-age=${maxAge}`).header('vary', 'accept-encoding');
   const match = request.headers['if-none-match'];
-  if (match && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === document.etag)) return reply.status(304).send();
+  if (match && match.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === document.etag)) return reply.status(304).send();
   return reply.type('application/json; charset=utf-8').send(document.body);
 }
 
@@ -40,10 +40,10 @@ export function verifierRoutes(deps: VerifierDeps): FastifyPluginAsyncTypebox {
       '/api/verifier/v1/rules/:country',
       { schema: { tags: ['verifier'], summary: 'The business rules of one country', params: CountryParams, response: { 200: Type.Array(Type.Unknown()) } }, config: publicRoute },
       async (request, reply) => {
-        const rules = deps.lists.snapshot().rules.filter((rule) => rule.Country === request.params.country);
-        if (rules.length === 0) throw new AppError('VERIFIER_COUNTRY_UNKNOWN', { publicDetails: { countries: deps.lists.snapshot().countries } });
-        reply.header('cache-control', 'public, max-age=300');
-        return rules;
+        const { published, countries } = deps.lists.snapshot();
+        const document = published.rulesByCountry.get(request.params.country);
+        if (!document) throw new AppError('VERIFIER_COUNTRY_UNKNOWN', { publicDetails: { countries } });
+        return sendPublished(request, reply, document, 300);
       },
     );
     app.get(
@@ -54,7 +54,12 @@ export function verifierRoutes(deps: VerifierDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/api/verifier/v1/lists',
       { schema: { tags: ['verifier'], summary: 'Everything an offline verifier keeps: trusted signers (own and imported), rules, value sets, and their maximum age (ETag)', response: { 200: ListsBundle } }, config: publicRoute },
-      async (request, reply) => sendPublished(request, reply, deps.lists.snapshot().published.bundle, 0),
+      async (request, reply) => {
+        // When the imported trust list was last read from its source: the page counts its lists' age from it too.
+        const { trustList } = deps.lists.snapshot();
+        if (trustList.loadedAt) reply.header('x-trust-list-read-at', trustList.loadedAt);
+        return sendPublished(request, reply, deps.lists.snapshot().published.bundle, 0);
+      },
     );
   };
 }

@@ -118,6 +118,10 @@ describe('published lists', () => {
     const again = await t.app.inject({ method: 'GET', url: '/api/verifier/v1/signers', headers: { 'if-none-match': etag } });
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
+    for (const header of ['*', `"other", W/${etag}`]) {
+      expect((await t.app.inject({ method: 'GET', url: '/api/verifier/v1/signers', headers: { 'if-none-match': header } })).statusCode).toBe(304);
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/api/verifier/v1/signers', headers: { 'if-none-match': '"other"' } })).statusCode).toBe(200);
   });
 
   it('gives an offline verifier everything in one bundle: own and imported signers, rules, value sets', async () => {
@@ -125,6 +129,8 @@ describe('published lists', () => {
     expect(response.headers['cache-control']).toBe('public, max-age=0');
     const bundle = response.json();
     expect(bundle).toMatchObject({ maxAgeHours: 48, country: 'FR', countries: ['BE', 'FR'] });
+    // When the trust list was read: the page's lists are no younger than that.
+    expect(Date.parse(response.headers['x-trust-list-read-at'] as string)).toBeLessThanOrEqual(t.clock.now().getTime());
     // The expired Austrian DSC and the unreadable entry were left out at import.
     expect(bundle.signers.map((s: { origin: string; country: string }) => `${s.origin}:${s.country}`)).toEqual(['own:FR', 'imported:DE']);
     expect(bundle.rules.some((r: { Identifier: string }) => r.Identifier === 'TR-FR-0005')).toBe(true);
@@ -137,6 +143,7 @@ describe('published lists', () => {
     expect(new Set(all.map((r: { Country: string }) => r.Country))).toEqual(new Set(['FR', 'BE']));
     const french = await t.app.inject({ method: 'GET', url: '/api/verifier/v1/rules/FR' });
     expect(french.json().every((r: { Country: string }) => r.Country === 'FR')).toBe(true);
+    expect((await t.app.inject({ method: 'GET', url: '/api/verifier/v1/rules/FR', headers: { 'if-none-match': french.headers.etag as string } })).statusCode).toBe(304);
     expect((await t.app.inject({ method: 'GET', url: '/api/verifier/v1/rules/ZZ' })).statusCode).toBe(400);
     expect((await t.app.inject({ method: 'GET', url: '/api/verifier/v1/rules/fr' })).statusCode).toBe(400);
     expect((await t.app.inject({ method: 'GET', url: '/api/verifier/v1/value-sets' })).json()).toHaveLength(8);
@@ -161,6 +168,21 @@ describe('trust list from a URL', () => {
     await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
   });
   afterAll(() => new Promise((done) => server.close(done)));
+
+  it('does not follow a redirect: an https source cannot send the service elsewhere', async () => {
+    const redirecting = createServer((_, response) => response.writeHead(302, { location: `http://127.0.0.1:${(server.address() as { port: number }).port}/` }).end());
+    await new Promise<void>((ready) => redirecting.listen(0, '127.0.0.1', ready));
+    served = [germany.gatewayEntry];
+    const { port } = redirecting.address() as { port: number };
+    const app = await createTestApp({ env: { DCC_TRUST_LIST: `http://127.0.0.1:${port}/`, DCC_TRUST_LIST_CACHE_FILE: join(dir, 'redirect-cache.json') } });
+    try {
+      const hc1 = await germanTest(germany);
+      expect((await app.app.inject({ method: 'POST', url: '/api/verifier/v1/verify', payload: { hc1 } })).json().reason?.step).toBe('verify');
+    } finally {
+      await app.close();
+      await new Promise((done) => redirecting.close(done));
+    }
+  });
 
   it('is read at start, and its last good download kept on disk for a start while the gateway is down', async () => {
     served = [germany.gatewayEntry];

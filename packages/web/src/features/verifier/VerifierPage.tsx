@@ -4,7 +4,7 @@ import { formatDateTime, formatDay } from '../../data/certificates';
 import { checkPass, type PassCheck } from '../../data/pass';
 import { isProvisionalText, refreshTrustList, verifyProvisional, type ProvisionalCheck } from '../../data/provisional';
 import { readQrFromImage } from '../../data/qr-image';
-import { listsAgeHours, refreshVerifierLists, useVerifierLists } from '../../data/verifier-lists';
+import { clockBehindLists, listsAgeHours, listsDate, refreshVerifierLists, useVerifierLists } from '../../data/verifier-lists';
 import { CameraScanner } from './CameraScanner';
 import { certificateFields } from './certificate-fields';
 import { ProvisionalResult } from './ProvisionalResult';
@@ -42,12 +42,18 @@ function ListsStatus() {
   }
   const { stored } = state.lists;
   const hours = listsAgeHours(state.lists);
-  const stale = hours > stored.bundle.maxAgeHours;
+  const clockWrong = clockBehindLists(state.lists);
+  const stale = clockWrong || hours > stored.bundle.maxAgeHours;
   return (
     <p className={stale ? 'alert alert-warning' : 'hint'} data-testid="lists-status">
-      Listes de vérification ({plural(stored.bundle.signers.length, 'signataire')}, {plural(stored.bundle.rules.length, 'règle')}) à jour du {formatDateTime(stored.confirmedAt)} ({age(hours)})
+      Listes de vérification ({plural(stored.bundle.signers.length, 'signataire')}, {plural(stored.bundle.rules.length, 'règle')}) à jour du {formatDateTime(listsDate(state.lists))}
+      {clockWrong ? '' : ` (${age(hours)})`}
       {state.online ? '' : ', vérification hors ligne'}
-      {stale ? ` : plus de ${stored.bundle.maxAgeHours} h, aucun passe ne sera déclaré valide avant leur mise à jour.` : '.'}
+      {clockWrong
+        ? " : l'horloge de cet appareil est en retard sur cette date, aucun passe ne sera déclaré valide avant qu'elle soit réglée."
+        : stale
+          ? ` : plus de ${stored.bundle.maxAgeHours} h, aucun passe ne sera déclaré valide avant leur mise à jour.`
+          : '.'}
     </p>
   );
 }
@@ -188,6 +194,8 @@ export function VerifierPage() {
   function changeMode(next: Mode) {
     setMode(next);
     localStorage.setItem(MODE_KEY, next);
+    // A verdict reached in the other mode (perhaps at another clock or country) is not shown in this one.
+    reset();
   }
 
   async function verify(content: string) {
