@@ -71,8 +71,10 @@ export function passPeriod(context: PassContext, from: Date): PassPeriod | undef
   const data = { payload: context.dcc, external: { validationClock: from.toISOString() } };
   const instants = new Set<number>();
   const country = context.country ?? 'FR';
-  // Only the rules that can apply: those of the country of verification and of the issuer.
-  for (const rule of context.rules.filter((r) => r.Country === country || r.Country === context.issuerCountry)) {
+  // Only the rules that can apply: of the country of verification or the issuer, for this kind.
+  const type = { test: 'Test', vaccination: 'Vaccination', recovery: 'Recovery' }[kind];
+  const applicable = context.rules.filter((r) => (r.Country === country || r.Country === context.issuerCountry) && (r.CertificateType === 'General' || r.CertificateType === type));
+  for (const rule of applicable) {
     instants.add(Date.parse(rule.ValidFrom));
     instants.add(Date.parse(rule.ValidTo));
     const plusTimes: CertLogicExpression[] = [];

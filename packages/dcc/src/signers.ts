@@ -89,7 +89,8 @@ export async function importTrustList(json: unknown, options: { now: Date }): Pr
     }
     let signer: TrustedSigner;
     try {
-      signer = await trustedSignerFromDer(base64ToBytes(record.rawData), { country, origin: 'imported' });
+      // This service's own lists mark its signers (`origin`); anything else is imported.
+      signer = await trustedSignerFromDer(base64ToBytes(record.rawData), { country, origin: record.origin === 'own' ? 'own' : 'imported' });
     } catch {
       reject('certificat illisible');
       continue;

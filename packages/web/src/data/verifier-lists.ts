@@ -64,9 +64,7 @@ function prepare(stored: StoredLists): ReadyLists {
         ? stored.bundle.signers.filter((entry) => entry.kid === kidBase64)
         : stored.bundle.signers.filter((entry) => entry.country === issuer).slice(0, MAX_SIGNERS_WITHOUT_KID);
       // The same checks as the server's import (kid, thumbprint, country, key usage, expiry).
-      signers = importTrustList(entries, { now: new Date() }).then(({ signers: trusted }) =>
-        trusted.map((signer) => ({ ...signer, origin: entries.find((entry) => entry.kid === signer.kidBase64)?.origin ?? 'imported' })),
-      );
+      signers = importTrustList(entries, { now: new Date() }).then(({ signers: trusted }) => trusted);
       cache.set(key, signers);
     }
     return signers;
