@@ -94,8 +94,15 @@ export async function signInAs(page: Page, systemUrl: string, label: RegExp): Pr
   await page.getByTestId('rights').waitFor();
 }
 
-/** One system and one browser for a test file, stopped at the end. */
-export function useSystemAndBrowser(): { system: () => RunningSystem; browser: () => Browser } {
+/**
+ * One system and one browser for a test file, stopped at the end. `restartAfter` stops the
+ * system (its database kept), runs the action while it is down, then starts it again.
+ */
+export function useSystemAndBrowser(): {
+  system: () => RunningSystem;
+  browser: () => Browser;
+  restartAfter: (whileDown: () => Promise<void>) => Promise<void>;
+} {
   let system: RunningSystem | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
@@ -107,5 +114,14 @@ export function useSystemAndBrowser(): { system: () => RunningSystem; browser: (
     await browser?.close();
     await system?.stop();
   });
-  return { system: () => system!, browser: () => browser! };
+  const restartAfter = async (whileDown: () => Promise<void>) => {
+    const { env, ...again } = system!.restartOptions;
+    await system!.stop({ keepData: true });
+    try {
+      await whileDown();
+    } finally {
+      system = await startSystem(env, again);
+    }
+  };
+  return { system: () => system!, browser: () => browser!, restartAfter };
 }

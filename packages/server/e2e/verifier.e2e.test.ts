@@ -4,37 +4,26 @@ import { join } from 'node:path';
 import { base64ToBytes, trustedSignerFromDer, valueSetCodes, verifyDcc } from '@prostopcovid/dcc';
 import { defaultRules, DEFAULT_VALUE_SETS } from '@prostopcovid/dcc/defaults';
 import { createTestSigner, RULE_CASES, signTestHc1 } from '@prostopcovid/dcc/testing';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { bundleDccForBrowser } from './browser-bundle.js';
 import { writeQrVideo } from './fake-camera.js';
-import { launchChromium, signInAs, startSystem, type RunningSystem } from './harness.js';
+import { launchChromium, signInAs, useSystemAndBrowser } from './harness.js';
 
 /** What the browser receives of each case: the signed text and the clock. */
 type SignedCases = Array<{ hc1: string; clock: string }>;
 
-let system: RunningSystem;
-let browser: Browser;
+const env = useSystemAndBrowser();
 const scratch = mkdtempSync(join(tmpdir(), 'verifier-e2e-'));
-const newContext = () => browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-
-beforeAll(async () => {
-  system = await startSystem();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await system?.stop();
-  rmSync(scratch, { recursive: true, force: true });
-});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const newContext = () => env.browser().newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
 
 /** A recovery certificate from the portal: a pharmacist records a positive test sampled 12 days ago. */
 async function recoveryCertificate(): Promise<string> {
   const context = await newContext();
   const page = await context.newPage();
-  await signInAs(page, system.url, /Pharmacienne/);
-  const me = await (await page.request.get(`${system.url}/api/me`)).json();
-  const recorded = await page.request.post(`${system.url}/api/tests`, {
+  await signInAs(page, env.system().url, /Pharmacienne/);
+  const me = await (await page.request.get(`${env.system().url}/api/me`)).json();
+  const recorded = await page.request.post(`${env.system().url}/api/tests`, {
     headers: { 'x-csrf-token': me.csrfToken },
     data: {
       patient: { familyName: 'Moreau', givenName: 'Élise', birthDate: '1991-04-23', sex: 'F' },
@@ -46,7 +35,7 @@ async function recoveryCertificate(): Promise<string> {
     },
   });
   expect(recorded.status()).toBe(201);
-  const retrieved = await page.request.post(`${system.url}/api/patient/v1/certificates`, { data: { retrievalCode: (await recorded.json()).retrievalCode, birthDate: '1991-04-23' } });
+  const retrieved = await page.request.post(`${env.system().url}/api/patient/v1/certificates`, { data: { retrievalCode: (await recorded.json()).retrievalCode, birthDate: '1991-04-23' } });
   const certificate = await retrieved.json();
   expect(certificate.kind).toBe('recovery');
   await context.close();
@@ -80,8 +69,8 @@ describe('the verifier page', () => {
     const context = await newContext();
     const page = await context.newPage();
     // A blank page of the system's origin (a secure context, for WebCrypto), without the app's CSP.
-    await page.route(`${system.url}/__rule-cases`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Règles</title>' }));
-    await page.goto(`${system.url}/__rule-cases`);
+    await page.route(`${env.system().url}/__rule-cases`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Règles</title>' }));
+    await page.goto(`${env.system().url}/__rule-cases`);
     await page.addScriptTag({ content: await bundleDccForBrowser() });
     const inBrowser = await page.evaluate(
       async (input: string) => {
@@ -112,9 +101,9 @@ describe('the verifier page', () => {
     const cameraBrowser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
     try {
       const context = await cameraBrowser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-      await context.grantPermissions(['camera'], { origin: system.url });
+      await context.grantPermissions(['camera'], { origin: env.system().url });
       const page = await context.newPage();
-      await page.goto(`${system.url}/verifier`);
+      await page.goto(`${env.system().url}/verifier`);
       await page.getByTestId('lists-status').getByText(/à jour du/).waitFor();
       await page.getByRole('button', { name: 'Scanner avec la caméra' }).click();
       await page.getByRole('heading', { name: 'Passe valide' }).waitFor({ timeout: 20_000 });
@@ -133,15 +122,14 @@ describe('the verifier page', () => {
     const hc1 = await recoveryCertificate();
     const context = await newContext();
     const page = await context.newPage();
-    await page.goto(`${system.url}/verifier`);
+    await page.goto(`${env.system().url}/verifier`);
     await page.waitForFunction(() => navigator.serviceWorker?.controller !== null, undefined, { timeout: 30_000 });
     await page.getByTestId('lists-status').getByText(/à jour du/).waitFor();
     await page.getByLabel(/^Contenu du QR code/).fill(hc1);
     await page.getByRole('button', { name: 'Vérifier' }).click();
     await page.getByRole('heading', { name: 'Passe valide' }).waitFor();
 
-    await system.stop({ keepData: true });
-    try {
+    await env.restartAfter(async () => {
       // Reloaded with the server gone: the service worker serves the page, IndexedDB the lists.
       await page.reload();
       await page.getByTestId('lists-status').getByText(/vérification hors ligne/).waitFor({ timeout: 20_000 });
@@ -161,9 +149,7 @@ describe('the verifier page', () => {
       expect(await page.getByTestId('verify-reason').textContent()).toMatch(/^Les listes de vérification de cet appareil datent du .*, plus de 48 heures/);
       expect(await page.getByTestId('holder').count()).toBe(0);
       await page.screenshot({ path: 'test-results/verifier-stale-lists.png', fullPage: true });
-    } finally {
       await context.close();
-      system = await startSystem(system.restartOptions.env, system.restartOptions);
-    }
+    });
   });
 });
