@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     '',
     `ProStopCovid est prêt : ${config.publicUrl}`,
     `Base de données : ${config.databaseUrl ? 'PostgreSQL' : `PGlite (${config.dataDir})`}`,
+    `Portail patient : ${config.publicUrl}/patient — vérifier un passe : ${config.publicUrl}/verifier`,
   ];
   if (sandbox) {
     lines.push(`Pro Santé Connect (bac à sable) : ${sandbox.issuer}`, 'Comptes de test :');
