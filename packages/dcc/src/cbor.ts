@@ -20,7 +20,7 @@ export class CborTagError extends Error {}
  * this package decodes CBOR. Without a Class, cbor-x registers a decoder only (its types want
  * an encoder too).
  */
-function decodeTag(tag: number, decode: (value: unknown) => CborDateTime | never): void {
+function decodeTag(tag: number, decode: (value: unknown) => CborDateTime | Uint8Array | never): void {
   addExtension({ tag, decode } as unknown as Parameters<typeof addExtension>[0]);
 }
 
@@ -34,6 +34,15 @@ decodeTag(0, (value) => {
 for (const tag of [28, 29]) {
   decodeTag(tag, () => {
     throw new CborTagError(`étiquette CBOR ${tag} (référence partagée) refusée`);
+  });
+}
+// Numeric tags (2, 3 bignums, 4, 5 decimal and big floats) stay the byte string they wrap:
+// Iceland's issuer wrapped the COSE kid, payload and signature in them (its official vector IS/2),
+// and read as numbers they would be lost. A DCC holds no such number: anything else is refused.
+for (const tag of [2, 3, 4, 5]) {
+  decodeTag(tag, (value) => {
+    if (!(value instanceof Uint8Array)) throw new CborTagError(`nombre (tag ${tag}) refusé`);
+    return value;
   });
 }
 decodeTag(1, (value) => {

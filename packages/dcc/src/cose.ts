@@ -48,7 +48,9 @@ export function parseCoseSign1(bytes: Uint8Array): CoseSign1 {
     value = value.value;
   }
   if (!Array.isArray(value) || value.length !== 4) throw invalid('un tableau de 4 éléments est attendu');
-  const [protectedBytes, unprotectedHeader, payload, signature] = value as unknown[];
+  // A byte string under a tag (seen in Iceland's official vector) is taken as the byte string.
+  const untag = (item: unknown) => (isTag(item) && isBytes(item.value) ? item.value : item);
+  const [protectedBytes, unprotectedHeader, payload, signature] = (value as unknown[]).map(untag);
   if (!isBytes(protectedBytes) || !isBytes(payload) || !isBytes(signature)) {
     throw invalid('en-tête protégé, contenu et signature doivent être des chaînes d’octets');
   }
@@ -70,7 +72,7 @@ export function parseCoseSign1(bytes: Uint8Array): CoseSign1 {
   // not security critical: the signature decides), but it never overrides a protected one.
   // Some issuers wrote an empty kid (Greece's official vector): the signature step then looks
   // among the issuing country's signers.
-  const kid = protectedHeader.has(HEADER_KID) ? protectedHeader.get(HEADER_KID) : (unprotectedHeader.get(HEADER_KID) ?? new Uint8Array(0));
+  const kid = untag(protectedHeader.has(HEADER_KID) ? protectedHeader.get(HEADER_KID) : (unprotectedHeader.get(HEADER_KID) ?? new Uint8Array(0)));
   if (!isBytes(kid)) throw invalid('identifiant de clé (kid) illisible');
   // The protected header's algorithm wins; one only in the unprotected header is accepted, as the
   // official vector CO20 requires (the key type must still match it, and the signature verify).

@@ -196,6 +196,11 @@ describe('certificates as other countries issue them', () => {
     expect((await verifyDcc(otherCountry, { lists: lists(), validationClock: clock })).reason?.step).toBe('verify');
   });
 
+  it('takes byte strings under numeric tags in the COSE envelope as byte strings (Iceland’s encoder)', async () => {
+    const hc1 = await signTestHc1(italy, test('2026-11-20T08:15:00Z'), { ...issued, tagByteStrings: true });
+    expect((await verifyDcc(hc1, { lists: lists(), validationClock: clock })).status).toBe('valid');
+  });
+
   it('refuses a certificate whose issuing country is not its signer’s', async () => {
     const hc1 = await signTestHc1(italy, test('2026-11-20T08:15:00Z'), { ...issued, issuer: 'DE' });
     const result = await verifyDcc(hc1, { lists: lists(), validationClock: clock });

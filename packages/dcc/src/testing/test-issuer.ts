@@ -68,6 +68,8 @@ export interface TestHc1Options {
   expiresAt: Date;
   /** Where the kid goes (protected by default; 'empty': an empty kid, as some issuers wrote). */
   kidIn?: 'protected' | 'unprotected' | 'empty';
+  /** Wrap the kid, payload and signature byte strings in numeric tags, as Iceland's issuer did. */
+  tagByteStrings?: boolean;
 }
 
 /** A CBOR tag 0 (RFC 3339 text) or tag 1 (epoch seconds) date-time for a payload field. */
@@ -92,12 +94,13 @@ export async function signTestHc1(testSigner: TestSigner, dcc: unknown, options:
   const alg = testSigner.algorithm === 'ES256' ? ALG_ES256 : ALG_PS256;
   const kidIn = options.kidIn ?? 'protected';
   const protectedHeader = new Map<number, unknown>([[1, alg]]);
-  if (kidIn === 'protected') protectedHeader.set(4, testSigner.signer.kid);
+  const wrap = (bytes: Uint8Array, tag: number) => (options.tagByteStrings ? new Tag(bytes, tag) : bytes);
+  if (kidIn === 'protected') protectedHeader.set(4, wrap(testSigner.signer.kid, 4));
   if (kidIn === 'empty') protectedHeader.set(4, new Uint8Array(0));
   const protectedBytes = encoder.encode(protectedHeader);
   const signAlgorithm = testSigner.algorithm === 'ES256' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSA-PSS', saltLength: 32 };
   const signature = new Uint8Array(await crypto.subtle.sign(signAlgorithm, testSigner.privateKey, toArrayBuffer(sigStructure({ protectedBytes, payload }))));
   const unprotected = kidIn === 'unprotected' ? new Map([[4, testSigner.signer.kid]]) : new Map();
-  const cose = encoder.encode(new Tag([protectedBytes, unprotected, payload, signature], 18));
+  const cose = encoder.encode(new Tag([protectedBytes, unprotected, wrap(payload, 2), wrap(signature, 3)], 18));
   return HC1_PREFIX + encodeBase45(await deflate(cose));
 }
