@@ -133,7 +133,7 @@ async function signatureMatches(cose: CoseSign1, signer: TrustedSigner): Promise
 }
 
 /** Without a kid, at most this many signers of the issuing country are tried. */
-const MAX_SIGNERS_WITHOUT_KID = 50;
+export const MAX_SIGNERS_WITHOUT_KID = 50;
 
 /**
  * Step `verify`: the COSE_Sign1 signature against the trusted signers holding its kid (or,

@@ -1,5 +1,5 @@
 import { evaluate, type CertLogicExpression } from 'certlogic-js';
-import { evaluateRules, selectRules, type BusinessRule, type RuleOutcome } from './rules.js';
+import { evaluateRules, selectRules, TYPE_OF_KIND, type BusinessRule, type RuleContext, type RuleOutcome } from './rules.js';
 import { kindsOf } from './signers.js';
 import type { ValueSetCodes } from './value-sets.js';
 
@@ -12,26 +12,30 @@ export interface PassContext {
   issuerCountry?: string;
   /** The certificate's own expiry (CWT `exp`): no pass past it, whatever the rules. */
   expiresAt?: Date;
+  /** The CWT claims rules may read (`external.exp`, `iat`, `issuerCountryCode`, `kid`). */
+  claims?: Pick<RuleContext, 'exp' | 'iat' | 'issuerCountryCode' | 'kid'>;
 }
 
 export interface PassAssessment {
   valid: boolean;
-  /** The first rule not met, when invalid (or none when there is no rule at all). */
+  /** The first rule not met, when invalid. */
   failed?: RuleOutcome;
   outcomes: RuleOutcome[];
+  /** No Acceptance rule of the country of verification applies: nothing can be said. */
+  noRules: boolean;
 }
 
 /** The rules of the country of verification on a decoded DCC at one instant (no signature: the caller issued or verified it). */
 export function assessPass(context: PassContext, at: Date): PassAssessment {
   const [kind] = kindsOf(context.dcc);
-  if (!kind) return { valid: false, outcomes: [] };
+  if (!kind) return { valid: false, outcomes: [], noRules: true };
   const country = context.country ?? 'FR';
   const selected = selectRules(context.rules, { country, ...(context.issuerCountry && { issuerCountry: context.issuerCountry }), kind, at });
-  if (!selected.some((rule) => rule.Type === 'Acceptance')) return { valid: false, outcomes: [] };
-  const outcomes = evaluateRules(selected, { dcc: context.dcc, validationClock: at, valueSets: context.valueSets, countryCode: country });
+  if (!selected.some((rule) => rule.Type === 'Acceptance')) return { valid: false, outcomes: [], noRules: true };
+  const outcomes = evaluateRules(selected, { ...context.claims, dcc: context.dcc, validationClock: at, valueSets: context.valueSets, countryCode: country });
   const failed = outcomes.find((outcome) => outcome.result !== 'passed');
   const expired = context.expiresAt !== undefined && at.getTime() > context.expiresAt.getTime();
-  return { valid: !failed && !expired, ...(failed && { failed }), outcomes };
+  return { valid: !failed && !expired, ...(failed && { failed }), outcomes, noRules: false };
 }
 
 /** Every `plusTime` of the logic whose date is not the validation clock: where the verdict can change. */
@@ -72,7 +76,7 @@ export function passPeriod(context: PassContext, from: Date): PassPeriod | undef
   const instants = new Set<number>();
   const country = context.country ?? 'FR';
   // Only the rules that can apply: of the country of verification or the issuer, for this kind.
-  const type = { test: 'Test', vaccination: 'Vaccination', recovery: 'Recovery' }[kind];
+  const type = TYPE_OF_KIND[kind];
   const applicable = context.rules.filter((r) => (r.Country === country || r.Country === context.issuerCountry) && (r.CertificateType === 'General' || r.CertificateType === type));
   for (const rule of applicable) {
     instants.add(Date.parse(rule.ValidFrom));

@@ -30,7 +30,8 @@ export interface BusinessRule {
   Logic: CertLogicExpression;
 }
 
-const TYPE_OF_KIND: Record<CertificateKind, BusinessRule['CertificateType']> = {
+/** The rules' CertificateType of each kind of certificate. */
+export const TYPE_OF_KIND: Record<CertificateKind, BusinessRule['CertificateType']> = {
   test: 'Test',
   vaccination: 'Vaccination',
   recovery: 'Recovery',

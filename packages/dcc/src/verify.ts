@@ -3,7 +3,8 @@ import { bytesToBase64 } from './bytes.js';
 import { parseCoseSign1, verifyCoseSign1, type SignerSource } from './cose.js';
 import { decodeCwtClaims, type CwtClaims } from './cwt.js';
 import { inflateHc1, unprefixHc1 } from './hc1.js';
-import { evaluateRules, selectRules, type BusinessRule, type RuleOutcome } from './rules.js';
+import { assessPass } from './pass-period.js';
+import type { BusinessRule, RuleOutcome } from './rules.js';
 import { checkDccSchema } from './schema.js';
 import { checkKeyUsage, kindsOf, type CertificateKind, type TrustedSigner } from './signers.js';
 import { DccError, STEP_ORDER, type StepName, type StepOutcome } from './steps.js';
@@ -84,8 +85,9 @@ export function checkExpiration(claims: Pick<CwtClaims, 'issuedAt' | 'expiresAt'
 export function checkSignerValidity(claims: Pick<CwtClaims, 'issuedAt' | 'expiresAt' | 'issuer'>, signer: TrustedSigner, now: Date): void {
   const fail = (message: string) => new DccError('signerValidity', message);
   // A country signs only its own certificates: the issuer claim decides whose invalidation rules apply.
-  if (claims.issuer !== undefined && /^[A-Z]{2}$/.test(claims.issuer) && signer.country && claims.issuer !== signer.country) {
-    throw fail(`Le pays émetteur du certificat (${claims.issuer.slice(0, 10)}) n'est pas celui de son signataire (${signer.country}).`);
+  const issuer = issuingCountry(claims);
+  if (issuer && signer.country && issuer !== signer.country) {
+    throw fail(`Le pays émetteur du certificat (${issuer}) n'est pas celui de son signataire (${signer.country}).`);
   }
   const { notBefore, notAfter } = signer.certificate;
   if (now < notBefore || now > notAfter) {
@@ -98,6 +100,9 @@ export function checkSignerValidity(claims: Pick<CwtClaims, 'issuedAt' | 'expire
     throw fail(`Le certificat expire (${formatDay(new Date(claims.expiresAt * 1000))}) après le certificat de son signataire (${formatDay(notAfter)}).`);
   }
 }
+
+/** The issuing country from `iss` when it is a two-letter code (some issuers wrote more, "CH BAG"). */
+const issuingCountry = (claims: Pick<CwtClaims, 'issuer'>) => (claims.issuer !== undefined && /^[A-Z]{2}$/.test(claims.issuer) ? claims.issuer : undefined);
 
 /** Control and format characters (a right-to-left override could make a name read as another): never shown. */
 const INVISIBLE = /[\p{Cc}\p{Cf}]/gu;
@@ -210,10 +215,24 @@ export async function verifyDcc(text: string, options: VerifyOptions): Promise<V
   if (options.applyRules === false) return { status: 'valid', valid: true, steps, rules, ...describe() };
 
   current = 'rules';
-  const [kind] = kindsOf(decoded.dcc);
-  const issuerCountry = decoded.issuer !== undefined && /^[A-Z]{2}$/.test(decoded.issuer) ? decoded.issuer : signer?.country;
-  const selected = selectRules(options.lists.rules, { country, ...(issuerCountry && { issuerCountry }), kind: kind!, at: now });
-  if (!selected.some((rule) => rule.Type === 'Acceptance')) {
+  const issuerCountry = issuingCountry(decoded) ?? signer?.country;
+  const assessment = assessPass(
+    {
+      dcc: decoded.dcc,
+      rules: options.lists.rules,
+      valueSets: options.lists.valueSets,
+      country,
+      ...(issuerCountry && { issuerCountry }),
+      claims: {
+        ...(decoded.expiresAt !== undefined && { exp: iso(decoded.expiresAt) }),
+        ...(decoded.issuedAt !== undefined && { iat: iso(decoded.issuedAt) }),
+        ...(decoded.issuer !== undefined && { issuerCountryCode: decoded.issuer }),
+        kid,
+      },
+    },
+    now,
+  );
+  if (assessment.noRules) {
     return {
       status: 'unverifiable',
       valid: false,
@@ -223,17 +242,8 @@ export async function verifyDcc(text: string, options: VerifyOptions): Promise<V
       ...describe(),
     };
   }
-  rules = evaluateRules(selected, {
-    dcc: decoded.dcc,
-    validationClock: now,
-    valueSets: options.lists.valueSets,
-    countryCode: country,
-    ...(decoded.expiresAt !== undefined && { exp: iso(decoded.expiresAt) }),
-    ...(decoded.issuedAt !== undefined && { iat: iso(decoded.issuedAt) }),
-    ...(decoded.issuer !== undefined && { issuerCountryCode: decoded.issuer }),
-    kid,
-  });
-  const broken = rules.find((rule) => rule.result !== 'passed');
+  rules = assessment.outcomes;
+  const broken = assessment.failed;
   if (broken) {
     steps.rules = 'failed';
     const message = broken.result === 'open' ? `La règle ${broken.identifier} n'a pas pu être évaluée sur ce certificat : ${broken.description}` : broken.description;

@@ -42,8 +42,6 @@ async function svgPixels(file: Blob): Promise<ImageData | null> {
   }
 }
 
-export class UnreadableImageError extends Error {}
-
 /** The text of the QR code in a picture (photo, screenshot, the portal's PNG or SVG download), or null. */
 export async function readQrFromImage(file: Blob & { name?: string }): Promise<string | null> {
   let pixels: ImageData | null;
@@ -55,7 +53,7 @@ export async function readQrFromImage(file: Blob & { name?: string }): Promise<s
       bitmap.close();
     }
   } catch {
-    throw new UnreadableImageError("Ce fichier n'a pas pu être ouvert comme une image. Utilisez une photo ou une capture d'écran (PNG, JPEG ou SVG).");
+    throw new Error("Ce fichier n'a pas pu être ouvert comme une image. Utilisez une photo ou une capture d'écran (PNG, JPEG ou SVG).");
   }
   return pixels ? readQrFromImageData(pixels) : null;
 }

@@ -1,5 +1,6 @@
 import {
   importTrustList,
+  MAX_SIGNERS_WITHOUT_KID,
   valueSetCodes,
   type BusinessRule,
   type GatewayTrustListEntry,
@@ -48,8 +49,6 @@ export type ListsState = { status: 'loading' } | { status: 'none'; error?: strin
 
 const state = createLocalState<ListsState>({ status: 'loading' });
 export const useVerifierLists = state.use;
-
-const MAX_SIGNERS_WITHOUT_KID = 50;
 
 let parsed: { etag: string | null; lists: Omit<ReadyLists, 'stored'> } | undefined;
 

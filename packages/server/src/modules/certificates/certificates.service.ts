@@ -35,10 +35,16 @@ type VaccinationRow = (Act & { kind: 'vaccination' })['vaccination'];
 
 const DAY = 24 * HOUR;
 
-/** The days a positive test gives a recovery certificate: from day `recoveryFromDays` to day `recoveryUntilDays` after the sample (Paris dates). */
+/**
+ * The days a positive test gives a recovery certificate: from day `recoveryFromDays` to day
+ * `recoveryUntilDays` after the sample (Paris dates), and the instants they start and end at:
+ * midnight UTC, as the rules read dates (CertLogic).
+ */
 function recoveryDates(deps: CertificatesDeps, test: TestRow) {
   const firstPositive = parisDate(test.sampled_at);
-  return { firstPositive, validFrom: addDays(firstPositive, deps.recoveryFromDays), validUntil: addDays(firstPositive, deps.recoveryUntilDays) };
+  const validFrom = addDays(firstPositive, deps.recoveryFromDays);
+  const validUntil = addDays(firstPositive, deps.recoveryUntilDays);
+  return { firstPositive, validFrom, validUntil, startsAt: Date.parse(`${validFrom}T00:00:00Z`), endsAt: new Date(Date.parse(`${validUntil}T00:00:00Z`) + DAY) };
 }
 
 /**
@@ -53,10 +59,9 @@ function certificatesOf(deps: CertificatesDeps, act: Act, now: Date): Array<{ ki
   if (test.result === 'not-detected') {
     return test.sampled_at.getTime() + deps.testValidityHours * HOUR > now.getTime() ? [{ kind: 'test' }] : [];
   }
-  const { validFrom, validUntil } = recoveryDates(deps, test);
-  // From and until midnight UTC of those days, as the rules read dates (CertLogic).
-  if (now.getTime() >= Date.parse(`${validUntil}T00:00:00Z`) + DAY) return [];
-  return now.getTime() >= Date.parse(`${validFrom}T00:00:00Z`) ? [{ kind: 'recovery' }, { kind: 'test' }] : [{ kind: 'test' }, { kind: 'recovery', availableFrom: validFrom }];
+  const { validFrom, startsAt, endsAt } = recoveryDates(deps, test);
+  if (now.getTime() >= endsAt.getTime()) return [];
+  return now.getTime() >= startsAt ? [{ kind: 'recovery' }, { kind: 'test' }] : [{ kind: 'test' }, { kind: 'recovery', availableFrom: validFrom }];
 }
 
 /**
@@ -149,7 +154,7 @@ function testCertificate(deps: CertificatesDeps, ctx: RequestContext, test: Test
   const positive = test.result === 'detected';
   // A positive test's certificate serves as proof of recovery until day 180; a negative one's for its validity.
   const expiresAt = positive
-    ? new Date(Date.parse(`${recoveryDates(deps, test).validUntil}T00:00:00Z`) + DAY)
+    ? recoveryDates(deps, test).endsAt
     : new Date(test.sampled_at.getTime() + deps.testValidityHours * HOUR);
   const dcc = buildTestDcc({
     ...person(test),
@@ -186,8 +191,9 @@ function testCertificate(deps: CertificatesDeps, ctx: RequestContext, test: Test
 
 function recoveryCertificate(deps: CertificatesDeps, ctx: RequestContext, test: TestRow, uvci: string) {
   const dates = recoveryDates(deps, test);
-  const dcc = buildRecoveryDcc({ ...person(test), ...dates, uvci });
-  const hc1 = encodeDcc(dcc, { signer: deps.signer, issuedAt: ctx.now, expiresAt: new Date(Date.parse(`${dates.validUntil}T00:00:00Z`) + DAY), issuer: 'FR' });
+  const { firstPositive, validFrom, validUntil, endsAt } = dates;
+  const dcc = buildRecoveryDcc({ ...person(test), firstPositive, validFrom, validUntil, uvci });
+  const hc1 = encodeDcc(dcc, { signer: deps.signer, issuedAt: ctx.now, expiresAt: endsAt, issuer: 'FR' });
   return {
     kind: 'recovery' as const,
     positive: false,

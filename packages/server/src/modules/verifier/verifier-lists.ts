@@ -11,7 +11,6 @@ import {
   valueSetCodes,
   type BusinessRule,
   type TrustedSigner,
-  type ValueSet,
   type ValueSetCodes,
 } from '@prostopcovid/dcc';
 import { defaultRules, DEFAULT_VALUE_SETS } from '@prostopcovid/dcc/defaults';
@@ -36,10 +35,8 @@ export interface TrustListStatus {
 }
 
 export interface ListsSnapshot {
-  generatedAt: Date;
   signers: readonly TrustedSigner[];
   rules: readonly BusinessRule[];
-  valueSets: readonly ValueSet[];
   codes: ValueSetCodes;
   countries: readonly string[];
   trustList: TrustListStatus;
@@ -130,15 +127,16 @@ export class VerifierLists {
   async refreshTrustList(): Promise<void> {
     const source = this.deps.config.trustListSource;
     if (!source) return;
+    const remote = /^https?:\/\//.test(source);
     try {
-      const text = /^https?:\/\//.test(source) ? await this.download(source) : await readFile(source, 'utf8');
+      const text = remote ? await this.download(source) : await readFile(source, 'utf8');
       await this.importText(text);
-      if (/^https?:\/\//.test(source)) this.keepDownload(text);
+      if (remote) this.keepDownload(text);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.status = { ...this.status, error: message };
       this.deps.log.error({ source, err: message }, 'trust list: read failed, previous list kept');
-      if (this.imported.length === 0 && /^https?:\/\//.test(source)) await this.importCachedDownload();
+      if (this.imported.length === 0 && remote) await this.importCachedDownload();
     }
   }
 
@@ -191,17 +189,14 @@ export class VerifierLists {
   }
 
   private async rebuild(): Promise<void> {
-    const generatedAt = this.deps.clock.now();
     const signers = [...this.ownSigners, ...this.imported.filter((s) => !this.ownSigners.some((own) => own.kidBase64 === s.kidBase64))];
     // Stable timestamps (the certificate's start), so every server process publishes the same bytes and ETag.
     const entries = await Promise.all(signers.map(async (signer) => ({ ...(await toGatewayEntry(signer, signer.certificate.notBefore)), origin: signer.origin })));
     const countries = countriesWithRules(this.rules);
     const valueSets = DEFAULT_VALUE_SETS;
     this.current = {
-      generatedAt,
       signers,
       rules: this.rules,
-      valueSets,
       codes: valueSetCodes(valueSets),
       countries,
       trustList: this.status,
