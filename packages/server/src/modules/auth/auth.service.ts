@@ -30,8 +30,9 @@ const ID_NAT_PS = /^(8\d{11}|0\d{9})$/;
 
 /**
  * Only a path of this site: an open redirect after sign-in would be a phishing tool. The
- * value is resolved as a browser would (which drops tabs and reads backslashes as slashes),
- * so nothing can turn it into another origin.
+ * value is resolved as a browser would (dot segments, `%2e`, backslashes read as slashes),
+ * and the resolved path must not start with `//` or `/\`, which a browser would read as
+ * another host when it follows `Location`.
  */
 export function safeReturnTo(value: string | undefined): string {
   const base = 'http://return-to.invalid';
@@ -42,7 +43,8 @@ export function safeReturnTo(value: string | undefined): string {
   } catch {
     return '/';
   }
-  return url.origin === base ? url.pathname + url.search + url.hash : '/';
+  if (url.origin !== base || /^\/[/\\]/.test(url.pathname)) return '/';
+  return url.pathname + url.search + url.hash;
 }
 
 const BINDING = /^[A-Za-z0-9_-]{43}$/;

@@ -63,6 +63,10 @@ describe('sign-in through Pro Santé Connect', () => {
       ['//evil.example/', '/'],
       ['/\\evil.example/', '/'],
       ['/\\/evil.example/', '/'],
+      ['/..//evil.example/phish', '/'],
+      ['/.//evil.example', '/'],
+      ['/%2e%2e//evil.example', '/'],
+      ['/a/../b?c=1#d', '/b?c=1#d'],
     ]) {
       const { authorizationUrl, loginCookie } = await beginSignIn(t, returnTo);
       const callback = await deliverCallback(t, await driveLogin(authorizationUrl, { idNatPs: shipped('10').idNatPs }), loginCookie);

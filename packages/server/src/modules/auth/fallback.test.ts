@@ -129,7 +129,7 @@ describe('second sign-in channel (mode "incident")', () => {
         method: 'POST',
         url: '/auth/fallback',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: pscSession.cookie },
-        payload: new URLSearchParams({ ...credentials(t, pro.idNatPs, secret), returnTo: '//evil.example/' }).toString(),
+        payload: new URLSearchParams({ ...credentials(t, pro.idNatPs, secret), returnTo: '/..//evil.example/phish' }).toString(),
       });
       // Never to another site: a path that would leave it becomes the home page.
       expect(ok.statusCode).toBe(303);
