@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
@@ -54,6 +55,8 @@ export interface AppOptions {
   /** Opened from the config when absent; then closed with the app. */
   database?: DatabaseHandle;
   clock?: Clock;
+  /** Where log lines go (standard output when absent); tests read them. */
+  logStream?: DestinationStream;
 }
 
 /** Builds the whole HTTP application without listening: main.ts listens, tests inject. */
@@ -62,7 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (!config.psc.issuer) throw new Error('config.psc.issuer must be resolved (start the sandbox first)');
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    logger: { ...loggerOptions(config.logLevel), ...(options.logStream ? { stream: options.logStream } : {}) },
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     // A client that announces a body and never sends it does not hold a socket for ever.

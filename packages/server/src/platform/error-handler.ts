@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorBody, type ErrorCode } from './errors.js';
+import { serializeError } from './logger.js';
 
 /** Fastify's own 4xx errors, mapped to catalogue entries. */
 function fromFastify(error: FastifyError): AppError | null {
@@ -45,11 +46,17 @@ export function send(request: FastifyRequest, reply: FastifyReply, error: AppErr
   return reply.send(body);
 }
 
+function causeKind(cause: unknown): string {
+  const { type, errorCode, sqlState } = serializeError(cause);
+  return [type, errorCode ?? sqlState].filter(Boolean).join(' ');
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const known = error instanceof AppError ? error : fromFastify(error);
     if (known) {
-      const cause = known.cause instanceof Error ? known.cause.message : undefined;
+      // The cause's kind only: a parser's message quotes the input ("Dupont" is not valid JSON).
+      const cause = known.cause === undefined ? undefined : causeKind(known.cause);
       request.log.info({ code: known.code, status: known.statusCode, cause }, 'request refused');
       return send(request, reply, known);
     }

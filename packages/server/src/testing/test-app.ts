@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { driveLogin, professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { buildApp } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
 import type { DatabaseHandle } from '../db/database.js';
@@ -60,6 +61,8 @@ export async function createTestApp(
     walletDiscovery?: boolean;
     /** Extra routes registered before the app is ready (to exercise shared mechanisms). */
     routes?: (app: FastifyInstance) => void;
+    /** Receives every log line (JSON), e.g. to prove what a log may not hold. */
+    logStream?: DestinationStream;
   } = {},
 ): Promise<TestApp> {
   const professionals = [...shippedProfessionals];
@@ -79,7 +82,7 @@ export async function createTestApp(
   const config = testConfig(sandbox.issuer, options.env);
   const database = await openTestDatabase();
   const clock = new ManualClock(new Date());
-  const app = await buildApp({ config, database, clock });
+  const app = await buildApp({ config, database, clock, logStream: options.logStream });
   options.routes?.(app);
   await app.ready();
   return {
