@@ -49,6 +49,16 @@ function tamper(text: string, change: (payload: Record<string, unknown>) => void
   return `${PROVISIONAL_PREFIX}${header}.${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${signature}`;
 }
 
+/** The same signature with s replaced by n − s: mathematically valid, and refused. */
+function highS(text: string): string {
+  const [header, payload, signature] = text.slice(PROVISIONAL_PREFIX.length).split('.') as [string, string, string];
+  const raw = Buffer.from(signature, 'base64url');
+  const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  const s = BigInt(`0x${raw.subarray(32).toString('hex')}`);
+  const flipped = Buffer.concat([raw.subarray(0, 32), Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex')]);
+  return `${PROVISIONAL_PREFIX}${header}.${payload}.${flipped.toString('base64url')}`;
+}
+
 const now = (hoursAfterSample: number) => new Date(sampledAt.getTime() + hoursAfterSample * HOUR);
 const closed = (start: string, end: string, hours = 12): IncidentWindow => ({ component: 'tests-portal', startedAt: start, endedAt: end, testAttestationHours: hours });
 const foreignSigned = await signProvisionalTest(stranger.pair.privateKey, stranger.kid, claims);
@@ -80,6 +90,16 @@ describe('provisional test attestations', () => {
     expect(verdict).toMatchObject({ status: 'valid', claims, validUntil: '2021-08-13T22:00:00.000Z', message: expect.stringContaining("valide jusqu'au 14/08/2021 à 00:00"), signer: { kid: mine.kid, name: 'Camille DURAND' } });
   });
 
+  it('always signs in low-S form, whatever S WebCrypto drew', async () => {
+    const half = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n >> 1n;
+    for (let i = 0; i < 24; i++) {
+      const text = await signProvisionalTest(mine.pair.privateKey, mine.kid, claims);
+      const s = BigInt(`0x${Buffer.from(text.split('.')[2]!, 'base64url').subarray(32).toString('hex')}`);
+      expect(s <= half).toBe(true);
+      expect((await verifyProvisionalTest(text, { findKey: (kid) => keys.get(kid), incidents: [pscIncident], now: now(1) })).status).toBe('valid');
+    }
+  });
+
   it('refuses to sign claims it could not verify later', async () => {
     await expect(signProvisionalTest(mine.pair.privateKey, mine.kid, { ...claims, validityHours: 100 })).rejects.toThrow();
     await expect(signProvisionalTest(mine.pair.privateKey, mine.kid, { ...claims, patient: { ...claims.patient, birthDate: '1984-02-30' } })).rejects.toThrow();
@@ -102,6 +122,7 @@ describe('provisional test attestations', () => {
     { name: 'signed by another key under an enrolled kid', text: forgedKid, at: now(1), expected: 'bad-signature' },
     { name: 'with a tampered result', text: tamper(signed, (p) => ((p.t as Record<string, unknown>).r = 'd')), at: now(1), expected: 'bad-signature' },
     { name: 'with a tampered validity', text: tamper(signed, (p) => (p.h = 72)), at: now(1), expected: 'bad-signature' },
+    { name: 'with its signature in high-S form (malleable)', text: highS(signed), at: now(1), expected: 'bad-signature' },
     { name: 'with a stripped signature', text: signed.replace(/\.[^.]+$/, '.'), at: now(1), expected: 'bad-signature' },
     { name: 'signed by a revoked key', text: signed, keys: revoked, at: now(1), expected: 'revoked-key' },
     { name: 'naming another professional than the key holder', text: otherProfessional, at: now(1), expected: 'identity-mismatch' },

@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, CompactSign, compactVerify, decodeProtectedHeader, importJWK } from 'jose';
+import { base64url, calculateJwkThumbprint, CompactSign, compactVerify, decodeProtectedHeader, importJWK } from 'jose';
 
 /**
  * Provisional test attestations (DOMAIN.md §4, issue 5 §3-4).
@@ -166,6 +166,48 @@ export async function computeKid(publicJwk: JsonWebKey): Promise<string> {
   return calculateJwkThumbprint({ kty, crv, x, y }, 'sha256');
 }
 
+/** Order of the P-256 group: (r, s) and (r, n − s) both verify, so only s ≤ n/2 is accepted. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const P256_HALF_ORDER = P256_ORDER >> 1n;
+
+function scalarOf(bytes: Uint8Array): bigint {
+  return BigInt(`0x${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('') || '0'}`);
+}
+
+function bytesOf(value: bigint): Uint8Array {
+  const hex = value.toString(16).padStart(64, '0');
+  return Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16));
+}
+
+/**
+ * The low-S form of an ES256 JWS: WebCrypto signs with either S, and a verifier that took
+ * both would let anyone derive a second valid text from a genuine one (malleability: two
+ * "different" attestations for one act).
+ */
+function withLowS(jws: string): string {
+  const [header, payload, signature] = jws.split('.') as [string, string, string];
+  const raw = base64url.decode(signature);
+  const s = scalarOf(raw.subarray(32));
+  if (s <= P256_HALF_ORDER) return jws;
+  const fixed = new Uint8Array(64);
+  fixed.set(raw.subarray(0, 32));
+  fixed.set(bytesOf(P256_ORDER - s), 32);
+  return `${header}.${payload}.${base64url.encode(fixed)}`;
+}
+
+/** An ES256 signature of 64 bytes with 0 < s ≤ n/2 (the signature itself is checked by jose). */
+function hasLowS(jws: string): boolean {
+  let raw: Uint8Array;
+  try {
+    raw = base64url.decode(jws.split('.')[2]!);
+  } catch {
+    return false;
+  }
+  if (raw.length !== 64) return false;
+  const s = scalarOf(raw.subarray(32));
+  return s > 0n && s <= P256_HALF_ORDER;
+}
+
 /** Signs the attestation; throws when the claims could not be verified later (bad field). */
 export async function signProvisionalTest(privateKey: CryptoKey, kid: string, claims: ProvisionalTestClaims): Promise<string> {
   const wire = toWire(claims);
@@ -173,7 +215,7 @@ export async function signProvisionalTest(privateKey: CryptoKey, kid: string, cl
   const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(wire)))
     .setProtectedHeader({ alg: 'ES256', kid, typ: PROVISIONAL_JWS_TYPE })
     .sign(privateKey);
-  return PROVISIONAL_PREFIX + jws;
+  return PROVISIONAL_PREFIX + withLowS(jws);
 }
 
 /** Whether a scanned or pasted text claims to be a provisional attestation. */
@@ -281,6 +323,7 @@ export async function verifyProvisionalTest(text: string, options: VerifyProvisi
 
   const key = await options.findKey(kid);
   if (!key) return invalid('unknown-key');
+  if (!hasLowS(jws)) return invalid('bad-signature');
   let payload: Uint8Array;
   try {
     const publicKey = await importJWK({ ...publicJwkOf(key.publicJwk), alg: 'ES256' }, 'ES256');

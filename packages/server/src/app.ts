@@ -38,6 +38,7 @@ import { registerAdmissionControl } from './platform/admission.js';
 import { registerErrorHandling, send } from './platform/error-handler.js';
 import { loadDevelopmentHmacKey } from './platform/keys.js';
 import { loggerOptions } from './platform/logger.js';
+import { addDateFormats } from './platform/formats.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 
 declare module 'fastify' {
@@ -73,7 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
     // Strict input: unknown properties and wrong types are refused, not silently fixed.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false }, onCreate: addDateFormats },
     // Malformed URLs and the like go through the catalogue too.
     frameworkErrors: (error, request, reply) => send(request, reply, new AppError('REQUEST_INVALID', { cause: error })),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -95,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'same-origin');
     reply.header('x-frame-options', 'DENY');
+    if (config.session.cookies.hsts) reply.header('strict-transport-security', 'max-age=63072000; includeSubDomains');
     if (/^\/(api|auth)\//.test(request.url)) {
       // Identity, CSRF tokens and health data: never kept by a browser or proxy cache.
       reply.header('cache-control', 'no-store');
@@ -148,8 +150,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerSessionHooks(app, authDeps);
 
   await app.register(healthRoutes);
-  await app.register(authRoutes({ ...authDeps, publicUrl: config.publicUrl, cookieSecure: config.session.cookieSecure }));
-  await app.register(fallbackRoutes({ ...authDeps, publicUrl: config.publicUrl, cookieSecure: config.session.cookieSecure }));
+  await app.register(authRoutes({ ...authDeps, publicUrl: config.publicUrl }));
+  await app.register(fallbackRoutes({ ...authDeps, publicUrl: config.publicUrl }));
   await app.register(incidentsRoutes({ db: database.db, incidents, continuity: config.continuity }));
   await app.register(attestationsRoutes({ db: database.db, continuity: config.continuity }));
 

@@ -39,6 +39,11 @@ describe('loadConfig', () => {
     const config = loadConfig({ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example/realm/', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', PUBLIC_URL: 'https://pro.example', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c' });
     expect(config.codes.hmacKeys).toHaveLength(1);
     expect(config.psc.issuer).toBe('https://psc.example/realm');
-    expect(config.session.cookieSecure).toBe(true);
+    expect(config.session.cookies).toEqual({ session: '__Host-pscv_session', login: '__Host-pscv_login', secure: true, hsts: true });
+  });
+
+  it('names the cookies without the __Host- prefix on plain HTTP, and sends no HSTS in development', () => {
+    expect(loadConfig({}).session.cookies).toEqual({ session: 'pscv_session', login: 'pscv_login', secure: false, hsts: false });
+    expect(loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://app.test' }).session.cookies).toMatchObject({ session: 'pscv_session', secure: true, hsts: true });
   });
 });

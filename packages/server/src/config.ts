@@ -24,7 +24,7 @@ export interface Config {
     readonly absoluteHours: number;
     /** Per-process cache of session rows (0: none); a sign-out reaches other processes within it. */
     readonly cacheSeconds: number;
-    readonly cookieSecure: boolean;
+    readonly cookies: SessionCookies;
   };
   readonly codes: {
     /** HMAC keys for declaration codes, newest first; undefined: a development key kept in keysDir. */
@@ -183,6 +183,26 @@ function fallbackSignIn(raw: string | undefined): 'incident' | 'always' | 'never
   throw new ConfigError('FALLBACK_SIGN_IN must be incident, always or never');
 }
 
+/** Names and flags of the sign-in cookies. */
+export interface SessionCookies {
+  readonly session: string;
+  readonly login: string;
+  readonly secure: boolean;
+  /** Strict-Transport-Security on every answer. */
+  readonly hsts: boolean;
+}
+
+/**
+ * On HTTPS the cookies carry the `__Host-` prefix: the browser then accepts them only with
+ * Secure, Path=/ and no Domain, so a sibling subdomain cannot plant or overwrite a session.
+ * HSTS everywhere but development (`npm start` on http://localhost).
+ */
+function sessionCookies(publicUrl: string, nodeEnv: string): SessionCookies {
+  const https = publicUrl.startsWith('https://');
+  const prefix = https ? '__Host-' : '';
+  return { session: `${prefix}pscv_session`, login: `${prefix}pscv_login`, secure: https || nodeEnv !== 'development', hsts: nodeEnv !== 'development' };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV ?? 'development';
   if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
@@ -225,7 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
       idleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
       absoluteHours: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 7 * 24),
       cacheSeconds: integer(env, 'SESSION_CACHE_SECONDS', 5, 0, 60),
-      cookieSecure: nodeEnv !== 'development',
+      cookies: sessionCookies(publicUrl, nodeEnv),
     },
     codes: {
       hmacKeys: hmacKeys(env, 'CODE_HMAC_KEYS'),

@@ -28,8 +28,8 @@ export interface SessionsTable {
   /** SHA-256 of the cookie value: a database leak does not leak usable sessions. */
   id: string;
   professional_id: string;
-  csrf_token: string;
-  id_token: string | null;
+  /** The PSC id_token, sealed with a key derived from the cookie value (`sealWithToken`). */
+  id_token_sealed: string | null;
   auth_means: string | null;
   acr: string;
   /** 'psc', or 'fallback' for the second channel (local account + TOTP). */

@@ -1,36 +1,78 @@
+import { Temporal } from 'temporal-polyfill';
+import { AppError } from './errors.js';
+
 /**
  * Calendar dates as the patient lives them: days in Europe/Paris, written YYYY-MM-DD.
- * Arithmetic is done on UTC midnights, which have no daylight-saving jumps.
+ * Every instant and calendar date the server is sent goes through `parseInstant` or
+ * `parseIsoDate`: RFC 3339 shapes only, real calendar days (Temporal), and years 1900 to
+ * 2100, so no year without four digits ever reaches a comparison, a document or the
+ * database. Rules of each act (30 days back, birth not in the future) come after.
  */
-const parisDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
-
 export type IsoDate = string;
 
+export const EARLIEST_DATE: IsoDate = '1900-01-01';
+export const LATEST_DATE: IsoDate = '2100-12-31';
+const EARLIEST_MS = Date.UTC(1900, 0, 1);
+const AFTER_LATEST_MS = Date.UTC(2101, 0, 1);
+
+/** RFC 3339 `date-time`; Temporal alone also takes "2026-11-22 10:00Z" or a `[Europe/Paris]` suffix. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:[0-5]\d(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The instant an RFC 3339 date-time names, or undefined if it is malformed, unreal or out of range. */
+export function parseInstant(value: string): Date | undefined {
+  if (!RFC3339.test(value)) return undefined;
+  let ms: number;
+  try {
+    ms = Temporal.Instant.from(value).epochMilliseconds;
+  } catch {
+    return undefined; // 2026-02-30, hour 25, offset +24:00
+  }
+  return ms >= EARLIEST_MS && ms < AFTER_LATEST_MS ? new Date(ms) : undefined;
+}
+
+/** A real calendar date YYYY-MM-DD in range (rejects 2026-02-30, which Date would roll over). */
+export function parseIsoDate(value: string): IsoDate | undefined {
+  if (!ISO_DATE.test(value) || value < EARLIEST_DATE || value > LATEST_DATE) return undefined;
+  try {
+    return Temporal.PlainDate.from(value, { overflow: 'reject' }).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+export const isInstant = (value: string): boolean => parseInstant(value) !== undefined;
+export const isValidIsoDate = (value: string): boolean => parseIsoDate(value) !== undefined;
+
+/** For values the request schema already checked: a failure here is still a 400, never a 500. */
+export function instantOf(value: string): Date {
+  const instant = parseInstant(value);
+  if (!instant) throw new AppError('REQUEST_INVALID', { publicDetails: [{ path: '', message: 'date invalide (RFC 3339, années 1900 à 2100)' }] });
+  return instant;
+}
+
+const parisDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** The Paris day of an instant (Intl: ten times faster than Temporal, and lab batches are large). */
 export function parisDate(instant: Date): IsoDate {
-  return parisDay.format(instant);
+  const day = parisDay.format(instant);
+  // Intl writes year 1 as "1": an instant that skipped parseInstant must not compare as a string.
+  if (!ISO_DATE.test(day)) throw new RangeError('instant out of the supported range');
+  return day;
 }
 
 export function addDays(date: IsoDate, days: number): IsoDate {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
+  return Temporal.PlainDate.from(date).add({ days }).toString();
 }
 
 /** Whole days from `earlier` to `later` (positive when earlier is before later). */
 export function daysBetween(earlier: IsoDate, later: IsoDate): number {
-  return Math.round((Date.parse(`${later}T00:00:00Z`) - Date.parse(`${earlier}T00:00:00Z`)) / 86_400_000);
-}
-
-/** A real calendar date (rejects 2026-02-30, which Date would roll over). */
-export function isValidIsoDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+  return Temporal.PlainDate.from(earlier).until(Temporal.PlainDate.from(later)).days;
 }
 
 /** A date of birth a record may carry: a real date, not in the future, not before 1900. */
 export function isPlausibleBirthDate(value: string, today: IsoDate): boolean {
-  return isValidIsoDate(value) && value <= today && value >= '1900-01-01';
+  return isValidIsoDate(value) && value <= today;
 }
 
 /** What French readers expect on documents, in Paris time: "22/11/2026 15:40". */

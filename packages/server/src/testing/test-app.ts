@@ -141,7 +141,7 @@ function cookieValue(response: LightMyRequestResponse, name: string): string | u
 export async function beginSignIn(t: TestApp, returnTo = '/') {
   const response = await t.app.inject({ method: 'GET', url: `/auth/login?returnTo=${encodeURIComponent(returnTo)}` });
   if (response.statusCode !== 302) throw new Error(`login answered ${response.statusCode}: ${response.body}`);
-  const loginCookie = cookieValue(response, 'pscv_login');
+  const loginCookie = cookieValue(response, t.config.session.cookies.login);
   if (!loginCookie) throw new Error('no login cookie');
   return { authorizationUrl: response.headers.location as string, loginCookie };
 }
@@ -152,7 +152,7 @@ export function deliverCallback(t: TestApp, callbackUrl: string, loginCookie: st
   return t.app.inject({
     method: 'GET',
     url: url.pathname + url.search,
-    ...(loginCookie ? { cookies: { pscv_login: loginCookie } } : {}),
+    ...(loginCookie ? { cookies: { [t.config.session.cookies.login]: loginCookie } } : {}),
   });
 }
 
@@ -161,9 +161,9 @@ export async function signIn(t: TestApp, professional: SandboxProfessional, mean
   const { authorizationUrl, loginCookie } = await beginSignIn(t);
   const callbackUrl = await driveLogin(authorizationUrl, { idNatPs: professional.idNatPs, means });
   const callback = await deliverCallback(t, callbackUrl, loginCookie);
-  const session = cookieValue(callback, 'pscv_session');
+  const session = cookieValue(callback, t.config.session.cookies.session);
   if (callback.statusCode !== 303 || !session) throw new Error(`callback answered ${callback.statusCode}: ${callback.body}`);
-  const cookie = `pscv_session=${session}`;
+  const cookie = `${t.config.session.cookies.session}=${session}`;
   const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
   const csrfToken = me.json<{ csrfToken: string }>().csrfToken;
   return { cookie, csrfToken, headers: { cookie, 'x-csrf-token': csrfToken } };

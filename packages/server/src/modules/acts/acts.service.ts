@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { recordAudit } from '../../platform/audit.js';
 import type { RequestContext } from '../../platform/context.js';
-import { addDays, daysBetween, isPlausibleBirthDate, isValidIsoDate, parisDate } from '../../platform/dates.js';
+import { addDays, daysBetween, instantOf, isPlausibleBirthDate, isValidIsoDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { createHash } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
@@ -91,7 +91,7 @@ function outboxColumns(ctx: RequestContext, input: RecordTestBody | RecordVaccin
   const retrievalCode = clientRetrievalCode(input) ?? generateRetrievalCode();
   let capturedAt: Date | null = null;
   if (input.capturedAt !== undefined) {
-    capturedAt = new Date(input.capturedAt);
+    capturedAt = instantOf(input.capturedAt);
     if (capturedAt.getTime() > ctx.now.getTime() + CLOCK_SKEW_MS) throw new AppError('ACTS_DATE_IN_FUTURE');
     checkActDay(parisDate(capturedAt), parisDate(ctx.now));
   }
@@ -150,7 +150,7 @@ export async function recordTest(db: Db, ctx: RequestContext, input: RecordTestB
   if (replay) return { ...replay, device: findTestDevice(input.deviceId) ?? { id: input.deviceId, name: input.deviceId, active: false }, warnings: [] };
   const today = parisDate(ctx.now);
   const patient = patientColumns(input.patient, today);
-  const sampledAt = new Date(input.sampledAt);
+  const sampledAt = instantOf(input.sampledAt);
   // A few minutes of clock skew between the professional's device and the server are tolerated.
   if (sampledAt.getTime() > ctx.now.getTime() + CLOCK_SKEW_MS) throw new AppError('ACTS_DATE_IN_FUTURE');
   checkActDay(parisDate(sampledAt), addDays(today, 1));

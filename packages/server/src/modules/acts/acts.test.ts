@@ -86,6 +86,12 @@ describe('recording tests', () => {
       [{ patient: { ...patient, email: 'not-an-email' } }, 'REQUEST_INVALID'],
       [{ result: 'positive' }, 'REQUEST_INVALID'],
       [{ testType: 'rt-pcr' }, 'REQUEST_INVALID'],
+      // Years without four digits once passed (0001, read back as 2001) or answered 500 (0000).
+      [{ sampledAt: '0001-01-01T12:00:00Z' }, 'REQUEST_INVALID'],
+      [{ sampledAt: '0000-01-01T00:00:00Z' }, 'REQUEST_INVALID'],
+      [{ sampledAt: '2026-02-30T10:00:00Z' }, 'REQUEST_INVALID'],
+      [{ capturedAt: '0000-01-01T00:00:00Z' }, 'REQUEST_INVALID'],
+      [{ patient: { ...patient, birthDate: '0001-01-01' } }, 'ACTS_BIRTH_DATE_INVALID'],
     ];
     for (const [override, code] of cases) {
       const response = await t.app.inject({ method: 'POST', url: '/api/tests', headers: pharmacist.headers, payload: { ...antigenTest(), ...override } });

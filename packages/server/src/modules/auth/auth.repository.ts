@@ -76,8 +76,7 @@ export async function insertSession(
   session: {
     id: string;
     professionalId: string;
-    csrfToken: string;
-    idToken: string | null;
+    idTokenSealed: string | null;
     authMeans: string | null;
     acr: string;
     now: Date;
@@ -91,8 +90,7 @@ export async function insertSession(
     .values({
       id: session.id,
       professional_id: session.professionalId,
-      csrf_token: session.csrfToken,
-      id_token: session.idToken,
+      id_token_sealed: session.idTokenSealed,
       auth_means: session.authMeans,
       acr: session.acr,
       created_at: session.now,
@@ -109,8 +107,6 @@ export async function findSessionWithProfessional(db: Executor, id: string) {
     .innerJoin('professionals', 'professionals.id', 'sessions.professional_id')
     .select([
       'sessions.id as sessionId',
-      'sessions.csrf_token as csrfToken',
-      'sessions.id_token as idToken',
       'sessions.auth_means as authMeans',
       'sessions.last_seen_at as lastSeenAt',
       'sessions.absolute_expires_at as absoluteExpiresAt',
@@ -129,6 +125,6 @@ export async function touchSession(db: Executor, id: string, now: Date): Promise
   await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
 }
 
-export async function deleteSession(db: Executor, id: string): Promise<{ id_token: string | null } | undefined> {
-  return db.deleteFrom('sessions').where('id', '=', id).returning('id_token').executeTakeFirst();
+export async function deleteSession(db: Executor, id: string) {
+  return db.deleteFrom('sessions').where('id', '=', id).returning(['id_token_sealed', 'channel']).executeTakeFirst();
 }

@@ -4,16 +4,14 @@ import { contextOf } from '../../platform/context.js';
 import { CallbackQuery, LoginQuery, MeResponse } from './auth.schemas.js';
 import { completeSignIn, dropSession, signOut, startSignIn, type AuthDeps } from './auth.service.js';
 import { professionLabel } from './policy.js';
-import { SESSION_COOKIE, clearSessionCookie, verifyCsrf } from './session.hooks.js';
+import { clearAuthCookie, setAuthCookie, verifyCsrf } from './session.hooks.js';
 
-const LOGIN_COOKIE = 'pscv_login';
-
-export function authRoutes(deps: AuthDeps & { publicUrl: string; cookieSecure: boolean }): FastifyPluginAsyncTypebox {
+export function authRoutes(deps: AuthDeps & { publicUrl: string }): FastifyPluginAsyncTypebox {
+  const cookies = deps.session.cookies;
+  const LOGIN_COOKIE = cookies.login;
+  const SESSION_COOKIE = cookies.session;
   return async (app) => {
-    // No Max-Age on the session cookie: it ends with the browser (shared workstations); the
-    // server enforces the idle and absolute timeouts anyway.
-    const cookie = (reply: FastifyReply, name: string, value: string, maxAgeSeconds?: number) =>
-      reply.setCookie(name, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.cookieSecure, ...(maxAgeSeconds ? { maxAge: maxAgeSeconds } : {}) });
+    const cookie = (reply: FastifyReply, name: string, value: string, maxAgeSeconds?: number) => setAuthCookie(reply, cookies, name, value, maxAgeSeconds);
 
     app.get('/auth/login', { schema: { querystring: LoginQuery }, config: { auth: 'public' } }, async (request, reply) => {
       const { authorizationUrl, binding } = await startSignIn(deps, contextOf(request), request.query.returnTo, request.cookies[LOGIN_COOKIE]);
@@ -22,7 +20,7 @@ export function authRoutes(deps: AuthDeps & { publicUrl: string; cookieSecure: b
     });
 
     app.get('/auth/callback', { schema: { querystring: CallbackQuery }, config: { auth: 'public' } }, async (request, reply) => {
-      reply.clearCookie(LOGIN_COOKIE, { path: '/' });
+      clearAuthCookie(reply, cookies, LOGIN_COOKIE);
       const callbackUrl = new URL(request.url, deps.psc.redirectUri);
       const result = await completeSignIn(deps, contextOf(request), request.cookies[LOGIN_COOKIE], callbackUrl).catch((error: unknown) => {
         app.metrics.signIns.inc({ outcome: 'failure' });
@@ -37,8 +35,8 @@ export function authRoutes(deps: AuthDeps & { publicUrl: string; cookieSecure: b
     // Public so that a browser whose session already expired still ends its PSC session.
     app.post('/auth/logout', { config: { auth: 'public' } }, async (request, reply) => {
       if (request.session) await verifyCsrf(request, request.session);
-      const target = await signOut(deps, contextOf(request), request.session, `${deps.publicUrl}/`);
-      clearSessionCookie(reply);
+      const target = await signOut(deps, contextOf(request), request.session, request.cookies[SESSION_COOKIE], `${deps.publicUrl}/`);
+      clearAuthCookie(reply, cookies, SESSION_COOKIE);
       return reply.redirect(target, 303);
     });
 

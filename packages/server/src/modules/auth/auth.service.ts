@@ -1,12 +1,12 @@
 import * as oidc from 'openid-client';
-import type { Config } from '../../config.js';
+import type { Config, SessionCookies } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import type { PscExercice } from '../../db/schema.js';
 import { recordAudit } from '../../platform/audit.js';
 import { MINUTE, HOUR } from '../../platform/clock.js';
 import type { RequestContext, SignedInProfessional } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
-import { generateToken, hashToken } from '../../platform/secrets.js';
+import { deriveFromToken, generateToken, hashToken, openWithToken, sealWithToken } from '../../platform/secrets.js';
 import * as repo from './auth.repository.js';
 import { rightsFor } from './policy.js';
 import type { OpenIncidents } from '../incidents/open-incidents.js';
@@ -16,7 +16,7 @@ import type { SessionCache } from './session-cache.js';
 export interface AuthDeps {
   db: Db;
   psc: PscClient;
-  session: { idleMinutes: number; absoluteHours: number };
+  session: { idleMinutes: number; absoluteHours: number; cookies: SessionCookies };
   sessionCache: SessionCache;
   /** IdNat_PS of the authority operators (configured accounts). */
   operators: ReadonlySet<string>;
@@ -126,8 +126,7 @@ async function completeSignInOrThrow(
     await repo.insertSession(trx, {
       id: hashToken(sessionToken),
       professionalId: professional.id,
-      csrfToken: generateToken(),
-      idToken,
+      idTokenSealed: idToken ? sealWithToken(sessionToken, ID_TOKEN_PURPOSE, idToken) : null,
       authMeans: identity.authMeans,
       acr: claims.acr as string,
       now: ctx.now,
@@ -163,6 +162,13 @@ export function readPscIdentity(userinfo: Record<string, unknown>) {
     exercices,
     authMeans: typeof userinfo.Mode_Acces_Raccordement === 'string' ? userinfo.Mode_Acces_Raccordement.slice(0, 50) : null,
   };
+}
+
+const ID_TOKEN_PURPOSE = 'session id_token';
+
+/** The session's synchronizer token, derived from the cookie value: the database never holds it. */
+export function csrfTokenOf(sessionToken: string): string {
+  return deriveFromToken(sessionToken, 'session csrf').toString('base64url');
 }
 
 export interface ActiveSession {
@@ -217,7 +223,7 @@ export async function resolveSession(deps: AuthDeps, token: string | undefined, 
     status: 'active',
     session: {
       id,
-      csrfToken: row.csrfToken,
+      csrfToken: csrfTokenOf(token),
       authMeans: row.authMeans,
       idleExpiresAt,
       absoluteExpiresAt: row.absoluteExpiresAt,
@@ -237,7 +243,7 @@ export async function resolveSession(deps: AuthDeps, token: string | undefined, 
  * Ends the local session (if still there) and returns where to send the browser to end the
  * PSC session too: on a shared workstation the next "Se connecter" must not reopen it.
  */
-export async function signOut(deps: AuthDeps, ctx: RequestContext, session: ActiveSession | null, postLogoutRedirectUri: string) {
+export async function signOut(deps: AuthDeps, ctx: RequestContext, session: ActiveSession | null, sessionToken: string | undefined, postLogoutRedirectUri: string) {
   const removed = session
     ? await deps.db.transaction().execute(async (trx) => {
         deps.sessionCache.delete(session.id);
@@ -246,9 +252,10 @@ export async function signOut(deps: AuthDeps, ctx: RequestContext, session: Acti
         return row;
       })
     : undefined;
-  // A session of the second channel (no id_token) has no PSC session to end, and PSC may be down.
-  if (removed && removed.id_token === null) return postLogoutRedirectUri;
-  const endSessionUrl = await deps.psc.buildEndSessionUrl(removed?.id_token ?? null, postLogoutRedirectUri);
+  // A session of the second channel has no PSC session to end, and PSC may be down.
+  if (removed?.channel === 'fallback') return postLogoutRedirectUri;
+  const idToken = removed?.id_token_sealed && sessionToken ? (openWithToken(sessionToken, ID_TOKEN_PURPOSE, removed.id_token_sealed) ?? null) : null;
+  const endSessionUrl = await deps.psc.buildEndSessionUrl(idToken, postLogoutRedirectUri);
   return endSessionUrl?.href ?? postLogoutRedirectUri;
 }
 

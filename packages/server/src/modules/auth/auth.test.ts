@@ -228,6 +228,15 @@ describe('protected routes', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: nurse.cookie } })).statusCode).toBe(200);
   });
 
+  it("keeps no session secret in clear: only the cookie's hash, the id_token sealed, no CSRF token", async () => {
+    const nurse = await signIn(t, shipped('60'));
+    const rows = JSON.stringify(await t.database.db.selectFrom('sessions').selectAll().execute());
+    expect(rows).not.toContain(nurse.csrfToken);
+    expect(rows).not.toContain(nurse.cookie.split('=')[1]);
+    expect(rows).not.toMatch(/eyJ[A-Za-z0-9_-]+\.eyJ/); // no JWT
+    expect(rows).toMatch(/"id_token_sealed":"v1\./);
+  });
+
   it('signs out (form post with the token) and sends the browser to PSC to end its session', async () => {
     const nurse = await signIn(t, shipped('60'));
     const response = await t.app.inject({
@@ -240,7 +249,8 @@ describe('protected routes', () => {
     const target = new URL(response.headers.location as string);
     expect(target.href.startsWith(t.sandbox.issuer)).toBe(true);
     expect(target.searchParams.get('post_logout_redirect_uri')).toBe('http://app.test/');
-    expect(target.searchParams.get('id_token_hint')).toBeTruthy();
+    const idToken = target.searchParams.get('id_token_hint')!;
+    expect(idToken.split('.')).toHaveLength(3); // the PSC id_token, recovered from its sealed form
     expect((await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: nurse.cookie } })).statusCode).toBe(401);
     expect((await auditRows('auth.sign_out')).length).toBeGreaterThan(0);
   });
@@ -318,3 +328,28 @@ describe('when PSC is down', () => {
     }
   });
 });
+
+describe('sign-in on HTTPS', () => {
+  let https: TestApp;
+  beforeAll(async () => {
+    https = await createTestApp({
+      env: { PUBLIC_URL: 'https://app.test' },
+      clientOverrides: { redirect_uris: ['https://app.test/auth/callback'], post_logout_redirect_uris: ['https://app.test/'] },
+    });
+  });
+  afterAll(() => https?.close());
+
+  it('uses __Host- cookies (Secure, Path=/, no Domain) and sends HSTS', async () => {
+    const login = await https.app.inject({ method: 'GET', url: '/auth/login' });
+    expect(login.headers['strict-transport-security']).toBe('max-age=63072000; includeSubDomains');
+    expect(login.cookies).toEqual([expect.objectContaining({ name: '__Host-pscv_login', secure: true, path: '/', httpOnly: true })]);
+    expect(login.cookies[0]!.domain).toBeUndefined();
+    const session = await signIn(https, shipped('10'));
+    expect(session.cookie.startsWith('__Host-pscv_session=')).toBe(true);
+    expect((await https.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: session.cookie } })).statusCode).toBe(200);
+    // The unprefixed name is not read: a cookie planted by a sibling subdomain opens nothing.
+    const planted = session.cookie.replace('__Host-', '');
+    expect((await https.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: planted } })).statusCode).toBe(401);
+  });
+});
+

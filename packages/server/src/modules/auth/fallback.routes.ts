@@ -11,10 +11,35 @@ import {
   FallbackSignInResponse,
 } from './fallback.schemas.js';
 import { activateAccount, isFallbackOpen, readAccountStatus, removeAccount, signInWithFallback, startEnrollment } from './fallback.service.js';
-import { SESSION_COOKIE } from './session.hooks.js';
+import { setAuthCookie } from './session.hooks.js';
+
+/**
+ * A browser posting from another site says so in one of three headers; each one it sent must
+ * name this site. `Sec-Fetch-Site` alone is not enough: older browsers and some privacy modes
+ * leave it out but still send `Origin` (every POST) or `Referer`. A client that is not a
+ * browser (the CLI) sends none of them and is not a CSRF vector.
+ */
+export function isCrossSite(headers: Record<string, string | string[] | undefined>, publicOrigin: string): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = headers.origin;
+  if (origin !== undefined && origin !== publicOrigin) return true; // including "null"
+  const referer = headers.referer;
+  if (referer !== undefined && originOf(String(referer)) !== publicOrigin) return true;
+  return false;
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The second sign-in channel, independent of PSC: pre-enrolled local account + TOTP. */
-export function fallbackRoutes(deps: AuthDeps & { publicUrl: string; cookieSecure: boolean }): FastifyPluginAsyncTypebox {
+export function fallbackRoutes(deps: AuthDeps & { publicUrl: string }): FastifyPluginAsyncTypebox {
+  const publicOrigin = new URL(deps.publicUrl).origin;
   return async (app) => {
     app.get('/api/auth/fallback/status', { schema: { tags: ['pro'], response: { 200: FallbackChannelStatus } }, config: { auth: 'public' } }, async () => ({
       open: await isFallbackOpen(deps),
@@ -24,11 +49,11 @@ export function fallbackRoutes(deps: AuthDeps & { publicUrl: string; cookieSecur
     // JSON from the sign-in page, or a plain form post (answered with a redirect).
     app.post('/auth/fallback', { schema: { tags: ['pro'], body: FallbackSignInBody, response: { 200: FallbackSignInResponse } }, config: { auth: 'public' } }, async (request, reply) => {
       // Login CSRF: another site must not sign this browser into someone else's account.
-      if (request.headers['sec-fetch-site'] === 'cross-site') throw new AppError('AUTH_CSRF_INVALID');
+      if (isCrossSite(request.headers, publicOrigin)) throw new AppError('AUTH_CSRF_INVALID');
       const result = await signInWithFallback(deps, contextOf(request), request.body);
-      await dropSession(deps, request.cookies[SESSION_COOKIE]);
-      // Same cookie as a PSC sign-in: no Max-Age, the server enforces the timeouts.
-      reply.setCookie(SESSION_COOKIE, result.sessionToken, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.cookieSecure });
+      await dropSession(deps, request.cookies[deps.session.cookies.session]);
+      // Same cookie as a PSC sign-in.
+      setAuthCookie(reply, deps.session.cookies, deps.session.cookies.session, result.sessionToken);
       if ((request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return reply.redirect(result.returnTo, 303);
       return { ok: true as const, returnTo: result.returnTo };
     });

@@ -186,8 +186,7 @@ export async function signInWithFallback(deps: AuthDeps, ctx: RequestContext, in
     await authRepo.insertSession(trx, {
       id: hashToken(sessionToken),
       professionalId,
-      csrfToken: generateToken(),
-      idToken: null,
+      idTokenSealed: null,
       authMeans: 'fallback-totp',
       acr: 'fallback',
       channel: 'fallback',

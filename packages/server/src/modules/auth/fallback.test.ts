@@ -108,11 +108,11 @@ describe('second sign-in channel (mode "incident")', () => {
       const stored = await t.database.db
         .selectFrom('sessions')
         .innerJoin('professionals', 'professionals.id', 'sessions.professional_id')
-        .select(['sessions.channel', 'sessions.id_token', 'sessions.acr', 'professionals.id as professionalId'])
+        .select(['sessions.channel', 'sessions.id_token_sealed', 'sessions.acr', 'professionals.id as professionalId'])
         .where('professionals.id_nat_ps', '=', pro.idNatPs)
         .where('sessions.channel', '=', 'fallback')
         .execute();
-      expect(stored).toEqual([{ channel: 'fallback', id_token: null, acr: 'fallback', professionalId: stored[0]!.professionalId }]);
+      expect(stored).toEqual([{ channel: 'fallback', id_token_sealed: null, acr: 'fallback', professionalId: stored[0]!.professionalId }]);
       const success = (await auditRows(t, 'auth.fallback.sign_in')).filter((row) => row.outcome === 'success');
       expect(success.at(-1)).toMatchObject({ actor_id: stored[0]!.professionalId, target_id: stored[0]!.professionalId });
     } finally {
@@ -163,6 +163,33 @@ describe('second sign-in channel (mode "incident")', () => {
       expect(bodies).toEqual(Array(3).fill({ code: 'AUTH_FALLBACK_INVALID', message: 'Identifiant, mot de passe ou code à 6 chiffres incorrect.' }));
       const reasons = (await auditRows(t, 'auth.fallback.sign_in')).filter((row) => row.outcome === 'failure').map((row) => (row.details as { reason: string }).reason);
       expect(reasons.slice(-3)).toEqual(['unknown_account', 'wrong_password', 'wrong_code']);
+    } finally {
+      await closeIncidents(t);
+    }
+  });
+
+  it('refuses a sign-in posted from another site, whichever header says so', async () => {
+    const pro = gp(t);
+    const { secret } = await enroll(t, pro);
+    await openPscIncident(t);
+    try {
+      for (const headers of [
+        { 'sec-fetch-site': 'cross-site' },
+        { 'sec-fetch-site': 'same-site' },
+        { origin: 'https://evil.example' },
+        { origin: 'null' },
+        { origin: 'http://app.test.evil.example' },
+        { referer: 'https://evil.example/phish' },
+        { referer: 'not a url' },
+        { 'sec-fetch-site': 'same-origin', origin: 'https://evil.example' },
+      ]) {
+        const response = await t.app.inject({ method: 'POST', url: '/auth/fallback', headers, payload: credentials(t, pro.idNatPs, secret) });
+        expect(response.statusCode, JSON.stringify(headers)).toBe(403);
+        expect(response.json().error.code).toBe('AUTH_CSRF_INVALID');
+        expect(response.cookies).toEqual([]);
+      }
+      const sameSite = { 'sec-fetch-site': 'same-origin', origin: 'http://app.test', referer: 'http://app.test/connexion' };
+      expect((await t.app.inject({ method: 'POST', url: '/auth/fallback', headers: sameSite, payload: credentials(t, pro.idNatPs, secret) })).statusCode).toBe(200);
     } finally {
       await closeIncidents(t);
     }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionCookies } from '../../config.js';
 import { recordAudit } from '../../platform/audit.js';
 import { contextOf } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
@@ -19,10 +20,15 @@ declare module 'fastify' {
   }
 }
 
-export const SESSION_COOKIE = 'pscv_session';
+// No Max-Age on the session cookie: it ends with the browser (shared workstations); the
+// server enforces the idle and absolute timeouts anyway.
+export function setAuthCookie(reply: FastifyReply, cookies: SessionCookies, name: string, value: string, maxAgeSeconds?: number): void {
+  reply.setCookie(name, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: cookies.secure, ...(maxAgeSeconds ? { maxAge: maxAgeSeconds } : {}) });
+}
 
-export function clearSessionCookie(reply: FastifyReply): void {
-  reply.clearCookie(SESSION_COOKIE, { path: '/' });
+export function clearAuthCookie(reply: FastifyReply, cookies: SessionCookies, name: string): void {
+  // A `__Host-` cookie is only replaced by one with the same attributes.
+  reply.clearCookie(name, { path: '/', secure: cookies.secure });
 }
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -38,7 +44,7 @@ export function registerSessionHooks(app: FastifyInstance, deps: AuthDeps): void
   app.addHook('onRequest', async (request) => {
     const url = request.routeOptions.url ?? '';
     if (!url.startsWith('/api/') && !url.startsWith('/auth/')) return;
-    const lookup = await resolveSession(deps, request.cookies[SESSION_COOKIE], app.clock.now());
+    const lookup = await resolveSession(deps, request.cookies[deps.session.cookies.session], app.clock.now());
     request.session = lookup.status === 'active' ? lookup.session : null;
     request.sessionExpired = lookup.status === 'expired';
   });
@@ -50,7 +56,7 @@ export function registerSessionHooks(app: FastifyInstance, deps: AuthDeps): void
       if (request.sessionExpired) {
         await refuse(request, 'AUTH_SESSION_EXPIRED');
       }
-      clearSessionCookie(reply);
+      clearAuthCookie(reply, deps.session.cookies, deps.session.cookies.session);
       throw new AppError('AUTH_REQUIRED');
     }
     if (!SAFE_METHODS.has(request.method)) await verifyCsrf(request, session);

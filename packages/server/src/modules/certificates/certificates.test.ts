@@ -115,17 +115,20 @@ describe('certificates from recorded acts', () => {
   });
 
   it('a vaccination recorded by a nurse gives a vaccination certificate, a pass 7 days after the last dose', async () => {
+    // Yesterday: between 00:00 and 01:00 in Paris, today's date is still ahead of UTC, and
+    // the EU rules (dates at midnight UTC) would call the vaccination "in the future".
+    const vaccinatedOn = addDays(parisDate(t.clock.now()), -1);
     const recorded = await t.app.inject({
       method: 'POST',
       url: '/api/vaccinations',
       headers: nurse.headers,
-      payload: { patient, product: 'EU/1/20/1528', doseNumber: 2, seriesTotal: 2, vaccinatedOn: parisDate(t.clock.now()), lotNumber: 'FK8891', place: 'Centre de vaccination' },
+      payload: { patient, product: 'EU/1/20/1528', doseNumber: 2, seriesTotal: 2, vaccinatedOn, lotNumber: 'FK8891', place: 'Centre de vaccination' },
     });
     const certificate = (await retrieve(recorded.json().retrievalCode)).json();
     expect(certificate.kind).toBe('vaccination');
     expect(certificate.worth).toMatchObject({ valid: false, reason: "Le schéma vaccinal n'est reconnu que 7 jours après la dernière injection." });
     expect(certificate.worth.message).toMatch(/^Pas encore un passe valide : il le sera à partir du /);
-    expect(certificate.worth.validFrom).toBe(new Date(Date.parse(`${parisDate(t.clock.now())}T00:00:00Z`) + 7 * DAY_MS).toISOString());
+    expect(certificate.worth.validFrom).toBe(new Date(Date.parse(`${vaccinatedOn}T00:00:00Z`) + 7 * DAY_MS).toISOString());
     const verdict = (await verify(certificate.hc1)).json();
     expect(verdict).toMatchObject({ valid: false, reason: { rule: { identifier: 'VR-FR-0006' } } });
     expect(verdict.certificate.dcc.v[0]).toMatchObject({ mp: 'EU/1/20/1528', ma: 'ORG-100030215', vp: '1119349007', dn: 2, sd: 2 });

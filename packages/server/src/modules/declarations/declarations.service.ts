@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.js';
 import { auditRow, recordAudit } from '../../platform/audit.js';
 import { MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
-import { isValidIsoDate, parisDate } from '../../platform/dates.js';
+import { isValidIsoDate, parisDate, parseInstant } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { fixedWindow, sweepOldCounters } from '../../platform/rate-limit.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
@@ -87,9 +87,10 @@ export async function uploadContacts(deps: DeclarationsDeps, ctx: RequestContext
     if (!declaration) return null;
     const accepted: Array<{ ephemeralId: Buffer; seenAt: Date; durationSeconds: number; rssi: number }> = [];
     for (const contact of input.contacts) {
-      const seenAt = new Date(contact.seenAt);
+      const seenAt = parseInstant(contact.seenAt);
+      if (!seenAt) continue;
       const day = parisDate(seenAt);
-      if (Number.isNaN(seenAt.getTime()) || seenAt.getTime() > nowMs || day < declaration.window_from || day > declaration.window_to) continue;
+      if (seenAt.getTime() > nowMs || day < declaration.window_from || day > declaration.window_to) continue;
       accepted.push({ ephemeralId: Buffer.from(contact.ephemeralId, 'base64'), seenAt, durationSeconds: contact.durationSeconds, rssi: contact.rssi });
     }
     const rejected = input.contacts.length - accepted.length;

@@ -4,6 +4,7 @@ import type { IncidentComponent } from '../../db/schema.js';
 import { recordAudit, recordSystemAudit } from '../../platform/audit.js';
 import { HOUR, MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
+import { parseInstant } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import * as repo from './incidents.repository.js';
 import { componentLabels, type DeclareIncidentBody, type Incident, type UpdateIncidentBody } from './incidents.schemas.js';
@@ -76,9 +77,8 @@ export async function listIncidentHistory(deps: IncidentsDeps, since: string | u
 }
 
 function parseDate(value: string, code: 'INCIDENTS_START_INVALID' | 'INCIDENTS_END_INVALID' | 'REQUEST_INVALID'): Date {
-  // The schema checks the shape; this catches what the shape lets through (e.g. second 60).
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new AppError(code);
+  const date = parseInstant(value);
+  if (!date) throw new AppError(code);
   return date;
 }
 

@@ -1,8 +1,9 @@
 import { Compile } from 'typebox/compile';
+import '../../platform/formats.js';
 import type { Db } from '../../db/database.js';
 import { recordAudit } from '../../platform/audit.js';
 import type { RequestContext } from '../../platform/context.js';
-import { isPlausibleBirthDate, parisDate } from '../../platform/dates.js';
+import { instantOf, isPlausibleBirthDate, parisDate, parseInstant } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
 import { generateRetrievalCode } from '../certificates/retrieval-code.js';
@@ -81,8 +82,8 @@ function resultProblems(item: unknown, now: Date, today: string): string[] {
   if (!isPlausibleBirthDate(result.patient.birthDate, today)) {
     problems.push('/patient/birthDate : date de naissance invalide');
   }
-  const sampled = Date.parse(result.sampledAt);
-  if (Number.isNaN(sampled) || sampled < EARLIEST_SAMPLE) problems.push('/sampledAt : date de prélèvement invalide');
+  const sampled = parseInstant(result.sampledAt)?.getTime();
+  if (sampled === undefined || sampled < EARLIEST_SAMPLE) problems.push('/sampledAt : date de prélèvement invalide');
   else if (sampled > now.getTime() + 5 * 60_000) problems.push('/sampledAt : prélèvement dans le futur');
   return problems;
 }
@@ -114,7 +115,7 @@ export async function ingestLabResults(deps: LabsDeps, ctx: RequestContext, lab:
     sex: item.patient.sex,
     email: item.patient.email ?? null,
     phone: item.patient.phone ?? null,
-    sampledAt: new Date(item.sampledAt),
+    sampledAt: instantOf(item.sampledAt),
     result: item.result,
     uvci: generateUvci({ country: 'FR' }),
     retrievalHash: hashToken(retrievalCode),

@@ -1,5 +1,6 @@
 import { assessPass, passPeriod, verifyDcc } from '@prostopcovid/dcc';
 import type { RequestContext } from '../../platform/context.js';
+import { parseInstant } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { VerifierLists } from './verifier-lists.js';
@@ -24,9 +25,9 @@ export async function verifyPass(deps: VerifierDeps, ctx: RequestContext, input:
   if (!snapshot.countries.includes(country)) throw new AppError('VERIFIER_COUNTRY_UNKNOWN', { publicDetails: { countries: snapshot.countries } });
   let validationClock = ctx.now;
   if (input.validationClock !== undefined) {
-    const parsed = Date.parse(input.validationClock);
-    if (Number.isNaN(parsed) || parsed < EARLIEST_CLOCK || parsed >= LATEST_CLOCK) throw new AppError('VERIFIER_CLOCK_INVALID');
-    validationClock = new Date(parsed);
+    const parsed = parseInstant(input.validationClock);
+    if (!parsed || parsed.getTime() < EARLIEST_CLOCK || parsed.getTime() >= LATEST_CLOCK) throw new AppError('VERIFIER_CLOCK_INVALID');
+    validationClock = parsed;
   }
   const result = await verifyDcc(input.hc1, {
     lists: { signers: snapshot.signers, rules: snapshot.rules, valueSets: snapshot.codes },
