@@ -5,6 +5,7 @@ export * from './cose.js';
 export * from './cwt.js';
 export * from './decode.js';
 export * from './hc1.js';
+export * from './names.js';
 export * from './pass-period.js';
 export * from './rules.js';
 export * from './schema.js';

@@ -77,7 +77,7 @@ describe('certificates: patient portal and verifier in a real browser', () => {
     await page.screenshot({ path: 'test-results/certificates-patient-positive.png', fullPage: true });
     const pdfDownload = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Télécharger le certificat (PDF)' }).click();
-    const certificatePdf = pdfText(readFileSync((await (await pdfDownload).path())!));
+    const certificatePdf = await pdfText(readFileSync((await (await pdfDownload).path())!));
     expect(certificatePdf).toContain('Résultat de test antigénique : positif');
     expect(certificatePdf).toContain('Nom / Surname(s)');
     await page.getByRole('button', { name: 'Copier le contenu (HC1)' }).click();
@@ -168,7 +168,7 @@ describe('certificates: patient portal and verifier in a real browser', () => {
     let pdf: Buffer | undefined;
     await recordAntigenTest('1992-11-05', { covidPlusPdf: (bytes) => (pdf = bytes) });
     expect(pdf!.subarray(0, 5).toString()).toBe('%PDF-');
-    const text = pdfText(pdf!);
+    const text = await pdfText(pdf!);
     expect(text).toContain("Document d'information COVID+");
     const longCode = /\b([0-9A-Z]{4} [0-9A-Z]{4} [0-9A-Z]{4})\b/.exec(text)![1]!;
     const context = await newContext();

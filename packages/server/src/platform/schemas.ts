@@ -1,11 +1,32 @@
+import { PERSON_NAME_MAX_LENGTH, PERSON_NAME_PATTERN } from '@prostopcovid/dcc';
 import { Type } from 'typebox';
+
+/**
+ * What nobody types: control characters, lone surrogate halves (broken UTF-16), and U+FFFD,
+ * which is what invalid UTF-8 bytes decode to (Ajv matches patterns in Unicode mode).
+ */
+const UNTYPED = '\\u0000-\\u001f\\u007f\\uD800-\\uDFFF\\uFFFD';
+const TYPED = `[^${UNTYPED}]`;
 
 /**
  * Free text a person typed: not blank, no control characters (PostgreSQL refuses NUL, and
  * no document should carry the others). 80 characters at most by default: the EU DCC caps
  * names and places there.
  */
-export const PlainText = (maxLength = 80) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$' });
+export const PlainText = (maxLength = 80) =>
+  Type.String({ minLength: 1, maxLength, pattern: `^${TYPED}*[^\\s${UNTYPED}]${TYPED}*$` });
+
+/**
+ * A person's family or given name under the one name policy (`@prostopcovid/dcc` names.ts):
+ * Latin, Greek or Cyrillic letters in words joined by spaces, hyphens or apostrophes.
+ */
+export const PersonName = () =>
+  Type.String({
+    minLength: 1,
+    maxLength: PERSON_NAME_MAX_LENGTH,
+    pattern: PERSON_NAME_PATTERN,
+    description: "Latin, Greek or Cyrillic letters; words joined by spaces, hyphens or apostrophes; no digits, symbols, emoji or markup (another script: the Latin spelling of the identity document)",
+  });
 
 /** A database id: the plain canonical form only (ajv's `uuid` format also takes `urn:uuid:`). */
 export const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });

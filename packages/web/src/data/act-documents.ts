@@ -1,10 +1,13 @@
 import { signTestAttestation } from './attestation-key';
 import { provisionalTestHours } from './incidents';
 import type { TestEntry, VaccinationEntry } from './outbox';
-import { renderProvisionalTestAttestation, renderVaccinationInformationNote } from './provisional-documents';
 import type { Me } from './store';
 
-/** The documents of an outbox act, drawn from local data only (they print offline). */
+/**
+ * The documents of an outbox act, drawn from local data only (they print offline). The PDF
+ * code (pdf-lib, fontkit) loads on the first print: the service worker precaches it.
+ */
+const documents = () => import('./provisional-documents');
 
 function stampOf(me: Me, place: string) {
   return {
@@ -32,7 +35,7 @@ export async function renderTestAttestation(entry: TestEntry, me: Me): Promise<U
     issuedAt: new Date().toISOString(),
     place: body.place,
   }).catch(() => null);
-  return renderProvisionalTestAttestation({
+  return (await documents()).renderProvisionalTestAttestation({
     stamp,
     patient: body.patient,
     testType: body.testType,
@@ -47,9 +50,9 @@ export async function renderTestAttestation(entry: TestEntry, me: Me): Promise<U
 }
 
 /** The information note of a vaccination (not an attestation). */
-export function renderInformationNote(entry: VaccinationEntry, me: Me): Promise<Uint8Array> {
+export async function renderInformationNote(entry: VaccinationEntry, me: Me): Promise<Uint8Array> {
   const body = entry.body;
-  return renderVaccinationInformationNote({
+  return (await documents()).renderVaccinationInformationNote({
     stamp: stampOf(me, body.place),
     patient: body.patient,
     productName: entry.display.productName ?? body.product,

@@ -1,12 +1,12 @@
 import { Type, type Static } from 'typebox';
-import { PlainText, Uuid } from '../../platform/schemas.js';
+import { PersonName, PlainText, Uuid } from '../../platform/schemas.js';
 
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 
 export const Patient = Type.Object(
   {
-    familyName: PlainText(),
-    givenName: PlainText(),
+    familyName: PersonName(),
+    givenName: PersonName(),
     birthDate: IsoDate,
     sex: Type.Union([Type.Literal('F'), Type.Literal('M'), Type.Literal('U')], { description: 'F, M, or U (unspecified)' }),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),

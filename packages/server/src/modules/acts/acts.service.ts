@@ -1,3 +1,4 @@
+import { normalizePersonName } from '@prostopcovid/dcc';
 import type { Transaction } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
@@ -36,8 +37,8 @@ function patientColumns(patient: Patient, today: string) {
     throw new AppError('ACTS_BIRTH_DATE_INVALID');
   }
   return {
-    family_name: patient.familyName.trim(),
-    given_name: patient.givenName.trim(),
+    family_name: normalizePersonName(patient.familyName),
+    given_name: normalizePersonName(patient.givenName),
     birth_date: patient.birthDate,
     sex: patient.sex,
     email: patient.email?.trim() || null,
@@ -227,6 +228,7 @@ export async function createCovidPlusDocument(db: Db, codes: CodesDeps, ctx: Req
   return renderCovidPlusDocument({
     patientName: `${test.given_name} ${test.family_name}`,
     birthDate: test.birth_date,
+    sex: test.sex,
     sampledAt: test.sampled_at,
     testLabel: device ? `test antigénique ${device.name}` : 'test',
     place: test.place,

@@ -1,6 +1,6 @@
 import { professionals } from '@prostopcovid/psc-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pdfText } from '../../testing/pdf-text.js';
+import { pdfBlankText, pdfLayoutFaults, pdfText, renderPdfPage } from '../../testing/pdf-text.js';
 import { createProfessional, createTestApp, declare, signIn, type SignedIn, type TestApp } from '../../testing/test-app.js';
 
 let t: TestApp;
@@ -29,8 +29,8 @@ async function covidPlus(testId: string, session = pharmacist) {
   return t.app.inject({ method: 'POST', url: `/api/tests/${testId}/covid-plus`, headers: session.headers });
 }
 
-function longCodeOf(pdf: Buffer): string {
-  const text = pdfText(pdf);
+async function longCodeOf(pdf: Buffer): Promise<string> {
+  const text = await pdfText(pdf);
   const code = /\b([0-9A-Z]{4} [0-9A-Z]{4} [0-9A-Z]{4})\b/.exec(text)?.[1];
   if (!code) throw new Error(`no long code in the PDF text:\n${text}`);
   return code.replaceAll(' ', '');
@@ -43,11 +43,11 @@ describe('COVID+ document and its long code', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/pdf');
     expect(response.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
-    const text = pdfText(response.rawPayload);
+    const text = await pdfText(response.rawPayload);
     expect(text).toContain("Document d'information COVID+");
     expect(text).toContain('Inès Moreau');
     expect(text).toContain('POSITIF');
-    const code = longCodeOf(response.rawPayload);
+    const code = await longCodeOf(response.rawPayload);
 
     expect((await declare(t.app, code, { kind: 'unknown' })).statusCode).toBe(201);
     expect((await declare(t.app, code, { kind: 'unknown' })).statusCode).toBe(403);
@@ -55,7 +55,7 @@ describe('COVID+ document and its long code', () => {
 
   it('stops the long code once a doctor issues a 6-character code for that result', async () => {
     const test = await positiveTest();
-    const code = longCodeOf((await covidPlus(test.id)).rawPayload);
+    const code = await longCodeOf((await covidPlus(test.id)).rawPayload);
     const issued = await t.app.inject({
       method: 'POST',
       url: '/api/codes',
@@ -77,22 +77,53 @@ describe('COVID+ document and its long code', () => {
     expect(reprint.json().error.code).toBe('TESTS_COVID_PLUS_REPLACED');
   });
 
-  it('prints names the PDF fonts cannot draw as close as they can', async () => {
+  it('prints names of any accepted script exactly as typed, and keeps its layout inside the page', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/api/tests',
       headers: pharmacist.headers,
-      payload: { patient: { ...patient, familyName: 'Nguyễn-Łukasz', givenName: 'Ağca 王' }, testType: 'antigen', sampledAt: new Date(t.clock.now().getTime() - 600_000).toISOString(), result: 'detected', deviceId: '1232', place: 'Pharmacie' },
+      payload: {
+        patient: { ...patient, familyName: 'Nguyễn-Łukasz Παπαδοπούλου', givenName: 'Ёлка Ağca', sex: 'F' },
+        testType: 'antigen',
+        sampledAt: new Date(t.clock.now().getTime() - 600_000).toISOString(),
+        result: 'detected',
+        deviceId: '1232',
+        place: 'Pharmacie de la Grande Rue du Faubourg Saint-Antoine, Centre commercial régional',
+      },
     });
-    const pdf = await covidPlus(response.json().id);
-    expect(pdf.statusCode).toBe(200);
-    expect(pdfText(pdf.rawPayload)).toContain('Agca ? Nguyen-Lukasz');
+    expect(response.statusCode).toBe(201);
+    const pdf = (await covidPlus(response.json().id)).rawPayload;
+    const text = await pdfText(pdf);
+    expect(text).toContain('Ёлка Ağca Nguyễn-Łukasz Παπαδοπούλου, née le');
+    expect(text).not.toContain('?');
+    // The long device name and place used to run off the page, the title to cover the line above.
+    expect(await pdfLayoutFaults(pdf)).toEqual([]);
+    // Every letter drawn, not only present as text (a broken font subset keeps the text).
+    expect(await pdfBlankText(pdf)).toEqual([]);
+    const page = await renderPdfPage(pdf);
+    const rightMargin = Math.floor(page.width * (1 - 36 / 595.28));
+    let inkInMargin = 0;
+    for (let y = 0; y < page.height; y++) for (let x = rightMargin; x < page.width; x++) if (page.ink(x, y)) inkInMargin++;
+    expect(inkInMargin).toBe(0);
+  });
+
+  it('refuses at entry a name the certificate could not carry: other scripts, emoji, markup', async () => {
+    for (const familyName of ['王', 'Dupont 😀', '<b>Dupont</b>', 'محمد']) {
+      const refused = await t.app.inject({
+        method: 'POST',
+        url: '/api/tests',
+        headers: pharmacist.headers,
+        payload: { patient: { ...patient, familyName }, testType: 'antigen', sampledAt: new Date(t.clock.now().getTime() - 600_000).toISOString(), result: 'detected', deviceId: '1232', place: 'Pharmacie' },
+      });
+      expect(refused.statusCode, familyName).toBe(400);
+      expect(refused.json().error.details[0].path).toBe('/patient/familyName');
+    }
   });
 
   it('replaces the long code on a reprint', async () => {
     const test = await positiveTest();
-    const first = longCodeOf((await covidPlus(test.id)).rawPayload);
-    const second = longCodeOf((await covidPlus(test.id)).rawPayload);
+    const first = await longCodeOf((await covidPlus(test.id)).rawPayload);
+    const second = await longCodeOf((await covidPlus(test.id)).rawPayload);
     expect(second).not.toBe(first);
     expect((await declare(t.app, first, { kind: 'unknown' })).statusCode).toBe(403);
     expect((await declare(t.app, second, { kind: 'unknown' })).statusCode).toBe(201);

@@ -1,6 +1,7 @@
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { A4, BLUE, createDocument, GREY, RED } from '@prostopcovid/continuity/pdf';
+import { rgb } from 'pdf-lib';
 import { formatParisDateTime } from '../../platform/dates.js';
-import { toWinAnsi } from '../acts/covid-plus-document.js';
+import { documentFontFiles } from '../../platform/pdf-fonts.js';
 import { ISSUER_NAME } from './dcc-payload.js';
 import { renderDccQr } from './issue-dcc.js';
 
@@ -21,48 +22,34 @@ export interface CertificateDocumentInput {
   };
 }
 
-const A4 = [595.28, 841.89] as const;
-const BLUE = rgb(0, 0, 0.57);
-const INK = rgb(0.09, 0.09, 0.09);
-const GREY = rgb(0.4, 0.4, 0.4);
-const RED = rgb(0.81, 0.02, 0);
-
 /**
  * The EU Digital COVID Certificate as an A4 PDF, bilingual French / English as the EU model is
  * ("Nom / Surname(s)"…): the QR code large, the holder, then what the certificate attests.
  */
 export async function renderCertificateDocument(input: CertificateDocumentInput): Promise<Uint8Array> {
-  const pdf = await PDFDocument.create();
-  pdf.setTitle(`${input.summary.title} / ${input.summary.titleEn}`);
-  pdf.setLanguage('fr-FR');
-  const page = pdf.addPage([...A4]);
-  const regular = await pdf.embedFont(StandardFonts.Helvetica);
-  const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
-  const draw = (value: string, x: number, y: number, size: number, font: PDFFont = regular, color = INK, target: PDFPage = page) =>
-    target.drawText(toWinAnsi(value), { x, y, size, font, color });
-
+  const { pdf, writer } = await createDocument({ title: `${input.summary.title} / ${input.summary.titleEn}`, fonts: documentFontFiles() });
+  const { page } = writer;
+  const white = rgb(1, 1, 1);
   page.drawRectangle({ x: 0, y: A4[1] - 70, width: A4[0], height: 70, color: BLUE });
-  draw('RÉPUBLIQUE FRANÇAISE', 50, A4[1] - 28, 9, bold, rgb(1, 1, 1));
-  draw("Certificat COVID numérique de l'UE / EU Digital COVID Certificate", 50, A4[1] - 50, 13, bold, rgb(1, 1, 1));
-  draw(input.summary.title, 50, A4[1] - 105, 20, bold, BLUE);
-  draw(input.summary.titleEn, 50, A4[1] - 124, 12, regular, GREY);
-  let top = A4[1] - 140;
-  if (input.positive) {
-    draw("Ce résultat n'est pas un passe. / This result is not a pass.", 50, top - 10, 12, bold, RED);
-    top -= 24;
-  }
+  writer.y = A4[1] - 20;
+  writer.text('RÉPUBLIQUE FRANÇAISE', { size: 9, bold: true, color: white, gap: 4 });
+  writer.text("Certificat COVID numérique de l'UE / EU Digital COVID Certificate", { size: 13, bold: true, color: white });
+  writer.y = A4[1] - 82;
+  writer.text(input.summary.title, { size: 20, bold: true, color: BLUE, gap: 0 });
+  writer.text(input.summary.titleEn, { size: 12, color: GREY, gap: 6 });
+  if (input.positive) writer.text("Ce résultat n'est pas un passe. / This result is not a pass.", { size: 12, bold: true, color: RED, gap: 6 });
 
   const { png } = await renderDccQr(input.hc1, { png: true });
   const qr = await pdf.embedPng(png!);
   const size = 230;
+  const top = writer.reserve(size + 10);
   page.drawImage(qr, { x: (A4[0] - size) / 2, y: top - size - 10, width: size, height: size });
+  writer.y -= 10;
 
-  let y = top - size - 40;
   const row = (label: string, labelEn: string, value: string, valueEn?: string) => {
-    draw(`${label} / ${labelEn}`, 50, y, 9, regular, GREY);
-    draw(value, 50, y - 14, 12, bold);
-    if (valueEn) draw(valueEn, 50 + bold.widthOfTextAtSize(toWinAnsi(value), 12) + 8, y - 14, 10, regular, GREY);
-    y -= 31;
+    writer.text(`${label} / ${labelEn}`, { size: 9, color: GREY, gap: 0 });
+    writer.text(value, { size: 12, bold: true, gap: valueEn ? 0 : 6 });
+    if (valueEn) writer.text(valueEn, { size: 10, color: GREY, gap: 6 });
   };
   row('Nom', 'Surname(s)', input.summary.familyName);
   if (input.summary.givenName) row('Prénom(s)', 'Forename(s)', input.summary.givenName);
@@ -72,7 +59,8 @@ export async function renderCertificateDocument(input: CertificateDocumentInput)
   row('Émetteur', 'Certificate issuer', `${ISSUER_NAME} (FR)`);
   row('Expiration du QR code', 'QR code expiry', formatParisDateTime(new Date(input.expiresAt)));
 
-  draw("Présentez ce QR code lors d'un contrôle. Il contient vos nom, prénom et date de naissance : ne le partagez pas publiquement.", 50, 58, 8);
-  draw('Show this QR code when asked. It holds your name and date of birth: do not share it publicly.', 50, 46, 8, regular, GREY);
+  writer.y -= 12;
+  writer.text("Présentez ce QR code lors d'un contrôle. Il contient vos nom, prénom et date de naissance : ne le partagez pas publiquement.", { size: 8, gap: 0 });
+  writer.text('Show this QR code when asked. It holds your name and date of birth: do not share it publicly.', { size: 8, color: GREY });
   return pdf.save();
 }

@@ -12,7 +12,7 @@ export async function findActByRetrieval(db: Kysely<Database>, retrievalHash: st
   if (test) return { kind: 'test' as const, test };
   const vaccination = await db
     .selectFrom('vaccinations')
-    .select(['id', 'family_name', 'given_name', 'birth_date', 'product', 'dose_number', 'series_total', 'vaccinated_on', 'lot_number', 'uvci'])
+    .select(['id', 'family_name', 'given_name', 'birth_date', 'product', 'dose_number', 'series_total', 'vaccinated_on', 'lot_number', 'uvci', 'recorded_at'])
     .where('retrieval_hash', '=', retrievalHash)
     .where('birth_date', '=', birthDate)
     .executeTakeFirst();

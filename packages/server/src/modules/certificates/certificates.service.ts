@@ -223,7 +223,9 @@ function vaccinationCertificate(deps: CertificatesDeps, ctx: RequestContext, vac
     date: vaccination.vaccinated_on,
     uvci: vaccination.uvci!,
   });
-  const hc1 = encodeDcc(dcc, { signer: deps.signer, issuedAt: ctx.now, expiresAt: new Date(ctx.now.getTime() + deps.vaccinationValidityDays * DAY), issuer: 'FR' });
+  // Issued when the vaccination was recorded: every retrieval gives the same expiry.
+  const issuedAt = vaccination.recorded_at;
+  const hc1 = encodeDcc(dcc, { signer: deps.signer, issuedAt, expiresAt: new Date(issuedAt.getTime() + deps.vaccinationValidityDays * DAY), issuer: 'FR' });
   return {
     kind: 'vaccination' as const,
     positive: false,

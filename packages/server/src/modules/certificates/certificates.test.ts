@@ -2,7 +2,7 @@ import { professionals } from '@prostopcovid/psc-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, parisDate } from '../../platform/dates.js';
 import { createTestApp, signIn, type SignedIn, type TestApp } from '../../testing/test-app.js';
-import { pdfText } from '../../testing/pdf-text.js';
+import { pdfBlankText, pdfLayoutFaults, pdfText } from '../../testing/pdf-text.js';
 import { validateCurrentSchema } from '@prostopcovid/dcc';
 
 let t: TestApp;
@@ -126,6 +126,10 @@ describe('certificates from recorded acts', () => {
     });
     const certificate = (await retrieve(recorded.json().retrievalCode)).json();
     expect(certificate.kind).toBe('vaccination');
+    // Fixed when the vaccination was recorded, not moved by each retrieval.
+    t.clock.advance(3 * DAY_MS);
+    expect((await retrieve(recorded.json().retrievalCode)).json().expiresAt).toBe(certificate.expiresAt);
+    t.clock.advance(-3 * DAY_MS);
     expect(certificate.worth).toMatchObject({ valid: false, reason: "Le schéma vaccinal n'est reconnu que 7 jours après la dernière injection." });
     expect(certificate.worth.message).toMatch(/^Pas encore un passe valide : il le sera à partir du /);
     expect(certificate.worth.validFrom).toBe(new Date(Date.parse(`${vaccinatedOn}T00:00:00Z`) + 7 * DAY_MS).toISOString());
@@ -137,7 +141,9 @@ describe('certificates from recorded acts', () => {
     const pdf = await t.app.inject({ method: 'POST', url: '/api/patient/v1/certificates/pdf', payload: { retrievalCode: recorded.json().retrievalCode, birthDate: patient.birthDate } });
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
-    const text = pdfText(pdf.rawPayload);
+    const text = await pdfText(pdf.rawPayload);
+    expect(await pdfLayoutFaults(pdf.rawPayload)).toEqual([]);
+    expect(await pdfBlankText(pdf.rawPayload)).toEqual([]);
     expect(text).toContain('Certificat de vaccination');
     expect(text).toContain('Comirnaty');
     expect(text).toContain('2/2');
@@ -192,7 +198,7 @@ describe('certificate PDF', () => {
     // Another address than the tests above, which use up the retrieval limit of theirs.
     const pdf = await t.app.inject({ method: 'POST', url: '/api/patient/v1/certificates/pdf', remoteAddress: '192.0.2.80', payload: { retrievalCode, birthDate: patient.birthDate } });
     expect(pdf.statusCode).toBe(200);
-    const text = pdfText(pdf.rawPayload);
+    const text = await pdfText(pdf.rawPayload);
     for (const expected of [
       "Certificat COVID numérique de l'UE / EU Digital COVID Certificate",
       'Résultat de test antigénique : positif',

@@ -1,36 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildTestDcc, buildVaccinationDcc, vaccineCoding } from './dcc-payload.js';
 import { validateCurrentSchema } from '@prostopcovid/dcc';
-import { transliterateIcao } from './icao-transliteration.js';
 
 const uvci = 'URN:UVCI:01:NL:187/37512422923#Z';
 const person = { familyName: 'Dupont-Lefèvre', givenName: 'Jean Noël', dateOfBirth: '1980-02-29' };
-
-describe('transliterateIcao (ICAO 9303)', () => {
-  it.each([
-    ['Dupont-Lefèvre', 'DUPONT<LEFEVRE'],
-    ['Jean Noël', 'JEAN<NOEL'],
-    ["d'Červenková Panklová", 'DCERVENKOVA<PANKLOVA'], // the schema's own example
-    ['D’Artagnan', 'DARTAGNAN'],
-    ['François', 'FRANCOIS'],
-    ['Lætitia', 'LAETITIA'],
-    ['Œuvray', 'OEUVRAY'],
-    ['Strauß', 'STRAUSS'],
-    ['Müller', 'MUELLER'],
-    ['Åsa Østergård', 'AASA<OESTERGAARD'],
-    ['Łukasz', 'LUKASZ'],
-    ['  Marie  --  Claire ', 'MARIE<CLAIRE'],
-    ['Jean-Pierre, Paul', 'JEAN<PIERRE<PAUL'],
-  ])('%s → %s', (name, expected) => {
-    expect(transliterateIcao(name)).toBe(expected);
-  });
-
-  it('cuts to 80 characters without a trailing filler', () => {
-    const out = transliterateIcao(`${'A'.repeat(79)} B`);
-    expect(out).toBe('A'.repeat(79));
-    expect(transliterateIcao('ß'.repeat(50))).toHaveLength(80);
-  });
-});
 
 describe('buildTestDcc', () => {
   const sampledAt = new Date('2021-06-11T17:30:12.345Z');

@@ -1,5 +1,6 @@
 import { findTestDevice, vaccineCoding } from '../reference/value-sets.js';
-import { transliterateIcao } from './icao-transliteration.js';
+import { transliterateIcao } from '@prostopcovid/dcc';
+import { isValidIsoDate } from '../../platform/dates.js';
 
 export { vaccineCoding };
 
@@ -127,16 +128,10 @@ function text(value: string, field: string, { allowEmpty = false } = {}): string
   return trimmed;
 }
 
-function isCalendarDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const date = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
-}
-
 function buildName({ familyName, givenName }: PersonInput): DccName {
   const fn = text(familyName, 'nom de famille');
   const fnt = transliterateIcao(fn);
-  if (fnt === '') throw new RangeError("Le nom de famille n'a aucune lettre latine transcriptible (ICAO 9303).");
+  if (fnt === '') throw new RangeError("Le nom de famille n'a aucune lettre transcriptible en lettres latines (ICAO 9303).");
   const gn = text(givenName, 'prénom', { allowEmpty: true });
   return gn === '' ? { fn, fnt } : { fn, fnt, gn, gnt: transliterateIcao(gn) };
 }
@@ -144,7 +139,7 @@ function buildName({ familyName, givenName }: PersonInput): DccName {
 function buildDob(dateOfBirth: string): string {
   const ok =
     /^(19|20)\d\d(-\d\d){0,2}$/.test(dateOfBirth) &&
-    (dateOfBirth.length !== 10 || isCalendarDate(dateOfBirth)) &&
+    (dateOfBirth.length !== 10 || isValidIsoDate(dateOfBirth)) &&
     (dateOfBirth.length !== 7 || /-(0[1-9]|1[0-2])$/.test(dateOfBirth));
   if (!ok) throw new RangeError('La date de naissance doit être AAAA-MM-JJ, AAAA-MM ou AAAA (1900–2099).');
   return dateOfBirth;
@@ -197,7 +192,7 @@ export function buildVaccinationDcc(input: VaccinationDccInput): VaccinationDcc 
     throw new RangeError('Le numéro de dose et le nombre de doses du schéma doivent être des entiers positifs.');
   }
   // dn > sd is legitimate (booster doses after a complete series are encoded e.g. 3/2).
-  if (!isCalendarDate(input.date)) throw new RangeError('La date de vaccination doit être AAAA-MM-JJ.');
+  if (!isValidIsoDate(input.date)) throw new RangeError('La date de vaccination doit être AAAA-MM-JJ.');
   const { mp, ma, vp } = vaccineCoding(input.product);
   return {
     ver: DCC_SCHEMA_VERSION,
@@ -226,7 +221,7 @@ export function buildRecoveryDcc(input: RecoveryDccInput): RecoveryDcc {
     [input.validFrom, 'de début de validité'],
     [input.validUntil, 'de fin de validité'],
   ] as const) {
-    if (!isCalendarDate(value)) throw new RangeError(`La date ${what} doit être AAAA-MM-JJ.`);
+    if (!isValidIsoDate(value)) throw new RangeError(`La date ${what} doit être AAAA-MM-JJ.`);
   }
   if (!(input.firstPositive <= input.validFrom && input.validFrom <= input.validUntil)) {
     throw new RangeError('Les dates du certificat de rétablissement doivent se suivre : test positif, début, fin de validité.');

@@ -1,3 +1,4 @@
+import { normalizePersonName } from '@prostopcovid/dcc';
 import { Compile } from 'typebox/compile';
 import '../../platform/formats.js';
 import type { Db } from '../../db/database.js';
@@ -109,8 +110,8 @@ export async function ingestLabResults(deps: LabsDeps, ctx: RequestContext, lab:
     return {
     retrievalCode,
     sampleId: item.sampleId,
-    familyName: item.patient.familyName.trim(),
-    givenName: item.patient.givenName.trim(),
+    familyName: normalizePersonName(item.patient.familyName),
+    givenName: normalizePersonName(item.patient.givenName),
     birthDate: item.patient.birthDate,
     sex: item.patient.sex,
     email: item.patient.email ?? null,
