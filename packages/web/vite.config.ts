@@ -1,11 +1,24 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { PAGE_ROUTES } from './src/routes';
+
+/** The client's page paths, for the server: any other page address is answered 404 (with the app's 404 page). */
+function pageRoutesFile(): Plugin {
+  return {
+    name: 'prostopcovid-page-routes',
+    apply: 'build',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'routes.json', source: JSON.stringify({ paths: PAGE_ROUTES.map((route) => route.path) }) });
+    },
+  };
+}
 
 // In development (`npm run dev -w @prostopcovid/web`) the API is the server on :3000.
 export default defineConfig({
   plugins: [
     react(),
+    pageRoutesFile(),
     // The service worker keeps the app shell on the device: the portal opens and its forms work
     // with the server or the network gone (DOMAIN.md §4). Data never goes through its cache:
     // the outbox and the reference lists live in IndexedDB.
@@ -21,10 +34,10 @@ export default defineConfig({
         display: 'standalone',
         background_color: '#ffffff',
         theme_color: '#000091',
-        icons: [],
+        icons: [{ src: '/favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,wasm}'],
+        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,wasm,ttf}'],
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [/^\/api\//, /^\/auth\//, /^\/docs/, /^\/metrics/, /^\/healthz/, /^\/readyz/],
         clientsClaim: true,

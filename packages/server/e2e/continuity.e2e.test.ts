@@ -4,7 +4,7 @@ import { PDFDocument } from 'pdf-lib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.js';
-import { pdfText } from '../src/testing/pdf-text.js';
+import { pdfBlankText, pdfLayoutFaults, pdfText } from '../src/testing/pdf-text.js';
 import { launchChromium, signInAs, startSystem, type RunningSystem } from './harness.js';
 
 /**
@@ -99,7 +99,9 @@ describe('continuity through an outage, in a real browser', () => {
       const retrievalCode = (await page.getByTestId('retrieval-code').locator('strong').textContent())!.trim();
 
       const pdf = await download(page, 'print-provisional');
-      const text = pdfText(pdf);
+      const text = await pdfText(pdf);
+      expect(await pdfLayoutFaults(pdf)).toEqual([]);
+      expect(await pdfBlankText(pdf)).toEqual([]);
       expect(text).toContain('ATTESTATION PROVISOIRE');
       expect(text).toContain(familyName.toUpperCase());
       expect(text).toContain('Marque du test : Abbott Rapid Diagnostics');
@@ -123,7 +125,9 @@ describe('continuity through an outage, in a real browser', () => {
     await page.getByRole('button', { name: 'Enregistrer la vaccination' }).click();
     await page.getByTestId('act-recorded').getByRole('heading', { name: 'Vaccination enregistrée sur cet appareil' }).waitFor();
     const vaccinationCode = (await page.getByTestId('retrieval-code').locator('strong').textContent())!.trim();
-    const note = pdfText(await download(page, 'print-information-note'));
+    const notePdf = await download(page, 'print-information-note');
+    expect(await pdfLayoutFaults(notePdf)).toEqual([]);
+    const note = await pdfText(notePdf);
     expect(note).toContain("CE DOCUMENT N'EST PAS UNE ATTESTATION DE VACCINATION.");
     expect(note).toContain('Numéro de lot : FK5127');
     expect(note).toContain('Comirnaty');
@@ -160,7 +164,7 @@ describe('continuity through an outage, in a real browser', () => {
       expect(response.status()).toBe(200);
     }
     await patientPage.goto(`${system.url}/patient`);
-    await patientPage.getByTestId('incident-banner').getByText('Incident en cours').waitFor();
+    await patientPage.getByTestId('incident-banner').getByText('Service perturbé').waitFor();
     await patientPage.getByLabel('Code figurant sur votre document').fill(printed[1]!.retrievalCode);
     await patientPage.getByLabel('Date de naissance').fill(printed[1]!.birthDate);
     await patientPage.getByRole('button', { name: 'Récupérer mon certificat' }).click();

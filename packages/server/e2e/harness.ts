@@ -98,7 +98,7 @@ export async function signInAs(page: Page, systemUrl: string, label: RegExp): Pr
  * One system and one browser for a test file, stopped at the end. `restartAfter` stops the
  * system (its database kept), runs the action while it is down, then starts it again.
  */
-export function useSystemAndBrowser(): {
+export function useSystemAndBrowser(env: Record<string, string> = {}): {
   system: () => RunningSystem;
   browser: () => Browser;
   restartAfter: (whileDown: () => Promise<void>) => Promise<void>;
@@ -106,7 +106,7 @@ export function useSystemAndBrowser(): {
   let system: RunningSystem | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    system = await startSystem();
+    system = await startSystem(env);
     browser = await launchChromium();
     mkdirSync('test-results', { recursive: true });
   });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import fastifyCookie from '@fastify/cookie';
@@ -7,7 +8,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -65,33 +66,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
   if (!config.psc.issuer) throw new Error('config.psc.issuer must be resolved (start the sandbox first)');
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
-  const app = Fastify({
-    logger: { ...loggerOptions(config.logLevel), ...(options.logStream ? { stream: options.logStream } : {}) },
-    trustProxy: config.trustProxy,
-    bodyLimit: 1024 * 1024,
-    // A client that announces a body and never sends it does not hold a socket for ever.
-    requestTimeout: 30_000,
-    requestIdHeader: false,
-    genReqId: () => crypto.randomUUID(),
-    // Strict input: unknown properties and wrong types are refused, not silently fixed.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false }, onCreate: addDateFormats },
-    // Malformed URLs and the like go through the catalogue too.
-    frameworkErrors: (error, request, reply) => send(request, reply, new AppError('REQUEST_INVALID', { cause: error })),
-  }).withTypeProvider<TypeBoxTypeProvider>();
-
-  app.decorate('db', database.db);
-  app.decorate('databaseKind', database.kind);
-  app.decorate('clock', options.clock ?? systemClock);
-  app.decorate('metrics', createMetrics());
-  if (!options.database) app.addHook('onClose', () => database.close());
-
-  await migrateToLatest(database);
   // The logout form posts here and is then redirected to PSC. 'wasm-unsafe-eval' lets the verifier
   // page compile its QR decoder (WebAssembly served from here); JavaScript eval stays forbidden.
   const contentSecurityPolicy = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' ${new URL(config.psc.issuer).origin}`;
-
-  registerErrorHandling(app);
-  app.addHook('onRequest', async (request, reply) => {
+  // On every answer, including those to URLs Fastify cannot parse (which skip the hooks).
+  const securityHeaders = (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'same-origin');
@@ -103,6 +82,35 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     } else if (!request.url.startsWith('/docs')) {
       reply.header('content-security-policy', contentSecurityPolicy);
     }
+  };
+  const app = Fastify({
+    logger: { ...loggerOptions(config.logLevel), ...(options.logStream ? { stream: options.logStream } : {}) },
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    // A client that announces a body and never sends it does not hold a socket for ever.
+    requestTimeout: 30_000,
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+    // Strict input: unknown properties and wrong types are refused, not silently fixed.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false }, onCreate: addDateFormats },
+    // Malformed URLs and the like go through the catalogue too.
+    frameworkErrors: (error, request, reply) => {
+      securityHeaders(request, reply);
+      return send(request, reply, new AppError('REQUEST_INVALID', { cause: error }));
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('db', database.db);
+  app.decorate('databaseKind', database.kind);
+  app.decorate('clock', options.clock ?? systemClock);
+  app.decorate('metrics', createMetrics());
+  if (!options.database) app.addHook('onClose', () => database.close());
+
+  await migrateToLatest(database);
+
+  registerErrorHandling(app);
+  app.addHook('onRequest', async (request, reply) => {
+    securityHeaders(request, reply);
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -204,17 +212,30 @@ async function registerApiDocs(app: FastifyInstance, publicUrl: string): Promise
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 }
 
-/** Serves the built React client; unknown non-API GETs get index.html (client-side routes). */
+/**
+ * Serves the built React client; non-API GETs for a page get index.html (client-side routes):
+ * 200 for the client's pages (`routes.json`, written by its build), 404 for any other address,
+ * which the client shows as its French 404 page (so a mistyped link is not a "soft 404").
+ */
 async function registerWebClient(app: FastifyInstance, webDir: string): Promise<void> {
   const built = existsSync(join(webDir, 'index.html'));
+  let pagePaths: Set<string> | undefined;
   if (built) {
     await app.register(fastifyStatic, { root: webDir, wildcard: false, index: 'index.html' });
+    const routes = await readFile(join(webDir, 'routes.json'), 'utf8').then((text) => JSON.parse(text) as { paths?: unknown }, () => undefined);
+    if (Array.isArray(routes?.paths)) pagePaths = new Set(routes.paths.filter((path): path is string => typeof path === 'string'));
+    else app.log.warn({ webDir }, 'web client built without routes.json: every page address answers 200');
   } else {
     app.log.warn({ webDir }, 'web client not built: run `npm run build -w @prostopcovid/web`');
   }
+  // Matched as the client's router does: case-insensitive, one trailing slash allowed.
+  const isClientPage = (url: string) => {
+    const path = url.split(/[?#]/, 1)[0]!;
+    return !pagePaths || pagePaths.has(path.length > 1 ? path.replace(/\/$/, '').toLowerCase() : path);
+  };
   app.setNotFoundHandler(async (request, reply) => {
     const isPage = request.method === 'GET' && !/^\/(api|auth)\//.test(request.url) && (request.headers.accept ?? '').includes('text/html');
-    if (built && isPage) return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    if (built && isPage) return reply.code(isClientPage(request.url) ? 200 : 404).type('text/html; charset=utf-8').sendFile('index.html');
     throw new AppError('NOT_FOUND');
   });
 }

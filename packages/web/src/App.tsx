@@ -1,6 +1,7 @@
-import { lazy, Suspense, type ReactNode } from 'react';
-import { Link, Route, Switch } from 'wouter';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { Link, useLocation } from 'wouter';
 import { countToCorrect, countWaiting, useOutbox } from './data/outbox';
+import { startProSession } from './data/pro-session';
 import { useStore, type Me } from './data/store';
 import { isOperator } from './data/incidents';
 import { FallbackAccountPage } from './features/account/FallbackAccountPage';
@@ -12,12 +13,36 @@ import { SignInPage } from './features/auth/SignInPage';
 import { CodesPage } from './features/codes/CodesPage';
 import { DeclarationPage } from './features/declaration/DeclarationPage';
 import { HomePage } from './features/home/HomePage';
+import { NotFoundPage } from './features/home/NotFoundPage';
 import { PatientPortalPage } from './features/patient/PatientPortalPage';
 import { TestPage } from './features/tests/TestPage';
 import { VaccinationPage } from './features/vaccinations/VaccinationPage';
+import { documentTitle, findPageRoute, NOT_FOUND_TITLE, SIGN_IN_TITLE, type PAGE_ROUTES } from './routes';
 // The verifier (certificate decoding, rules, QR decoder) is only loaded by its own page; the service
 // worker still keeps its files for offline use.
 const VerifierPage = lazy(() => import('./features/verifier/VerifierPage').then((module) => ({ default: module.VerifierPage })));
+
+type AnyRoute = (typeof PAGE_ROUTES)[number];
+type ProPath = Extract<AnyRoute, { access: 'pro' }>['path'];
+type PublicPath = Extract<AnyRoute, { access: 'public' }>['path'];
+
+/** The tab's title: each page names itself, so history, tabs and screen readers tell them apart. */
+function usePageTitle(title: string): void {
+  useEffect(() => {
+    document.title = documentTitle(title);
+  }, [title]);
+}
+
+/** A link of the menu; the page shown is marked for assistive technologies and visibly. */
+function NavLink({ href, children, testId }: { href: ProPath; children: ReactNode; testId?: string }) {
+  const [location] = useLocation();
+  const current = findPageRoute(location)?.path === href;
+  return (
+    <Link href={href} aria-current={current ? 'page' : undefined} data-testid={testId}>
+      {children}
+    </Link>
+  );
+}
 
 function Header({ title, me }: { title: string; me?: Me }) {
   return (
@@ -29,13 +54,13 @@ function Header({ title, me }: { title: string; me?: Me }) {
         </p>
         {me && (
           <nav aria-label="Menu principal">
-            <Link href="/">Accueil</Link>
-            {me.rights.includes('codes:issue') && <Link href="/codes">Codes StopCovid</Link>}
-            {me.rights.includes('tests:record') && <Link href="/tests">Tests</Link>}
-            {me.rights.includes('vaccinations:record') && <Link href="/vaccinations">Vaccinations</Link>}
+            <NavLink href="/">Accueil</NavLink>
+            {me.rights.includes('codes:issue') && <NavLink href="/codes">Codes StopCovid</NavLink>}
+            {me.rights.includes('tests:record') && <NavLink href="/tests">Tests</NavLink>}
+            {me.rights.includes('vaccinations:record') && <NavLink href="/vaccinations">Vaccinations</NavLink>}
             {(me.rights.includes('tests:record') || me.rights.includes('vaccinations:record')) && <OutboxLink />}
-            {isOperator(me) && <Link href="/incidents">Incidents</Link>}
-            <Link href="/compte">Accès de secours</Link>
+            {isOperator(me) && <NavLink href="/incidents">Incidents</NavLink>}
+            <NavLink href="/compte">Accès de secours</NavLink>
           </nav>
         )}
       </div>
@@ -48,7 +73,7 @@ function OutboxLink() {
   const waiting = useOutbox((s) => countWaiting(s.entries));
   const toCorrect = useOutbox((s) => countToCorrect(s.entries));
   return (
-    <Link href="/envois" data-testid="outbox-link">
+    <NavLink href="/envois" testId="outbox-link">
       Envois
       {waiting > 0 && (
         <span className="badge badge-waiting" data-testid="outbox-waiting" title="Actes en attente d'envoi">
@@ -60,13 +85,27 @@ function OutboxLink() {
           {toCorrect} à corriger
         </span>
       )}
-    </Link>
+    </NavLink>
   );
 }
 
-/** The pro portal: everything behind a PSC session. */
-function ProPortal() {
+/** The pages of the pro portal, by path: a page added to PAGE_ROUTES must be given here. */
+const proPages: Record<ProPath, (me: Me, offline: boolean) => ReactNode> = {
+  '/': (me, offline) => <HomePage me={me} offline={offline} />,
+  '/codes': (me) => <CodesPage me={me} />,
+  '/tests': (me) => <TestPage me={me} />,
+  '/vaccinations': (me) => <VaccinationPage me={me} />,
+  '/envois': (me) => <OutboxPage me={me} />,
+  '/incidents': (me) => <IncidentsPage me={me} />,
+  '/compte': (me) => <FallbackAccountPage me={me} />,
+};
+
+/** The pro portal: everything behind a PSC session. One shell for all its pages, kept across them. */
+function ProPortal({ route }: { route: Extract<AnyRoute, { access: 'pro' }> }) {
   const me = useStore((s) => s.me);
+  // The session is asked for only here: the public pages and the 404 page expect none.
+  useEffect(() => startProSession(), []);
+  usePageTitle(me.status === 'signed-out' ? SIGN_IN_TITLE : route.title);
   return (
     <>
       <Header title="Portail des professionnels de santé" me={me.status === 'signed-in' ? me.me : undefined} />
@@ -78,31 +117,7 @@ function ProPortal() {
           </p>
         )}
         {me.status === 'signed-out' && <SignInPage reason={me.reason} />}
-        {me.status === 'signed-in' && (
-          <Switch>
-            <Route path="/codes">
-              <CodesPage me={me.me} />
-            </Route>
-            <Route path="/tests">
-              <TestPage me={me.me} />
-            </Route>
-            <Route path="/vaccinations">
-              <VaccinationPage me={me.me} />
-            </Route>
-            <Route path="/envois">
-              <OutboxPage me={me.me} />
-            </Route>
-            <Route path="/incidents">
-              <IncidentsPage me={me.me} />
-            </Route>
-            <Route path="/compte">
-              <FallbackAccountPage me={me.me} />
-            </Route>
-            <Route>
-              <HomePage me={me.me} offline={me.offline} />
-            </Route>
-          </Switch>
-        )}
+        {me.status === 'signed-in' && proPages[route.path](me.me, me.offline)}
         {me.status === 'error' && (
           <div className="alert alert-error" role="alert">
             <p>{me.message}</p>
@@ -116,53 +131,61 @@ function ProPortal() {
   );
 }
 
+/** The pages for patients and verifiers (no professional session), by path. */
+const publicPages: Record<PublicPath, { header: string; audience: BannerAudience; render: () => ReactNode }> = {
+  '/app': { header: 'Application StopCovid (simulation web)', audience: 'patient', render: () => <DeclarationPage /> },
+  '/patient': { header: 'Portail patient', audience: 'patient', render: () => <PatientPortalPage /> },
+  '/connexion-secours': { header: 'Connexion de secours', audience: 'pro', render: () => <FallbackSignInPage /> },
+  '/verifier': {
+    header: 'Vérification des certificats et attestations provisoires',
+    audience: 'verifier',
+    render: () => (
+      <Suspense
+        fallback={
+          <p role="status" aria-live="polite">
+            Chargement du vérificateur…
+          </p>
+        }
+      >
+        <VerifierPage />
+      </Suspense>
+    ),
+  },
+};
+
 /** A page for patients and verifiers: no professional session. */
-function PublicPage({ title, audience = 'patient', children }: { title: string; audience?: BannerAudience; children: ReactNode }) {
+function PublicPage({ route }: { route: Extract<AnyRoute, { access: 'public' }> }) {
+  const page = publicPages[route.path];
+  usePageTitle(route.title);
   return (
     <>
-      <Header title={title} />
-      <IncidentBanner audience={audience} />
+      <Header title={page.header} />
+      <IncidentBanner audience={page.audience} />
       <main className="container" id="contenu">
-        {children}
+        {page.render()}
       </main>
     </>
   );
 }
 
-export function App() {
+/** An address no page has: said so, with the ways in (not the sign-in page). */
+function UnknownPage() {
+  usePageTitle(NOT_FOUND_TITLE);
   return (
-    <Switch>
-      <Route path="/app">
-        <PublicPage title="Application StopCovid (simulation web)">
-          <DeclarationPage />
-        </PublicPage>
-      </Route>
-      <Route path="/patient">
-        <PublicPage title="Portail patient">
-          <PatientPortalPage />
-        </PublicPage>
-      </Route>
-      <Route path="/connexion-secours">
-        <PublicPage title="Connexion de secours" audience="pro">
-          <FallbackSignInPage />
-        </PublicPage>
-      </Route>
-      <Route path="/verifier">
-        <PublicPage title="Vérification des certificats et attestations provisoires" audience="verifier">
-          <Suspense
-            fallback={
-              <p role="status" aria-live="polite">
-                Chargement du vérificateur…
-              </p>
-            }
-          >
-            <VerifierPage />
-          </Suspense>
-        </PublicPage>
-      </Route>
-      <Route>
-        <ProPortal />
-      </Route>
-    </Switch>
+    <>
+      <Header title={NOT_FOUND_TITLE} />
+      <main className="container" id="contenu">
+        <NotFoundPage />
+      </main>
+    </>
   );
+}
+
+/** Pages are matched from the one list of routes, as the server does for its 404 status. */
+export function App() {
+  const [location] = useLocation();
+  const route = findPageRoute(location);
+  if (!route) return <UnknownPage />;
+  if (route.access === 'public') return <PublicPage key={route.path} route={route} />;
+  return <ProPortal route={route} />;
 }

@@ -1,4 +1,5 @@
 import { apiRequest } from './api';
+import { noteSignInStarted } from './store';
 
 /** The second sign-in channel (local account + TOTP), for when Pro Santé Connect is down. */
 
@@ -31,8 +32,10 @@ export function fetchFallbackChannelStatus(): Promise<FallbackChannelStatus> {
   return apiRequest<FallbackChannelStatus>('GET', '/api/auth/fallback/status');
 }
 
-export function signInWithFallback(input: { idNatPs: string; password: string; totpCode: string; returnTo?: string }): Promise<{ ok: true; returnTo: string }> {
-  return apiRequest('POST', '/auth/fallback', input);
+export async function signInWithFallback(input: { idNatPs: string; password: string; totpCode: string; returnTo?: string }): Promise<{ ok: true; returnTo: string }> {
+  const result = await apiRequest<{ ok: true; returnTo: string }>('POST', '/auth/fallback', input);
+  noteSignInStarted();
+  return result;
 }
 
 export function fetchFallbackAccount(): Promise<FallbackAccountStatus> {

@@ -32,6 +32,35 @@ const state = createLocalState<State>({ me: { status: 'loading' } });
 const update = state.update;
 const ME_KEY = 'me';
 
+/**
+ * Whether this browser may hold a session. The session cookie is HttpOnly, so the page cannot
+ * see it; without this mark every anonymous visit would ask /api/me and get a 401. Set when a
+ * sign-in starts or /api/me answers, cleared by a 401 or a sign-out. Without localStorage, ask.
+ */
+const SESSION_MARK_KEY = 'prostopcovid:session';
+
+function mayHoldSession(): boolean {
+  try {
+    return localStorage.getItem(SESSION_MARK_KEY) !== null;
+  } catch {
+    return true;
+  }
+}
+
+function markSession(present: boolean): void {
+  try {
+    if (present) localStorage.setItem(SESSION_MARK_KEY, '1');
+    else localStorage.removeItem(SESSION_MARK_KEY);
+  } catch {
+    // Private mode without storage: /api/me is then always asked.
+  }
+}
+
+/** Called as the browser leaves for a sign-in (PSC or the second channel): the page it returns to asks /api/me. */
+export function noteSignInStarted(): void {
+  markSession(true);
+}
+
 export function useStore<T>(select: (s: State) => T): T {
   return state.use(select);
 }
@@ -42,15 +71,23 @@ export function readMe(): MeState {
 
 export async function loadMe(): Promise<void> {
   const cached = await get<Me>(ME_KEY).catch(() => undefined);
+  if (!cached && !mayHoldSession()) {
+    // Never signed in here, or signed out: the sign-in page, without a request bound to fail.
+    setCsrfToken(null);
+    update({ me: { status: 'signed-out' } });
+    return;
+  }
   if (cached && state.get().me.status === 'loading') update({ me: { status: 'signed-in', me: cached, offline: true } });
   try {
     const { csrfToken, ...me } = await apiRequest<Me & { csrfToken: string }>('GET', '/api/me');
     setCsrfToken(csrfToken);
     await set(ME_KEY, me).catch(() => undefined);
+    markSession(true);
     update({ me: { status: 'signed-in', me, offline: false } });
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       setCsrfToken(null);
+      markSession(false);
       await del(ME_KEY).catch(() => undefined);
       update({ me: { status: 'signed-out', reason: error.code === 'AUTH_SESSION_EXPIRED' ? error.message : undefined } });
     } else if (error instanceof NetworkError && cached) {
@@ -66,5 +103,6 @@ export async function loadMe(): Promise<void> {
 }
 
 export async function forgetMe(): Promise<void> {
+  markSession(false);
   await del(ME_KEY).catch(() => undefined);
 }

@@ -83,6 +83,10 @@ describe('recording tests', () => {
       [{ patient: { ...patient, familyName: 'Du\u0000pont' } }, 'REQUEST_INVALID'],
       [{ place: 'Pharmacie\nde la Gare' }, 'REQUEST_INVALID'],
       [{ place: 'x'.repeat(81) }, 'REQUEST_INVALID'],
+      // Broken text: a lone surrogate half, and U+FFFD (what invalid UTF-8 bytes decode to).
+      [{ place: 'Pharmacie \ud800' }, 'REQUEST_INVALID'],
+      [{ place: 'Pharmacie \ufffd' }, 'REQUEST_INVALID'],
+      [{ patient: { ...patient, givenName: 'Zo\ud83d' } }, 'REQUEST_INVALID'],
       [{ patient: { ...patient, email: 'not-an-email' } }, 'REQUEST_INVALID'],
       [{ result: 'positive' }, 'REQUEST_INVALID'],
       [{ testType: 'rt-pcr' }, 'REQUEST_INVALID'],

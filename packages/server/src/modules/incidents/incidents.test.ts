@@ -77,7 +77,7 @@ describe('incidents declared by operators', () => {
       [{ component: 'psc', startedAt: iso(HOUR) }, 400, 'INCIDENTS_START_INVALID'],
       [{ component: 'psc', startedAt: iso(-HOUR), endedAt: iso(-2 * HOUR) }, 400, 'INCIDENTS_END_INVALID'],
       [{ component: 'psc', startedAt: iso(-HOUR), endedAt: iso(-HOUR) }, 400, 'INCIDENTS_END_INVALID'],
-      [{ component: 'psc', startedAt: '2021-08-13T23:59:60Z' }, 400, 'INCIDENTS_START_INVALID'],
+      [{ component: 'psc', startedAt: '2021-08-13T23:59:60Z' }, 400, 'REQUEST_INVALID'],
       [{ component: 'psc', testAttestationHours: 73 }, 400, 'REQUEST_INVALID'],
       [{ component: 'psc', testAttestationHours: 0 }, 400, 'REQUEST_INVALID'],
       [{ component: 'dns' }, 400, 'REQUEST_INVALID'],

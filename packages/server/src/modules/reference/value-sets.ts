@@ -1,5 +1,6 @@
 import { DEFAULT_VALUE_SETS, VACCINE_ENCODING_INSTRUCTIONS } from '@prostopcovid/dcc/defaults';
 import { VALUE_SET_IDS, type ValueSet } from '@prostopcovid/dcc';
+import { orderForFrance } from './france-vaccines.js';
 
 /** A rapid antigen test of the EU common list (HSC), as recorded and printed: brand and reference. */
 export interface TestDevice {
@@ -61,17 +62,20 @@ export function vaccineCoding(product: string): { mp: string; ma: string; vp: st
 
 /**
  * Products that can be recorded: the active ones of the EU value set whose manufacturer and
- * prophylaxis codes the encoding instructions give (derived, never typed in).
+ * prophylaxis codes the encoding instructions give (derived, never typed in), in the form's
+ * order: the vaccines used in France first.
  */
-export const vaccineProducts: readonly VaccineProduct[] = Object.entries(medicinalProducts).flatMap(([id, product]) => {
-  if (!product.active) return [];
-  try {
-    const { ma, vp } = vaccineCoding(id);
-    return [{ id, name: product.display, manufacturerId: ma, manufacturerName: manufacturers[ma]?.display ?? ma, prophylaxis: vp }];
-  } catch {
-    return [];
-  }
-});
+export const vaccineProducts: readonly VaccineProduct[] = orderForFrance(
+  Object.entries(medicinalProducts).flatMap(([id, product]) => {
+    if (!product.active) return [];
+    try {
+      const { ma, vp } = vaccineCoding(id);
+      return [{ id, name: product.display, manufacturerId: ma, manufacturerName: manufacturers[ma]?.display ?? ma, prophylaxis: vp }];
+    } catch {
+      return [];
+    }
+  }),
+);
 
 const productById = new Map(vaccineProducts.map((p) => [p.id, p]));
 export const findVaccineProduct = (id: string): VaccineProduct | undefined => productById.get(id);

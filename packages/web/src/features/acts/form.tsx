@@ -1,3 +1,4 @@
+import { normalizePersonName, personNameProblem } from '@prostopcovid/dcc/names';
 import { useEffect, useRef, type ReactNode } from 'react';
 import { ApiError } from '../../data/api';
 import type { PatientInput, Sex } from '../../data/acts';
@@ -48,10 +49,11 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^\+?[0-9 .-]{6,20}$/;
 
 export function validatePatient(p: PatientValues, errors: FieldErrors): void {
+  // The server's name policy, checked here first so nothing is refused once offline in the outbox.
   if (!p.familyName.trim()) errors['patient-familyName'] = 'Indiquez le nom du patient.';
-  else if (p.familyName.trim().length > 80) errors['patient-familyName'] = 'Le nom ne doit pas dépasser 80 caractères.';
+  else if (personNameProblem(p.familyName)) errors['patient-familyName'] = `Nom : ${personNameProblem(p.familyName)}`;
   if (!p.givenName.trim()) errors['patient-givenName'] = 'Indiquez le prénom du patient.';
-  else if (p.givenName.trim().length > 80) errors['patient-givenName'] = 'Le prénom ne doit pas dépasser 80 caractères.';
+  else if (personNameProblem(p.givenName)) errors['patient-givenName'] = `Prénom : ${personNameProblem(p.givenName)}`;
   if (!p.birthDate) errors['patient-birthDate'] = 'Indiquez la date de naissance.';
   else if (!isValidDate(p.birthDate) || p.birthDate < '1900-01-01' || p.birthDate > localDate(new Date())) {
     errors['patient-birthDate'] = 'La date de naissance est invalide (ni future, ni antérieure à 1900).';
@@ -70,15 +72,23 @@ export function patientValuesOf(patient: PatientInput): PatientValues {
   return { ...emptyPatient, ...patient, email: patient.email ?? '', phone: patient.phone ?? '' };
 }
 
-/** "DUPONT Marie, né(e) le 12/04/1985 (Femme)" */
+/** "née le 12/04/1985", "né le …", or, when the sex is not given (U), a form that agrees with no one. */
+export function birthPhrase(patient: Pick<PatientInput, 'birthDate' | 'sex'>): string {
+  const date = formatDate(patient.birthDate);
+  if (patient.sex === 'F') return `née le ${date}`;
+  if (patient.sex === 'M') return `né le ${date}`;
+  return `date de naissance : ${date}`;
+}
+
+/** "DUPONT Marie, née le 12/04/1985 (Femme)" */
 export function patientSummary(patient: PatientInput): string {
-  return `${patient.familyName.toUpperCase()} ${patient.givenName}, né(e) le ${formatDate(patient.birthDate)} (${sexNames[patient.sex]})`;
+  return `${patient.familyName.toUpperCase()} ${patient.givenName}, ${birthPhrase(patient)} (${patient.sex === 'U' ? 'sexe non précisé' : sexNames[patient.sex]})`;
 }
 
 export function toPatient(p: PatientValues): PatientInput {
   return {
-    familyName: p.familyName.trim(),
-    givenName: p.givenName.trim(),
+    familyName: normalizePersonName(p.familyName),
+    givenName: normalizePersonName(p.givenName),
     birthDate: p.birthDate,
     sex: p.sex as Sex,
     ...(p.email.trim() ? { email: p.email.trim() } : {}),
@@ -367,7 +377,7 @@ export function RetrievalCodeNotice({ code }: { code: string }) {
       </p>
       <p className="hint">
         Avec ce code et sa date de naissance, le patient récupère son certificat (passe sanitaire) sur {location.origin}/patient, dès que l'acte est
-        transmis. Il figure aussi sur le document provisoire et dans le double des actes de cet appareil.
+        transmis. Il figure aussi dans le double des actes de cet appareil, et sur le document provisoire s'il en est remis un.
       </p>
     </div>
   );

@@ -1,8 +1,12 @@
 import { useEffect, useState } from 'react';
 import { rememberPlace } from '../../data/acts';
+import { renderInformationNote, renderTestAttestation } from '../../data/act-documents';
 import { ApiError } from '../../data/api';
+import { useCurrentIncidents } from '../../data/incidents';
 import { findAct, saveAct, useOutbox, type ActEntry } from '../../data/outbox';
+import { provisionalDocumentOffer } from '../../data/provisional-offer';
 import { saveFile } from '../../data/save-file';
+import type { Me } from '../../data/store';
 import { formatDateTime } from './form';
 
 /** The outbox entry of an act, kept up to date as the sender works. */
@@ -73,7 +77,7 @@ export function refusalOf(entry: ActEntry): ApiError | null {
   return new ApiError(error?.status ?? 400, error?.code ?? 'UNKNOWN', error?.message ?? 'Acte refusé par le serveur.', error?.details);
 }
 
-/** The entry time and server number of a sent act, in the confirmation's list. */
+/** The entry time and server number of a sent act, in the confirmation's list (their one place on the page). */
 export function SentDetails({ entry, label }: { entry: ActEntry; label: string }) {
   if (entry.status !== 'sent' || !entry.result) return null;
   return (
@@ -81,7 +85,9 @@ export function SentDetails({ entry, label }: { entry: ActEntry; label: string }
       <dt>{label}</dt>
       <dd>{formatDateTime(entry.result.recordedAt)}</dd>
       <dt>Numéro d'enregistrement</dt>
-      <dd className="mono">{entry.result.id}</dd>
+      <dd className="mono" data-testid="record-number">
+        {entry.result.id}
+      </dd>
     </>
   );
 }
@@ -101,7 +107,7 @@ export function SendStatus({ entry }: { entry: ActEntry }) {
   if (entry.status === 'sent' && entry.result) {
     return (
       <p className="alert alert-success" data-testid="send-status" data-status="sent">
-        Transmis au serveur le {formatDateTime(entry.result.recordedAt)} (n° {entry.result.id}).
+        Transmis au serveur.
       </p>
     );
   }
@@ -144,5 +150,51 @@ export function DocumentButton({ label, filename, render, testId }: { label: str
         </p>
       )}
     </div>
+  );
+}
+
+/**
+ * The patient's provisional document (test attestation, vaccination information note), or why
+ * none is needed: see `provisionalDocumentOffer`. `compact`: a row of the outbox's duplicate.
+ */
+export function ProvisionalDocument({ entry, me, compact = false }: { entry: ActEntry; me: Me; compact?: boolean }) {
+  const { incidents } = useCurrentIncidents();
+  const offer = provisionalDocumentOffer(entry, incidents, new Date());
+  const test = entry.kind === 'test';
+  if (!offer.offered) {
+    if (compact) {
+      return (
+        <p className="hint" data-testid="no-provisional-document">
+          Aucun document provisoire nécessaire : certificat disponible avec le code patient.
+        </p>
+      );
+    }
+    return (
+      <p className="alert alert-info" data-testid="no-provisional-document">
+        {test ? "Aucune attestation provisoire n'est nécessaire" : "Aucune note d'information n'est nécessaire"} : l'acte est enregistré sur le
+        serveur, le patient obtient son certificat avec le code ci-dessus sur {location.origin}/patient.{' '}
+        {test
+          ? "L'attestation ne sert que tant que l'acte attend sur cet appareil, ou pour un test fait pendant un incident déclaré : un vérificateur la refuse sinon."
+          : "La note ne sert que tant que l'acte attend sur cet appareil, ou pendant un incident déclaré."}
+      </p>
+    );
+  }
+  if (entry.kind === 'test') {
+    return (
+      <DocumentButton
+        label={compact ? 'Attestation provisoire' : "Imprimer l'attestation provisoire (PDF)"}
+        filename="attestation-provisoire-test.pdf"
+        testId={compact ? 'reprint' : 'print-provisional'}
+        render={() => renderTestAttestation(entry, me)}
+      />
+    );
+  }
+  return (
+    <DocumentButton
+      label={compact ? 'Note d’information' : "Imprimer la note d'information (PDF)"}
+      filename="note-information-vaccination.pdf"
+      testId={compact ? 'reprint' : 'print-information-note'}
+      render={() => renderInformationNote(entry, me)}
+    />
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../../data/api';
 import { fetchFallbackChannelStatus, normalizeTotpCode, signInWithFallback, type FallbackChannelStatus } from '../../data/fallback';
 import { refreshCurrentIncidents } from '../../data/incidents';
+import { noteSignInStarted } from '../../data/store';
 import { TotpCodeField } from './TotpCodeField';
 
 type StatusState = { status: 'loading' } | { status: 'loaded'; channel: FallbackChannelStatus } | { status: 'error'; message: string };
@@ -94,7 +95,7 @@ export function FallbackSignInPage() {
             </p>
           )}
           <p>
-            <a href={`/auth/login?returnTo=${encodeURIComponent(returnToFromQuery())}`}>Se connecter avec Pro Santé Connect</a>
+            <a href={`/auth/login?returnTo=${encodeURIComponent(returnToFromQuery())}`} onClick={noteSignInStarted}>Se connecter avec Pro Santé Connect</a>
           </p>
         </div>
       )}

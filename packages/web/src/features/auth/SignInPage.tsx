@@ -1,3 +1,5 @@
+import { noteSignInStarted } from '../../data/store';
+
 export function SignInPage({ reason }: { reason?: string }) {
   const returnTo = location.pathname + location.search;
   return (
@@ -12,7 +14,7 @@ export function SignInPage({ reason }: { reason?: string }) {
         Ce portail est réservé aux professionnels de santé. Connectez-vous avec votre carte CPS ou
         l'application e-CPS.
       </p>
-      <a className="button psc-button" href={`/auth/login?returnTo=${encodeURIComponent(returnTo)}`}>
+      <a className="button psc-button" href={`/auth/login?returnTo=${encodeURIComponent(returnTo)}`} onClick={noteSignInStarted}>
         Se connecter avec Pro Santé Connect
       </a>
       <p className="hint">

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { notEndedAt, refreshCurrentIncidents, useCurrentIncidents, type Incident } from '../../data/incidents';
+import { RELAXING_COMPONENTS } from '../../data/provisional-offer';
 
 const REFRESH_MS = 60_000;
 
@@ -10,18 +11,9 @@ export function formatDateTime(iso: string): string {
 
 export type BannerAudience = 'pro' | 'patient' | 'verifier';
 
-function Consequences({ incident, audience }: { incident: Incident; audience: BannerAudience }) {
+/** What a professional does during each incident: hand over a document, keep a duplicate, sign in otherwise. */
+function ProConsequences({ incident }: { incident: Incident }) {
   const hours = incident.testAttestationHours;
-  if (audience === 'verifier') {
-    if (incident.component === 'vaccination-portal') return <> Les notes d'information de vaccination ne sont pas des attestations : elles ne sont pas contrôlables.</>;
-    return <> Contrôle allégé : une attestation provisoire de test faite pendant l'incident est acceptée {hours} heures après le prélèvement.</>;
-  }
-  if (audience === 'patient') {
-    if (incident.component === 'vaccination-portal') {
-      return <> Le professionnel vous remet une note d'information ; votre certificat de vaccination sera disponible après la saisie de l'acte.</>;
-    }
-    return <> Une attestation provisoire de test remise pendant l'incident est valable {hours} heures après le prélèvement ; votre certificat sera disponible plus tard.</>;
-  }
   switch (incident.component) {
     case 'psc':
       return (
@@ -36,6 +28,40 @@ function Consequences({ incident, audience }: { incident: Incident; audience: Ba
     case 'vaccination-portal':
       return <> Remettez une note d'information (numéro de lot et date, ce n'est pas une attestation de vaccination) et conservez un double pour la saisie a posteriori.</>;
   }
+}
+
+/**
+ * The public pages' banner: one short text for the reader of that page (a patient, a
+ * verifier), never the professionals' instructions nor the operator's message (written for
+ * them); a few lines on a phone, above the page the visitor came for.
+ */
+function PublicSummary({ open, audience }: { open: Incident[]; audience: 'patient' | 'verifier' }) {
+  const tests = open.filter((incident) => RELAXING_COMPONENTS.test.includes(incident.component)).sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+  const vaccinations = open.some((incident) => RELAXING_COMPONENTS.vaccination.includes(incident.component));
+  if (audience === 'verifier') {
+    return (
+      <>
+        <strong>Service perturbé</strong>
+        {tests.length > 0 ? ', contrôle allégé : ' : ' : '}
+        {tests.map((incident, index) => (
+          <span key={incident.id}>
+            {index > 0 && ' ; '}
+            attestation provisoire acceptée {incident.testAttestationHours} h après un test fait depuis {formatDateTime(incident.startedAt)}
+          </span>
+        ))}
+        {tests.length > 0 && '.'}
+        {vaccinations && <> Note d'information de vaccination : non contrôlable.</>}
+      </>
+    );
+  }
+  const delayed = tests.length > 0 && vaccinations ? 'de test et de vaccination' : tests.length > 0 ? 'de test' : 'de vaccination';
+  return (
+    <>
+      <strong>Service perturbé</strong> : vos certificats {delayed} seront disponibles plus tard.
+      {tests[0] && <> L'attestation provisoire de test remise est valable {tests[0].testAttestationHours} h après le prélèvement.</>}
+      {!tests[0] && <> La note d'information remise n'est pas un certificat.</>}
+    </>
+  );
 }
 
 /**
@@ -63,21 +89,36 @@ export function IncidentBanner({ audience = 'pro' }: { audience?: BannerAudience
 
   // Read at each render: the list changes as soon as an incident is declared or closed.
   const open = notEndedAt(incidents, new Date());
+  const staleNote = stale && fetchedAt && <span className="hint"> — serveur injoignable, informations connues {formatDateTime(fetchedAt)}</span>;
   // role="status" stays in the page so that a new incident is announced when it appears.
+  if (audience !== 'pro') {
+    return (
+      <div role="status" aria-live="polite" className={open.length ? 'incident-banner compact' : undefined} data-testid="incident-banner">
+        {open.length > 0 && (
+          <div className="container">
+            <p className="incident-title">
+              <PublicSummary open={open} audience={audience} />
+              {staleNote}
+            </p>
+          </div>
+        )}
+      </div>
+    );
+  }
   return (
     <div role="status" aria-live="polite" className={open.length ? 'incident-banner' : undefined} data-testid="incident-banner">
       {open.length > 0 && (
         <div className="container">
           <p className="incident-title">
             <strong>{open.length === 1 ? 'Incident en cours' : `${open.length} incidents en cours`}</strong>
-            {stale && fetchedAt && <span className="hint"> — serveur injoignable, informations connues {formatDateTime(fetchedAt)}</span>}
+            {staleNote}
           </p>
           <ul>
             {open.map((incident) => (
               <li key={incident.id}>
                 <strong>{incident.componentLabel} indisponible</strong> depuis {formatDateTime(incident.startedAt)}
                 {incident.endedAt && <> (fin prévue {formatDateTime(incident.endedAt)})</>}.
-                <Consequences incident={incident} audience={audience} />
+                <ProConsequences incident={incident} />
                 {incident.message && <span className="incident-message"> {incident.message}</span>}
               </li>
             ))}

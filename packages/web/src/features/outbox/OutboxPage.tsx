@@ -1,11 +1,10 @@
 import { Link } from 'wouter';
-import { renderInformationNote, renderTestAttestation } from '../../data/act-documents';
 import { clearSent, countToCorrect, countWaiting, sendNow, useOutbox, type ActEntry } from '../../data/outbox';
 import { outboxCsv, outboxJson } from '../../data/outbox-export';
 import { saveFile } from '../../data/save-file';
 import type { Me } from '../../data/store';
-import { formatDate, formatDateTime } from '../acts/form';
-import { DocumentButton } from '../acts/receipt';
+import { birthPhrase, formatDate, formatDateTime } from '../acts/form';
+import { ProvisionalDocument } from '../acts/receipt';
 
 const statusLabels: Record<ActEntry['status'], string> = {
   pending: "En attente d'envoi",
@@ -109,7 +108,7 @@ export function OutboxPage({ me }: { me: Me }) {
                   <td>
                     {entry.body.patient.familyName.toUpperCase()} {entry.body.patient.givenName}
                     <br />
-                    né(e) le {formatDate(entry.body.patient.birthDate)}
+                    {birthPhrase(entry.body.patient)}
                   </td>
                   <td>{actTime(entry)}</td>
                   <td className="mono">{entry.body.retrievalCode}</td>
@@ -122,11 +121,7 @@ export function OutboxPage({ me }: { me: Me }) {
                     {(entry.status === 'rejected' || entry.status === 'conflict') && (
                       <Link href={`${entry.kind === 'test' ? '/tests' : '/vaccinations'}?corriger=${entry.key}`}>Corriger</Link>
                     )}
-                    {entry.kind === 'test' ? (
-                      <DocumentButton label="Attestation provisoire" filename="attestation-provisoire-test.pdf" testId="reprint" render={() => renderTestAttestation(entry, me)} />
-                    ) : (
-                      <DocumentButton label="Note d’information" filename="note-information-vaccination.pdf" testId="reprint" render={() => renderInformationNote(entry, me)} />
-                    )}
+                    <ProvisionalDocument entry={entry} me={me} compact />
                   </td>
                 </tr>
               ))}

@@ -1,6 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { downloadCovidPlusDocument, lastPlace, type TestResult, type TestType } from '../../data/acts';
-import { renderTestAttestation } from '../../data/act-documents';
 import type { TestEntry } from '../../data/outbox';
 import { saveFile } from '../../data/save-file';
 import { loadTestDevices, useReference, type TestDevice } from '../../data/reference';
@@ -31,7 +30,7 @@ import {
   type FieldErrors,
   type PatientValues,
 } from '../acts/form';
-import { CorrectionNotice, DocumentButton, SendStatus, SentDetails, useOutboxEntry, useOutboxSubmit } from '../acts/receipt';
+import { CorrectionNotice, ProvisionalDocument, SendStatus, SentDetails, useOutboxEntry, useOutboxSubmit } from '../acts/receipt';
 import { DeviceCombobox } from './DeviceCombobox';
 
 const typeLabels: Record<TestType, string> = { antigen: 'Test antigénique', 'supervised-self-test': 'Autotest supervisé' };
@@ -152,12 +151,7 @@ export function TestPage({ me }: { me: Me }) {
             <SentDetails entry={recorded} label="Enregistré le" />
           </dl>
           <RetrievalCodeNotice code={body.retrievalCode} />
-          <DocumentButton
-            label="Imprimer l'attestation provisoire (PDF)"
-            filename="attestation-provisoire-test.pdf"
-            testId="print-provisional"
-            render={() => renderTestAttestation(recorded, me)}
-          />
+          <ProvisionalDocument entry={recorded} me={me} />
           {sent && body.result === 'detected' && <CovidPlusButton testId={sent.id} />}
           {display.deviceActive === false && (
             <div className="alert alert-warning" data-testid="recorded-warnings">

@@ -1,6 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { lastPlace } from '../../data/acts';
-import { renderInformationNote } from '../../data/act-documents';
 import type { VaccinationEntry } from '../../data/outbox';
 import { loadVaccineProducts, useReference } from '../../data/reference';
 import type { Me } from '../../data/store';
@@ -31,7 +30,7 @@ import {
   type FieldErrors,
   type PatientValues,
 } from '../acts/form';
-import { CorrectionNotice, DocumentButton, SendStatus, SentDetails, useOutboxEntry, useOutboxSubmit } from '../acts/receipt';
+import { CorrectionNotice, ProvisionalDocument, SendStatus, SentDetails, useOutboxEntry, useOutboxSubmit } from '../acts/receipt';
 
 const DOSES = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 const LOT = /^[A-Za-z0-9][A-Za-z0-9./-]{1,29}$/;
@@ -154,12 +153,7 @@ export function VaccinationPage({ me }: { me: Me }) {
             <SentDetails entry={recorded} label="Enregistrée le" />
           </dl>
           <RetrievalCodeNotice code={body.retrievalCode} />
-          <DocumentButton
-            label="Imprimer la note d'information (PDF)"
-            filename="note-information-vaccination.pdf"
-            testId="print-information-note"
-            render={() => renderInformationNote(recorded, me)}
-          />
+          <ProvisionalDocument entry={recorded} me={me} />
         </Confirmation>
       </>
     );

@@ -34,6 +34,12 @@ export function CameraScanner({ onText }: { onText: (text: string) => void }) {
 
   useEffect(() => {
     if (!active) return;
+    // After the commit that rendered the <video> (a requestAnimationFrame could run before
+    // it, leaving the camera black for good).
+    if (video.current && stream.current) {
+      video.current.srcObject = stream.current;
+      void video.current.play().catch(() => undefined);
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     let cancelled = false;
     const canvas = document.createElement('canvas');
@@ -70,14 +76,8 @@ export function CameraScanner({ onText }: { onText: (text: string) => void }) {
     }
     try {
       stream.current = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+      // The <video> is rendered once active; the effect below attaches the stream to it.
       setActive(true);
-      // The <video> is rendered once active: attach the stream on the next frame.
-      requestAnimationFrame(() => {
-        if (video.current && stream.current) {
-          video.current.srcObject = stream.current;
-          void video.current.play().catch(() => undefined);
-        }
-      });
     } catch (error) {
       setMessage(cameraError(error));
     }
