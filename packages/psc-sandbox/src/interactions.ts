@@ -1,4 +1,3 @@
-/// <reference path="./oidc-provider.d.ts" />
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Interaction, Provider } from 'oidc-provider';
 import { AMR_BY_MEANS } from './claims.js';
@@ -14,7 +13,7 @@ const ACR_CHOICES: readonly AcrChoice[] = ['eidas1', 'aucun'];
 
 export interface InteractionDeps {
   provider: Provider;
-  SessionNotFound: new (description?: string) => Error;
+  SessionNotFound: new (description: string) => Error;
   issuerPath: string;
   professionals: SandboxProfessional[];
   logger?: SandboxLogger;
@@ -52,8 +51,13 @@ export function createInteractionHandler(deps: InteractionDeps) {
     const accountId = details.session?.accountId;
     if (!accountId) throw new SessionNotFound('no account in the interaction session');
     const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
-    const grant = existing ?? new provider.Grant({ accountId, clientId: details.params.client_id });
-    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details;
+    const grant = existing ?? new provider.Grant({ accountId, clientId: String(details.params.client_id) });
+    // What the prompt reports missing (oidc-provider documents these three lists).
+    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
     if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
     if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
     for (const [resource, scopes] of Object.entries(missingResourceScopes ?? {})) {
@@ -84,7 +88,7 @@ export function createInteractionHandler(deps: InteractionDeps) {
     }
 
     // Consent is implicit: grant the requested PSC scopes now so no consent prompt follows.
-    const grant = new provider.Grant({ accountId: professional.idNatPs, clientId: details.params.client_id });
+    const grant = new provider.Grant({ accountId: professional.idNatPs, clientId: String(details.params.client_id) });
     const scopes = String(details.params.scope ?? '').split(' ').filter((s) => OIDC_SCOPES.includes(s));
     grant.addOIDCScope(scopes.join(' '));
     const grantId = await grant.save();
@@ -112,7 +116,7 @@ export function createInteractionHandler(deps: InteractionDeps) {
   ): string {
     return loginPage({
       action: `${issuerPath}/interaction/${encodeURIComponent(details.uid)}/login`,
-      clientName: details.params.client_id,
+      clientName: String(details.params.client_id),
       professionals,
       error,
       selected,

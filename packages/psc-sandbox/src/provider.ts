@@ -1,4 +1,3 @@
-/// <reference path="./oidc-provider.d.ts" />
 import { randomBytes } from 'node:crypto';
 import type { ClientMetadata, Configuration, FindAccount, KoaContextWithOIDC, Provider } from 'oidc-provider';
 import { SCOPE_ALL_CLAIMS, meansFromAmr, pscClaims } from './claims.js';
@@ -48,9 +47,9 @@ function toClientMetadata(client: SandboxClient): ClientMetadata {
 
 export async function createProvider(opts: ProviderOptions): Promise<{
   provider: Provider;
-  SessionNotFound: new (description?: string) => Error;
+  SessionNotFound: new (description: string) => Error;
 }> {
-  const { Provider, errors } = await loadOidcProvider(opts.logger);
+  const { Provider, errors } = await loadOidcProvider();
 
   // Assigned below; findAccount only runs once the provider is serving requests.
   let provider: Provider;
@@ -63,7 +62,8 @@ export async function createProvider(opts: ProviderOptions): Promise<{
     return {
       accountId: sub,
       async claims() {
-        let amr = token?.amr ?? ctx.oidc.session?.amr;
+        // Only authorization codes and the session carry the authentication methods.
+        let amr = (token && 'amr' in token ? (token.amr as string[] | undefined) : undefined) ?? ctx.oidc.session?.amr;
         if (!amr && token?.sessionUid) amr = (await provider.Session.findByUid(token.sessionUid))?.amr;
         return pscClaims(professional, meansFromAmr(amr));
       },
@@ -123,8 +123,8 @@ export async function createProvider(opts: ProviderOptions): Promise<{
       ctx.body = renderErrorHtml(out);
     },
     // Same policy as the default, declared to avoid its start-up notice.
-    clientBasedCORS(_ctx: KoaContextWithOIDC, origin: string, client: { redirectUris: string[] }) {
-      return client.redirectUris.some((uri) => new URL(uri).origin === origin);
+    clientBasedCORS(_ctx: KoaContextWithOIDC, origin: string, client: { redirectUris?: string[] }) {
+      return (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin);
     },
     discovery: { ui_locales_supported: ['fr-FR'] },
   };
