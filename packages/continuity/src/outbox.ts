@@ -5,16 +5,26 @@ export type ActKind = 'test' | 'vaccination';
 /** Where each kind of act is sent (with its Idempotency-Key). */
 export const ACT_PATHS: Readonly<Record<ActKind, string>> = { test: '/api/tests', vaccination: '/api/vaccinations' };
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/**
+ * Crockford's Base32 alphabet (no I, L, O, U), of every code of the service: declaration
+ * codes, retrieval codes, UVCIs. 32 characters: the low 5 bits of a random byte pick one
+ * without bias.
+ */
+export const CROCKFORD_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const RETRIEVAL_CODE_LENGTH = 12;
+
+/** "K7Q4XM2PA9BC" → "K7Q4-XM2P-A9BC", as printed. */
+export function groupRetrievalCode(code: string): string {
+  return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
+}
 
 /**
  * The patient's retrieval code (12 Crockford base32 characters, grouped by four), chosen by the
  * client so that it can be printed before the server is reached.
  */
 export function generateRetrievalCode(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  const code = Array.from(bytes, (b) => CROCKFORD[b & 31]).join('');
-  return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
+  const bytes = crypto.getRandomValues(new Uint8Array(RETRIEVAL_CODE_LENGTH));
+  return groupRetrievalCode(Array.from(bytes, (b) => CROCKFORD_ALPHABET[b & 31]).join(''));
 }
 
 /**

@@ -1,7 +1,5 @@
+import { groupRetrievalCode as group, RETRIEVAL_CODE_LENGTH as LENGTH } from '@prostopcovid/continuity';
 import { generateCrockford, normalizeCrockford } from '../codes/code-format.js';
-
-const LENGTH = 12;
-const group = (code: string) => `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
 
 /**
  * The code printed on the patient's result or vaccination document: 12 Crockford Base32

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { CROCKFORD_ALPHABET } from '@prostopcovid/continuity';
 
 /**
- * Crockford's Base32 alphabet: no I, L, O (read as 1, 1, 0) and no U. 32^6 ≈ 1.07 × 10^9
- * six-character codes.
+ * Crockford's Base32 alphabet, shared with the browser (which draws retrieval codes offline):
+ * no I, L, O (read as 1, 1, 0) and no U. 32^6 ≈ 1.07 × 10^9 six-character codes.
  */
-export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const CODE_ALPHABET = CROCKFORD_ALPHABET;
 export const SHORT_CODE_LENGTH = 6;
 
 export function generateShortCode(): string {
