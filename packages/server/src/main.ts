@@ -1,4 +1,5 @@
 import { professionals, startPscSandbox, type RunningSandbox } from '@prostopcovid/psc-sandbox';
+import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 
@@ -54,18 +55,18 @@ async function main(): Promise<void> {
   }
   console.log(lines.join('\n') + '\n');
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
+  // SIGTERM/SIGINT, or a crash: stop taking requests, let those in flight finish (at most
+  // SHUTDOWN_GRACE_MS), close the database and the sandbox; a second signal exits at once.
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'fatal error, shutting down');
+    else app.log.info({ signal }, 'shutting down');
     await app.close();
     await sandbox?.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
 }
+
+/** Longer than a request may last (requestTimeout 30 s): nothing accepted is cut short. */
+const SHUTDOWN_GRACE_MS = 35_000;
 
 main().catch((error: unknown) => {
   console.error(error);
