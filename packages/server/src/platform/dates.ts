@@ -10,10 +10,10 @@ import { AppError } from './errors.js';
  */
 export type IsoDate = string;
 
-export const EARLIEST_DATE: IsoDate = '1900-01-01';
-export const LATEST_DATE: IsoDate = '2100-12-31';
-const EARLIEST_MS = Date.UTC(1900, 0, 1);
-const AFTER_LATEST_MS = Date.UTC(2101, 0, 1);
+const EARLIEST_DATE: IsoDate = '1900-01-01';
+const LATEST_DATE: IsoDate = '2100-12-31';
+const EARLIEST_MS = Date.parse(`${EARLIEST_DATE}T00:00:00Z`);
+const AFTER_LATEST_MS = Date.parse(`${LATEST_DATE}T00:00:00Z`) + 86_400_000;
 
 /** RFC 3339 `date-time`; Temporal alone also takes "2026-11-22 10:00Z" or a `[Europe/Paris]` suffix. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:[0-5]\d(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;

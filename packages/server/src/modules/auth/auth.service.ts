@@ -167,7 +167,7 @@ export function readPscIdentity(userinfo: Record<string, unknown>) {
 const ID_TOKEN_PURPOSE = 'session id_token';
 
 /** The session's synchronizer token, derived from the cookie value: the database never holds it. */
-export function csrfTokenOf(sessionToken: string): string {
+function csrfTokenOf(sessionToken: string): string {
   return deriveFromToken(sessionToken, 'session csrf').toString('base64url');
 }
 
