@@ -125,7 +125,8 @@ describe('declare', () => {
     const limited = await run(['declare', '--code', 'ZZZZZZ', '--onset', 'unknown', '--url', url, '--device-id', deviceId]);
     expect(limited.code).toBe(1);
     expect(limited.stderr).toContain('Trop de tentatives de saisie de code.');
-    expect(limited.stderr).toMatch(/Nouvel essai possible dans \d+ (s|min)\./);
+    // The window is the clock hour, so the wait is anything from 1 s to "1 h" (just after the hour).
+    expect(limited.stderr).toMatch(/Nouvel essai possible dans (\d+ s|\d+ min|1 h)\./);
     expect(limited.stderr).toContain('HTTP 429');
   });
 
