@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay } from './backoff.js';
-import { classifyResponse, generateRetrievalCode, OutboxSender, type OutboxEntry, type OutboxStore, type SendOutcome } from './outbox.js';
+import { generateRetrievalCode, OutboxSender, type OutboxEntry, type OutboxStore, type SendOutcome } from './outbox.js';
+import { classifyResponse } from './transport.js';
 
 class MemoryStore implements OutboxStore {
   readonly entries = new Map<string, OutboxEntry>();

@@ -2,9 +2,6 @@ import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
 
 export type ActKind = 'test' | 'vaccination';
 
-/** Where each kind of act is sent (with its Idempotency-Key). */
-export const ACT_PATHS: Readonly<Record<ActKind, string>> = { test: '/api/tests', vaccination: '/api/vaccinations' };
-
 /**
  * Crockford's Base32 alphabet (no I, L, O, U), of every code of the service: declaration
  * codes, retrieval codes, UVCIs. 32 characters: the low 5 bits of a random byte pick one
@@ -214,26 +211,4 @@ function sleep(ms: number): Promise<void> {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Reads an HTTP answer to an act the way the outbox needs it. Kept here so the browser and
- * the outage simulation classify answers identically.
- */
-export function classifyResponse(status: number, body: unknown, retryAfterHeader: string | null): SendOutcome {
-  const record = (body ?? {}) as { id?: string; recordedAt?: string; error?: { code?: string; message?: string; details?: unknown } };
-  const message = record.error?.message ?? `Réponse ${status} du serveur`;
-  if (status === 200 || status === 201) {
-    // Only the server's own answer proves the act is stored: a captive portal or a proxy's
-    // login page also answers 200.
-    if (typeof record.id === 'string' && typeof record.recordedAt === 'string') return { kind: 'stored', id: record.id, recordedAt: record.recordedAt };
-    return { kind: 'retry', message: 'Réponse inattendue (portail de connexion du réseau ?) : nouvel essai plus tard.' };
-  }
-  if (status === 401 || record.error?.code === 'AUTH_CSRF_INVALID') return { kind: 'unauthenticated', message };
-  if (status === 409 || status === 422) return { kind: 'conflict', status, code: record.error?.code, message };
-  if (status === 408 || status === 429 || status >= 500) {
-    const seconds = Number(retryAfterHeader);
-    return { kind: 'retry', message, ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}) };
-  }
-  return { kind: 'rejected', status, code: record.error?.code, message, details: record.error?.details };
 }
