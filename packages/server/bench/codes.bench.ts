@@ -21,7 +21,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import autocannon, { type Options, type Result } from 'autocannon';
-import { freePort, startChild, type ChildServer } from './processes.js';
+import { freePort, startChild, type ChildServer } from '../src/testing/processes.js';
 import { childEnv, cleanup, serverEnv, createThrowAwayDatabase, intSetting, onCleanup, runBounded, signIn, tempDir, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------

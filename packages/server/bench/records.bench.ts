@@ -20,7 +20,7 @@ import { encodeDcc, renderDccQr, testCertificateExpiry } from '../src/modules/ce
 import { generateUvci } from '../src/modules/certificates/uvci.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { hashToken } from '../src/platform/secrets.js';
-import { freePort, startChild, stopAllChildren } from './processes.js';
+import { freePort, startChild, stopAllChildren } from '../src/testing/processes.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);

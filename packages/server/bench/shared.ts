@@ -9,7 +9,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { driveLogin } from '@prostopcovid/psc-sandbox';
 import pg from 'pg';
-import { stopAllChildren } from './processes.js';
+import { stopAllChildren } from '../src/testing/processes.js';
 
 export function intSetting(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];

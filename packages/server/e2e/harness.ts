@@ -1,23 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-
-const root = resolve(import.meta.dirname, '../../..');
-
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
+import { freePort, startChild } from '../src/testing/processes.js';
 
 export interface RunningSystem {
   url: string;
@@ -37,38 +23,19 @@ export async function startSystem(
   const sandboxPort = again?.sandboxPort ?? (await freePort());
   const dataDir = again?.dataDir ?? mkdtempSync(join(tmpdir(), 'prostopcovid-e2e-'));
   const url = `http://localhost:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
-    cwd: root,
+  const child = await startChild({
+    name: 'server',
+    script: 'packages/server/src/main.ts',
     env: { ...process.env, PORT: String(port), PUBLIC_URL: url, PSC_SANDBOX_PORT: String(sandboxPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 60_000);
-    const check = () => {
-      if (output.includes('ProStopCovid est prêt')) {
-        clearTimeout(timer);
-        ready();
-      }
-    };
-    child.stdout!.on('data', check);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`server exited with ${code}:\n${output}`));
-    });
+    readyMarker: 'ProStopCovid est prêt',
   });
   return {
     url,
     restartOptions: { port, sandboxPort, dataDir, env },
-    output: () => output,
+    output: child.output,
     stop: async (options = {}) => {
-      if (child.exitCode === null) {
-        const exited = new Promise((done) => child.once('exit', done));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      // No SIGKILL: the server's own graceful shutdown ends it (its database may be reopened).
+      await child.stop(Number.POSITIVE_INFINITY);
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,33 +1,51 @@
 /**
- * Child processes for the benchmark (adapted from e2e/harness.ts): servers started with tsx
- * on free 127.0.0.1 ports, readiness detected from their output, every stop bounded in time,
- * and a last-resort SIGKILL of whatever is still running when the benchmark process exits.
+ * Child processes for the browser tests (e2e/harness.ts) and the benchmarks (bench/): the
+ * server (or another script) started with tsx from the repository root, readiness detected
+ * from its output, every stop bounded in time unless the caller says otherwise, and a
+ * last-resort SIGKILL of whatever is still running when the parent process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
-export const repoRoot = resolve(import.meta.dirname, '../../..');
+export const repoRoot = resolve(import.meta.dirname, '../../../..');
 
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export { freePort } from '../e2e/harness.js';
+/** A port free on 127.0.0.1 at the time of the call. */
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
 
 export interface ChildServer {
   readonly pid: number;
   output(): string;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  /**
+   * SIGTERM, then SIGKILL after `graceMs` (5 s; `Infinity`: never, the child's own shutdown
+   * decides); resolves once the process is gone.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Output kept per child: the last half of it once it grows past this. */
 const OUTPUT_LIMIT = 200_000;
 
 /** Runs `node [nodeArgs] --import tsx <script>` from the repository root and waits for `readyMarker` on stdout. */
 export async function startChild(options: {
   name: string;
+  /** Relative to the repository root. */
   script: string;
+  /** The whole environment of the child (nothing is inherited implicitly). */
   env: Record<string, string | undefined>;
   readyMarker: string;
   nodeArgs?: string[];
@@ -53,14 +71,15 @@ export async function startChild(options: {
   const stop = async (graceMs = 5000) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const killer = Number.isFinite(graceMs) ? setTimeout(() => child.kill('SIGKILL'), graceMs) : undefined;
     await exited;
     clearTimeout(killer);
   };
 
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   try {
     await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`${options.name} did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${output}`)), options.startTimeoutMs ?? 60_000);
+      const timer = setTimeout(() => fail(new Error(`${options.name} did not start within ${startTimeoutMs} ms:\n${output}`)), startTimeoutMs);
       const check = () => {
         if (output.includes(options.readyMarker)) {
           clearTimeout(timer);
