@@ -44,7 +44,7 @@ import { ACT_PATHS, classifyResponse, generateRetrievalCode, OutboxSender, type 
 import { professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import { openDatabase } from '../src/db/database.js';
 import { parisDate } from '../src/platform/dates.js';
-import { freePort, startChild, type ChildServer } from './processes.js';
+import { freePort, startChild, type ChildServer } from '../src/testing/processes.js';
 import { cleanup, serverEnv, createThrowAwayDatabase, intSetting, onCleanup, runBounded, signIn, tempDir, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
