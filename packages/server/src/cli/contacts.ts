@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Value } from 'typebox/value';
-import { Contact as ContactSchema, MAX_CONTACTS } from '../modules/declarations/declarations.schemas.js';
+import { Contact as ContactSchema, MAX_CONTACTS } from '@prostopcovid/contracts/declarations';
 import { UsageError } from './cli-args.js';
 
 export interface Contact {

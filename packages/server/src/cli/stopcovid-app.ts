@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MAX_CONTACTS } from '../modules/declarations/declarations.schemas.js';
+import { MAX_CONTACTS } from '@prostopcovid/contracts/declarations';
 import { isValidIsoDate } from '../platform/dates.js';
 import { ApiError, createAppApi, type Declaration, type Onset, type UploadResult } from './app-api.js';
 import { parseBoundedInteger, parseOptions, UsageError } from './cli-args.js';

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Right } from '../modules/auth/policy.js';
+import type { Right } from '@prostopcovid/contracts/auth';
 
 export interface SignedInProfessional {
   id: string;

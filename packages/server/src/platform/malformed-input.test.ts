@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { professionals } from '@prostopcovid/psc-sandbox';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabResult } from '../modules/labs/labs.schemas.js';
+import { LabResult } from '@prostopcovid/contracts/labs';
 import { createProfessional, createTestApp, signIn, type SignedIn, type TestApp } from '../testing/test-app.js';
 import { addDays, parisDate } from './dates.js';
 import { errorCatalogue } from './errors.js';

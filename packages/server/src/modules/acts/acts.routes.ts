@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { contextOf } from '../../platform/context.js';
 import { Type } from 'typebox';
-import { Uuid } from '../../platform/schemas.js';
+import { Uuid } from '@prostopcovid/contracts/common';
 import type { CodesDeps } from '../codes/codes.service.js';
-import { IdempotencyHeaders, RecordedTest, RecordedVaccination, RecordTestBody, RecordVaccinationBody } from './acts.schemas.js';
+import { IdempotencyHeaders, RecordedTest, RecordedVaccination, RecordTestBody, RecordVaccinationBody } from '@prostopcovid/contracts/acts';
 import { createCovidPlusDocument, recordTest, recordVaccination } from './acts.service.js';
 
 /** SI-DEP (tests) and Vaccin Covid (vaccinations), as entered by professionals. */

@@ -15,7 +15,7 @@ import { findTestDevice, findVaccineProduct } from '../reference/value-sets.js';
 import * as repo from './acts.repository.js';
 import { issueLongCode, type CodesDeps } from '../codes/codes.service.js';
 import { renderCovidPlusDocument } from './covid-plus-document.js';
-import type { Patient, RecordTestBody, RecordVaccinationBody } from './acts.schemas.js';
+import type { Patient, RecordTestBody, RecordVaccinationBody } from '@prostopcovid/contracts/acts';
 
 /** Acts entered after the fact (DOMAIN.md §4) may be a few weeks old, no more. */
 const MAX_AGE_DAYS = 30;

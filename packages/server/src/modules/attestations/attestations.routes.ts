@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { contextOf } from '../../platform/context.js';
-import { EnrolledKey, EnrollKeyBody, KeyParams, OwnKeys, ProvisionalVerdict, TrustListAnswer, VerifyProvisionalBody } from './attestations.schemas.js';
+import { EnrolledKey, EnrollKeyBody, KeyParams, OwnKeys, ProvisionalVerdict, TrustListAnswer, VerifyProvisionalBody } from '@prostopcovid/contracts/attestations';
 import { enrollAttestationKey, getTrustList, listOwnAttestationKeys, revokeAttestationKey, verifyProvisionalAttestation } from './attestations.service.js';
 
 /** Browser keys that sign provisional attestations, and their verification. */

@@ -6,7 +6,7 @@ import type { RequestContext, SignedInProfessional } from '../../platform/contex
 import { AppError } from '../../platform/errors.js';
 import { findIncidentsOverlapping } from '../incidents/incidents.repository.js';
 import * as repo from './attestations.repository.js';
-import type { TrustListAnswer } from './attestations.schemas.js';
+import type { TrustListAnswer } from '@prostopcovid/contracts/attestations';
 
 export interface AttestationsDeps {
   db: Db;

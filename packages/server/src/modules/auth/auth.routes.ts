@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { contextOf } from '../../platform/context.js';
-import { CallbackQuery, LoginQuery, MeResponse } from './auth.schemas.js';
+import { CallbackQuery, LoginQuery, MeResponse } from '@prostopcovid/contracts/auth';
 import { completeSignIn, dropSession, signOut, startSignIn, type AuthDeps } from './auth.service.js';
 import { professionLabel } from './policy.js';
 import { clearAuthCookie, setAuthCookie, verifyCsrf } from './session.hooks.js';

@@ -9,7 +9,7 @@ import {
   FallbackEnrollment,
   FallbackSignInBody,
   FallbackSignInResponse,
-} from './fallback.schemas.js';
+} from '@prostopcovid/contracts/fallback';
 import { activateAccount, isFallbackOpen, readAccountStatus, removeAccount, signInWithFallback, startEnrollment } from './fallback.service.js';
 import { setAuthCookie } from './session.hooks.js';
 

@@ -1,11 +1,10 @@
+import { RIGHTS, type Right } from '@prostopcovid/contracts/auth';
 import professionCodes from '../../../data/TRE_G15-ProfessionSante.json' with { type: 'json' };
 
 /**
  * PSC sends no roles: rights come from the profession codes (TRE_G15) of the
  * professional's exercices. This table is the one place that says who may do what.
  */
-export const RIGHTS = ['codes:issue', 'tests:record', 'vaccinations:record', 'operator'] as const;
-export type Right = (typeof RIGHTS)[number];
 type ProfessionRight = Exclude<Right, 'operator'>;
 
 export type Policy = Readonly<Record<ProfessionRight, readonly string[]>>;

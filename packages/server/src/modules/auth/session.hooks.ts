@@ -5,7 +5,7 @@ import { contextOf } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import { safeEqual } from '../../platform/secrets.js';
 import { resolveSession, type ActiveSession, type AuthDeps } from './auth.service.js';
-import type { Right } from './policy.js';
+import type { Right } from '@prostopcovid/contracts/auth';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { contextOf } from '../../platform/context.js';
-import { RetrieveBody, RetrievedCertificate } from './certificates.schemas.js';
+import { RetrieveBody, RetrievedCertificate } from '@prostopcovid/contracts/certificates';
 import { renderCertificateDocument } from './certificate-document.js';
 import { retrieveCertificate, type CertificatesDeps } from './certificates.service.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { contextOf } from '../../platform/context.js';
-import { CodeHistory, IssueCodeBody, IssuedCode } from './codes.schemas.js';
+import { CodeHistory, IssueCodeBody, IssuedCode } from '@prostopcovid/contracts/codes';
 import { issueCode, listIssuedCodes, type CodesDeps } from './codes.service.js';
 
 export function codesRoutes(deps: CodesDeps): FastifyPluginAsyncTypebox {

@@ -9,7 +9,7 @@ import { generateCrockford, generateShortCode, groupForDictation } from './code-
 import { hashToken } from '../../platform/secrets.js';
 import { normalizeRetrievalCode } from '../certificates/retrieval-code.js';
 import * as repo from './codes.repository.js';
-import type { CodeHistory, IssueCodeBody } from './codes.schemas.js';
+import type { CodeHistory, IssueCodeBody } from '@prostopcovid/contracts/codes';
 
 export interface CodesDeps {
   db: Db;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { contextOf } from '../../platform/context.js';
-import { Declared, DeclareBody, DeviceHeaders, MAX_CONTACTS, UploadContactsBody, Uploaded, UploadHeaders } from './declarations.schemas.js';
+import { Declared, DeclareBody, DeviceHeaders, MAX_CONTACTS, UploadContactsBody, Uploaded, UploadHeaders } from '@prostopcovid/contracts/declarations';
 import { declareWithCode, uploadContacts, type DeclarationsDeps } from './declarations.service.js';
 
 /** The StopCovid app's public API, versioned: no session, the code is the credential. */

@@ -10,7 +10,7 @@ import type { CodeHasher } from '../codes/code-hasher.js';
 import { normalizeCrockford, normalizeShortCode } from '../codes/code-format.js';
 import { contactWindow, isOnsetDateAllowed } from './contact-window.js';
 import * as repo from './declarations.repository.js';
-import type { DeclareBody, UploadContactsBody } from './declarations.schemas.js';
+import type { DeclareBody, UploadContactsBody } from '@prostopcovid/contracts/declarations';
 
 export interface DeclarationsDeps {
   db: Db;

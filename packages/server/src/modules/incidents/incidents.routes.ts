@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { contextOf } from '../../platform/context.js';
-import { CloseIncidentBody, CurrentIncidents, DeclareIncidentBody, HistoryQuery, Incident, IncidentHistory, IncidentParams, UpdateIncidentBody } from './incidents.schemas.js';
+import { CloseIncidentBody, CurrentIncidents, DeclareIncidentBody, HistoryQuery, Incident, IncidentHistory, IncidentParams, UpdateIncidentBody } from '@prostopcovid/contracts/incidents';
 import { closeIncident, declareIncident, listCurrentIncidents, listIncidentHistory, updateIncident, type IncidentsDeps } from './incidents.service.js';
 
 export type { IncidentsDeps } from './incidents.service.js';

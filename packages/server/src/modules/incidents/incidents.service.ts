@@ -7,7 +7,7 @@ import type { RequestContext } from '../../platform/context.js';
 import { parseInstant } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import * as repo from './incidents.repository.js';
-import { componentLabels, type DeclareIncidentBody, type Incident, type UpdateIncidentBody } from './incidents.schemas.js';
+import { componentLabels, type DeclareIncidentBody, type Incident, type UpdateIncidentBody } from '@prostopcovid/contracts/incidents';
 import type { OpenIncident, OpenIncidents } from './open-incidents.js';
 
 export interface IncidentsDeps {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { contextOf } from '../../platform/context.js';
-import { CreatedKey, CreateLabBody, Lab, LabBatchAnswer, LabBatchBody, LabKeyParams, LabList, LabParams } from './labs.schemas.js';
+import { CreatedKey, CreateLabBody, Lab, LabBatchAnswer, LabBatchBody, LabKeyParams, LabList, LabParams } from '@prostopcovid/contracts/labs';
 import { authenticateLab, createLab, createLabKey, ingestLabResults, listLabs, revokeLabKey, type LabsDeps } from './labs.service.js';
 
 export function labsRoutes(deps: LabsDeps): FastifyPluginAsyncTypebox {

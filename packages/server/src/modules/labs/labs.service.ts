@@ -10,7 +10,7 @@ import { generateToken, hashToken } from '../../platform/secrets.js';
 import { generateRetrievalCode } from '../certificates/retrieval-code.js';
 import { generateUvci } from '../certificates/uvci.js';
 import * as repo from './labs.repository.js';
-import { LabResult } from './labs.schemas.js';
+import { LabResult } from '@prostopcovid/contracts/labs';
 
 export interface LabsDeps {
   db: Db;

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import type { Published } from './verifier-lists.js';
-import { CountryParams, GatewayEntry, ListsBundle, VerifyAnswer, VerifyBody } from './verifier.schemas.js';
+import { CountryParams, GatewayEntry, ListsBundle, VerifyAnswer, VerifyBody } from '@prostopcovid/contracts/verifier';
 import { verifyPass, type VerifierDeps } from './verifier.service.js';
 import { Type } from 'typebox';
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { PersonName, PlainText, Uuid } from '../../platform/schemas.js';
+import { PersonName, PlainText, Uuid } from './common.js';
 
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 

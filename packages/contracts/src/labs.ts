@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
-import { PlainText, Uuid } from '../../platform/schemas.js';
-import { Patient } from '../acts/acts.schemas.js';
+import { PlainText, Uuid } from './common.js';
+import { Patient } from './acts.js';
 
 export const CreateLabBody = Type.Object(
   {

@@ -1,5 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { RIGHTS } from './policy.js';
+
+/** What a signed-in person may do: from their professions (policy table), or operator by configuration. */
+export const RIGHTS = ['codes:issue', 'tests:record', 'vaccinations:record', 'operator'] as const;
+export type Right = (typeof RIGHTS)[number];
 
 export const MeResponse = Type.Object({
   idNatPs: Type.String(),

@@ -1,4 +1,4 @@
-import { PERSON_NAME_MAX_LENGTH, PERSON_NAME_PATTERN } from '@prostopcovid/dcc';
+import { PERSON_NAME_MAX_LENGTH, PERSON_NAME_PATTERN } from '@prostopcovid/dcc/names';
 import { Type } from 'typebox';
 
 /**

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { PlainText, Uuid } from '../../platform/schemas.js';
+import { PlainText, Uuid } from './common.js';
 
 export const IncidentComponent = Type.Union([Type.Literal('psc'), Type.Literal('tests-portal'), Type.Literal('vaccination-portal')]);
 
