@@ -7,7 +7,7 @@ import { findAct, saveAct, useOutbox, type ActEntry } from '../../data/outbox';
 import { provisionalDocumentOffer } from '../../data/provisional-offer';
 import { saveFile } from '../../data/save-file';
 import type { Me } from '../../data/store';
-import { formatDateTime } from './form';
+import { formatDateTime } from './dates';
 
 /** The outbox entry of an act, kept up to date as the sender works. */
 export function useOutboxEntry(key: string | null): ActEntry | undefined {

@@ -1,141 +1,99 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { downloadCovidPlusDocument, lastPlace, type TestResult, type TestType } from '../../data/acts';
+import { useEffect, useState } from 'react';
+import { downloadCovidPlusDocument, type TestResult, type TestType } from '../../data/acts';
 import type { TestEntry } from '../../data/outbox';
 import { saveFile } from '../../data/save-file';
 import { loadTestDevices, useReference, type TestDevice } from '../../data/reference';
 import type { Me } from '../../data/store';
-import {
-  Confirmation,
-  RetrievalCodeNotice,
-  ErrorSummary,
-  FieldError,
-  MAX_ACT_AGE_DAYS,
-  NotAllowed,
-  PatientFields,
-  PlaceField,
-  ServerErrorAlert,
-  daysAgo,
-  emptyPatient,
-  fieldProps,
-  formatDateTime,
-  ListUnavailable,
-  localDateTime,
-  patientLabels,
-  patientSummary,
-  patientValuesOf,
-  refreshShownErrors,
-  toPatient,
-  validatePatient,
-  validatePlace,
-  type FieldErrors,
-  type PatientValues,
-} from '../acts/form';
-import { CorrectionNotice, ProvisionalDocument, SendStatus, SentDetails, useOutboxEntry, useOutboxSubmit } from '../acts/receipt';
+import { ActFormPage, ActRecordedPage } from '../acts/ActPage';
+import { MAX_ACT_AGE_DAYS, daysAgo, formatDateTime, localDateTime } from '../acts/dates';
+import { FieldError, fieldProps, type FieldErrors } from '../acts/field-errors';
+import { ListUnavailable } from '../acts/ListUnavailable';
+import { NotAllowed } from '../acts/NotAllowed';
+import { useActForm } from '../acts/use-act-form';
 import { DeviceCombobox } from './DeviceCombobox';
 
 const typeLabels: Record<TestType, string> = { antigen: 'Test antigénique', 'supervised-self-test': 'Autotest supervisé' };
 const resultLabels: Record<TestResult, string> = { detected: 'Positif (détecté)', 'not-detected': 'Négatif (non détecté)' };
 
 const labels: Record<string, string> = {
-  ...patientLabels,
   testType: 'Type de test',
   sampledAt: 'Date et heure du prélèvement',
   result: 'Résultat',
   device: 'Test utilisé',
 };
 
+const heading = 'Tests antigéniques et autotests supervisés';
+
 export function TestPage({ me }: { me: Me }) {
   const allowed = me.rights.includes('tests:record');
   const devices = useReference((s) => s.devices);
-  const [patient, setPatient] = useState<PatientValues>(emptyPatient);
   const [testType, setTestType] = useState<TestType>('antigen');
   const [sampledAt, setSampledAt] = useState(() => localDateTime(new Date()));
   const [result, setResult] = useState<TestResult | null>(null);
   const [device, setDevice] = useState<TestDevice | null>(null);
-  const [place, setPlace] = useState(lastPlace);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [refusedSubmits, setRefusedSubmits] = useState(0);
-  // The confirmation shows the act as the outbox holds it (and as it is sent).
-  const [recordedKey, setRecordedKey] = useState<string | null>(null);
   // A new combobox (and its query) for each new test.
   const [formKey, setFormKey] = useState(0);
-  const recorded = useOutboxEntry(recordedKey);
-  const { correcting, busy, serverError, setServerError, submit: saveToOutbox, reset } = useOutboxSubmit('test', (entry) => {
-    const body = (entry as TestEntry).body;
-    setPatient(patientValuesOf(body.patient));
-    setTestType(body.testType);
-    setSampledAt(localDateTime(new Date(body.sampledAt)));
-    setResult(body.result);
-    setDevice({ id: body.deviceId, name: entry.display.deviceName ?? body.deviceId, active: true });
-    setPlace(body.place);
-    setFormKey((k) => k + 1);
+  const form = useActForm<TestEntry>({
+    kind: 'test',
+    validate,
+    build: ({ patient, place }) =>
+      device && result
+        ? {
+            kind: 'test',
+            body: { patient, testType, sampledAt: new Date(sampledAt).toISOString(), result, deviceId: device.id, place },
+            display: { deviceName: device.name, deviceActive: device.active },
+          }
+        : null,
+    fill: ({ body, display }) => {
+      setTestType(body.testType);
+      setSampledAt(localDateTime(new Date(body.sampledAt)));
+      setResult(body.result);
+      setDevice({ id: body.deviceId, name: display.deviceName ?? body.deviceId, active: true });
+      setFormKey((k) => k + 1);
+    },
+    clear: () => {
+      setTestType('antigen');
+      setSampledAt(localDateTime(new Date()));
+      setResult(null);
+      setDevice(null);
+      setFormKey((k) => k + 1);
+    },
+    watch: [testType, sampledAt, result, device],
   });
 
   useEffect(() => {
     if (allowed) void loadTestDevices();
   }, [allowed]);
 
-  useEffect(() => {
-    setErrors((shown) => refreshShownErrors(shown, validate()));
-  }, [patient, testType, sampledAt, result, device, place]);
-
   if (!allowed) return <NotAllowed what="Enregistrer un test antigénique ou un autotest supervisé" />;
 
   function validate(): FieldErrors {
     const found: FieldErrors = {};
-    validatePatient(patient, found);
     const sampled = new Date(sampledAt);
     if (!sampledAt || Number.isNaN(sampled.getTime())) found.sampledAt = 'Indiquez la date et l’heure du prélèvement.';
     else if (sampled.getTime() > Date.now() + 60_000) found.sampledAt = 'Le prélèvement ne peut pas être dans le futur.';
     else if (sampled < daysAgo(MAX_ACT_AGE_DAYS)) found.sampledAt = `Le prélèvement date de plus de ${MAX_ACT_AGE_DAYS} jours : il ne peut plus être saisi.`;
     if (!result) found.result = 'Choisissez le résultat du test.';
     if (!device) found.device = 'Choisissez le test utilisé dans la liste (tapez sa marque ou sa référence).';
-    validatePlace(place, found);
     return found;
   }
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setServerError(null);
-    const found = validate();
-    setErrors(found);
-    if (Object.keys(found).length > 0) setRefusedSubmits((n) => n + 1);
-    if (Object.keys(found).length > 0 || !device || !result) return;
-    await saveToOutbox(
-      {
-        kind: 'test',
-        body: { patient: toPatient(patient), testType, sampledAt: new Date(sampledAt).toISOString(), result, deviceId: device.id, place: place.trim() },
-        display: { deviceName: device.name, deviceActive: device.active },
-      },
-      (entry) => setRecordedKey(entry.key),
-    );
-  }
-
-  function again() {
-    setRecordedKey(null);
-    reset();
-    setPatient(emptyPatient);
-    setTestType('antigen');
-    setSampledAt(localDateTime(new Date()));
-    setResult(null);
-    setDevice(null);
-    setPlace(lastPlace());
-    setErrors({});
-    setFormKey((k) => k + 1);
-  }
-
+  const { recorded, errors } = form;
   if (recorded?.kind === 'test') {
     const { body, display } = recorded;
     const [brand, ...reference] = (display.deviceName ?? body.deviceId).split(', ');
     const sent = recorded.status === 'sent' ? recorded.result : undefined;
     return (
-      <>
-        <h1>Tests antigéniques et autotests supervisés</h1>
-        <Confirmation title={sent ? 'Test enregistré' : 'Test enregistré sur cet appareil'} againLabel="Enregistrer un autre test" onAgain={again}>
-          <SendStatus entry={recorded} />
-          <dl className="identity" data-testid="recorded-details">
-            <dt>Patient</dt>
-            <dd>{patientSummary(body.patient)}</dd>
+      <ActRecordedPage
+        heading={heading}
+        title={sent ? 'Test enregistré' : 'Test enregistré sur cet appareil'}
+        againLabel="Enregistrer un autre test"
+        onAgain={form.again}
+        entry={recorded}
+        me={me}
+        recordedLabel="Enregistré le"
+        details={
+          <>
             <dt>Type</dt>
             <dd>{typeLabels[body.testType]}</dd>
             <dt>Prélèvement</dt>
@@ -146,100 +104,89 @@ export function TestPage({ me }: { me: Me }) {
             <dd data-testid="recorded-device-brand">{brand}</dd>
             <dt>Référence</dt>
             <dd data-testid="recorded-device-reference">{reference.join(', ') || '—'}</dd>
-            <dt>Lieu</dt>
-            <dd>{body.place}</dd>
-            <SentDetails entry={recorded} label="Enregistré le" />
-          </dl>
-          <RetrievalCodeNotice code={body.retrievalCode} />
-          <ProvisionalDocument entry={recorded} me={me} />
-          {sent && body.result === 'detected' && <CovidPlusButton testId={sent.id} />}
-          {display.deviceActive === false && (
-            <div className="alert alert-warning" data-testid="recorded-warnings">
-              <p>Ce test n'est plus actif dans la liste européenne : le certificat pourrait être refusé à l'étranger.</p>
-            </div>
-          )}
-        </Confirmation>
-      </>
+          </>
+        }
+      >
+        {sent && body.result === 'detected' && <CovidPlusButton testId={sent.id} />}
+        {display.deviceActive === false && (
+          <div className="alert alert-warning" data-testid="recorded-warnings">
+            <p>Ce test n'est plus actif dans la liste européenne : le certificat pourrait être refusé à l'étranger.</p>
+          </div>
+        )}
+      </ActRecordedPage>
     );
   }
 
   return (
-    <>
-      <h1>Tests antigéniques et autotests supervisés</h1>
-      <form className="card" onSubmit={submit} aria-labelledby="titre-test" noValidate key={formKey}>
-        <h2 id="titre-test">Enregistrer un test antigénique ou un autotest supervisé</h2>
-        <CorrectionNotice entry={correcting} />
-        <ErrorSummary errors={errors} labels={labels} focusKey={refusedSubmits} />
-        <PatientFields value={patient} onChange={setPatient} errors={errors} />
-
-        <fieldset className="form-section">
-          <legend>Test</legend>
-          <div className="form-grid">
-            <fieldset className="field" id="testType">
-              <legend>Type de test</legend>
-              {(Object.keys(typeLabels) as TestType[]).map((t) => (
-                <label className="choice" key={t}>
-                  <input type="radio" name="testType" value={t} checked={testType === t} onChange={() => setTestType(t)} />
-                  <span>{typeLabels[t]}</span>
-                </label>
-              ))}
-            </fieldset>
-            <div className="field">
-              <label htmlFor="sampledAt">Date et heure du prélèvement</label>
-              <input type="datetime-local" value={sampledAt} max={localDateTime(new Date())} onChange={(e) => setSampledAt(e.target.value)} {...fieldProps('sampledAt', errors)} />
-              <FieldError id="sampledAt" errors={errors} />
-            </div>
-          </div>
-
-          <fieldset className="field" id="result" aria-invalid={errors.result ? true : undefined} aria-describedby={errors.result ? 'result-error' : undefined}>
-            <legend>Résultat</legend>
-            <div className="inline-choices">
-              {(Object.keys(resultLabels) as TestResult[]).map((r) => (
-                <label className={`choice result-choice ${r}`} key={r}>
-                  <input type="radio" name="result" value={r} checked={result === r} onChange={() => setResult(r)} />
-                  <span>{resultLabels[r]}</span>
-                </label>
-              ))}
-            </div>
-            <FieldError id="result" errors={errors} />
+    <ActFormPage
+      heading={heading}
+      titleId="titre-test"
+      title="Enregistrer un test antigénique ou un autotest supervisé"
+      labels={labels}
+      submitLabel="Enregistrer le test"
+      form={form}
+      formKey={formKey}
+    >
+      <fieldset className="form-section">
+        <legend>Test</legend>
+        <div className="form-grid">
+          <fieldset className="field" id="testType">
+            <legend>Type de test</legend>
+            {(Object.keys(typeLabels) as TestType[]).map((t) => (
+              <label className="choice" key={t}>
+                <input type="radio" name="testType" value={t} checked={testType === t} onChange={() => setTestType(t)} />
+                <span>{typeLabels[t]}</span>
+              </label>
+            ))}
           </fieldset>
-
           <div className="field">
-            <label htmlFor="device">Test utilisé (liste européenne)</label>
-            {devices.status === 'loaded' ? (
-              <>
-                <DeviceCombobox id="device" devices={devices.items} selected={device} onSelect={setDevice} invalid={!!errors.device} describedBy={errors.device ? 'device-error device-hint' : 'device-hint'} />
-                <p className="hint" id="device-hint">
-                  Recherchez par marque ou par référence ({devices.items.length} tests reconnus dans l'Union européenne).
-                  {devices.stale && ' Liste enregistrée sur cet appareil : elle sera mise à jour dès que le serveur répondra.'}
-                </p>
-                {device && (
-                  <p className="selected-device" data-testid="selected-device">
-                    Sélectionné : <strong>{device.name}</strong>
-                    {!device.active && (
-                      <span className="inactive">
-                        {' '}
-                        (inactif) — ce test n'est plus actif dans la liste européenne, le certificat pourrait être refusé à l'étranger.
-                      </span>
-                    )}
-                  </p>
-                )}
-              </>
-            ) : (
-              <ListUnavailable id="device" list={devices} what="tests" retry={() => void loadTestDevices(true)} />
-            )}
-            <FieldError id="device" errors={errors} />
+            <label htmlFor="sampledAt">Date et heure du prélèvement</label>
+            <input type="datetime-local" value={sampledAt} max={localDateTime(new Date())} onChange={(e) => setSampledAt(e.target.value)} {...fieldProps('sampledAt', errors)} />
+            <FieldError id="sampledAt" errors={errors} />
           </div>
+        </div>
+
+        <fieldset className="field" id="result" aria-invalid={errors.result ? true : undefined} aria-describedby={errors.result ? 'result-error' : undefined}>
+          <legend>Résultat</legend>
+          <div className="inline-choices">
+            {(Object.keys(resultLabels) as TestResult[]).map((r) => (
+              <label className={`choice result-choice ${r}`} key={r}>
+                <input type="radio" name="result" value={r} checked={result === r} onChange={() => setResult(r)} />
+                <span>{resultLabels[r]}</span>
+              </label>
+            ))}
+          </div>
+          <FieldError id="result" errors={errors} />
         </fieldset>
 
-        <PlaceField value={place} onChange={setPlace} errors={errors} />
-
-        {serverError !== null && <ServerErrorAlert error={serverError} />}
-        <button type="submit" disabled={busy}>
-          {busy ? 'Enregistrement…' : 'Enregistrer le test'}
-        </button>
-      </form>
-    </>
+        <div className="field">
+          <label htmlFor="device">Test utilisé (liste européenne)</label>
+          {devices.status === 'loaded' ? (
+            <>
+              <DeviceCombobox id="device" devices={devices.items} selected={device} onSelect={setDevice} invalid={!!errors.device} describedBy={errors.device ? 'device-error device-hint' : 'device-hint'} />
+              <p className="hint" id="device-hint">
+                Recherchez par marque ou par référence ({devices.items.length} tests reconnus dans l'Union européenne).
+                {devices.stale && ' Liste enregistrée sur cet appareil : elle sera mise à jour dès que le serveur répondra.'}
+              </p>
+              {device && (
+                <p className="selected-device" data-testid="selected-device">
+                  Sélectionné : <strong>{device.name}</strong>
+                  {!device.active && (
+                    <span className="inactive">
+                      {' '}
+                      (inactif) — ce test n'est plus actif dans la liste européenne, le certificat pourrait être refusé à l'étranger.
+                    </span>
+                  )}
+                </p>
+              )}
+            </>
+          ) : (
+            <ListUnavailable id="device" list={devices} what="tests" retry={() => void loadTestDevices(true)} />
+          )}
+          <FieldError id="device" errors={errors} />
+        </div>
+      </fieldset>
+    </ActFormPage>
   );
 }
 
