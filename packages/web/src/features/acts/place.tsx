@@ -1,11 +1,19 @@
 import { FieldError, fieldProps, type FieldErrors } from './field-errors';
 
-/** Where the act took place: the last one typed on this device is offered again. */
-export const PLACE_MAX_LENGTH = 200;
+/**
+ * Where the act took place: the last one typed on this device is offered again. The server's
+ * limits (free text, `PlainText()` in platform/schemas.ts): 80 characters (code points) at
+ * most, no control character, broken UTF-16 or U+FFFD; checked here so that no act is
+ * refused once offline in the outbox.
+ */
+export const PLACE_MAX_LENGTH = 80;
+const UNTYPED = /[\u0000-\u001f\u007f\uD800-\uDFFF\uFFFD]/u;
 
 export function validatePlace(place: string, errors: FieldErrors): void {
-  if (!place.trim()) errors.place = "Indiquez le lieu de l'acte.";
-  else if (place.trim().length > PLACE_MAX_LENGTH) errors.place = `Le lieu ne doit pas dépasser ${PLACE_MAX_LENGTH} caractères.`;
+  const trimmed = place.trim();
+  if (!trimmed) errors.place = "Indiquez le lieu de l'acte.";
+  else if ([...trimmed].length > PLACE_MAX_LENGTH) errors.place = `Le lieu ne doit pas dépasser ${PLACE_MAX_LENGTH} caractères.`;
+  else if (UNTYPED.test(trimmed)) errors.place = 'Le lieu contient un caractère invisible ou illisible : retapez-le.';
 }
 
 export function PlaceField({ value, onChange, errors }: { value: string; onChange: (next: string) => void; errors: FieldErrors }) {

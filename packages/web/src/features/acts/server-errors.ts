@@ -1,5 +1,6 @@
 import { PERSON_NAME_MAX_LENGTH } from '@prostopcovid/dcc/names';
 import { ApiError } from '../../data/api';
+import { PLACE_MAX_LENGTH } from './place';
 
 /**
  * The fields of an act the server refused (REQUEST_INVALID), in French. The server's details
@@ -35,7 +36,7 @@ const fields: Record<string, RefusedField> = {
   '/seriesTotal': { label: 'Nombre total de doses', message: DOSE },
   '/vaccinatedOn': { label: 'Date de vaccination', message: DAY },
   '/lotNumber': { label: 'Numéro de lot', message: '2 à 30 caractères : lettres, chiffres, points, barres obliques ou tirets' },
-  '/place': { label: 'Lieu', message: '1 à 80 caractères, sans caractère de contrôle' },
+  '/place': { label: 'Lieu', message: `1 à ${PLACE_MAX_LENGTH} caractères, sans caractère invisible` },
   '/retrievalCode': { label: 'Code patient', message: 'code de 12 caractères attendu' },
   '/capturedAt': { label: "Date d'enregistrement sur l'appareil", message: INSTANT },
 };
