@@ -62,11 +62,25 @@ export function decodeCbor(bytes: Uint8Array): unknown {
   return decoder.decode(bytes);
 }
 
-/** Encoder for the COSE Sig_structure: byte strings stay byte strings, lengths in shortest form. */
-const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false, useFloat32: 0 });
+/**
+ * The CBOR encoder for COSE / CWT (the Sig_structure here, and the server's issuing): RFC 8949
+ * preferred serialization with definite lengths. `Map` keys are written as given (COSE / CWT
+ * integer labels stay integers), plain objects (the DCC JSON) become maps with text keys in
+ * insertion order, `Uint8Array` and `Buffer` plain byte strings (no tag 64), no cbor-x records,
+ * and shortest map headers (`variableMapSize`; without it cbor-x writes every object with a
+ * 16-bit count). Integers up to 32 bits are written as integers; larger ones must be passed as
+ * `bigint` (written on 8 bytes), since cbor-x writes such a `number` as a float64. Values are
+ * encoded as they are: an `undefined` property would be written (CBOR undefined), not skipped.
+ */
+const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false, useFloat32: 0, variableMapSize: true });
 
 export function encodeCbor(value: unknown): Uint8Array {
   return encoder.encode(value);
+}
+
+/** A tagged CBOR value for `encodeCbor` (COSE_Sign1 is tag 18). */
+export function cborTag(tag: number, value: unknown): Tag {
+  return new Tag(value, tag);
 }
 
 export function isTag(value: unknown): value is Tag {

@@ -1,8 +1,18 @@
 import { sign } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import { ALG_ES256, HC1_PREFIX, allowedKinds, encodeBase45, kindsOf, parseCertificate, sigStructure, validateCurrentSchema } from '@prostopcovid/dcc';
+import {
+  ALG_ES256,
+  HC1_PREFIX,
+  allowedKinds,
+  cborTag,
+  encodeBase45,
+  encodeCbor,
+  kindsOf,
+  parseCertificate,
+  sigStructure,
+  validateCurrentSchema,
+} from '@prostopcovid/dcc';
 import QRCode, { type QRCodeErrorCorrectionLevel } from 'qrcode';
-import { CborTag, type CborValue, encodeCbor } from './cbor-encode.js';
 import type { DocumentSigner } from './dcc-signer.js';
 
 /** COSE (RFC 8152) and CWT (RFC 8392) labels used by the hcert specification. */
@@ -36,6 +46,8 @@ export interface EncodeDccOptions {
 }
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+/** CWT NumericDate: past 32 bits (after 2106) as a bigint, which the CBOR encoder writes as an 8-byte integer, not a float. */
+const numericDate = (value: number) => (value > 0xffff_ffff ? BigInt(value) : value);
 
 const parsedCertificates = new WeakMap<DocumentSigner, ReturnType<typeof parseCertificate>>();
 /** The signer's certificate, parsed once (its validity and key usages). */
@@ -70,15 +82,16 @@ export function encodeDcc(dcc: object, options: EncodeDccOptions): { text: strin
     throw new RangeError("La date d'expiration doit suivre la date d'émission (et le signataire être encore valide).");
   }
 
-  const claims = new Map<CborValue, CborValue>([
+  // The DCC passed the schema: text, small integers, arrays and objects only.
+  const claims = new Map<number, unknown>([
     [CLAIM_ISS, issuer],
-    [CLAIM_EXP, exp],
-    [CLAIM_IAT, iat],
-    [CLAIM_HCERT, new Map<CborValue, CborValue>([[HCERT_EU_DCC, dcc as CborValue]])],
+    [CLAIM_EXP, numericDate(exp)],
+    [CLAIM_IAT, numericDate(iat)],
+    [CLAIM_HCERT, new Map([[HCERT_EU_DCC, dcc]])],
   ]);
   const payload = encodeCbor(claims);
   const protectedBytes = encodeCbor(
-    new Map<CborValue, CborValue>([
+    new Map<number, unknown>([
       [COSE_HEADER_ALG, ALG_ES256],
       [COSE_HEADER_KID, signer.kid],
     ]),
@@ -87,7 +100,7 @@ export function encodeDcc(dcc: object, options: EncodeDccOptions): { text: strin
     key: signer.privateKey,
     dsaEncoding: 'ieee-p1363',
   });
-  const coseSign1 = encodeCbor(new CborTag(TAG_COSE_SIGN1, [protectedBytes, new Map(), payload, signature]));
+  const coseSign1 = encodeCbor(cborTag(TAG_COSE_SIGN1, [protectedBytes, new Map(), payload, signature]));
   return { text: HC1_PREFIX + encodeBase45(deflateSync(coseSign1, { level: 9 })), expiresAt: new Date(exp * 1000) };
 }
 
