@@ -6,8 +6,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts'],
-          exclude: ['**/*.e2e.test.ts', '**/node_modules/**'],
+          // The portal's tests too: data layer and components (those say `@vitest-environment happy-dom`).
+          include: ['packages/*/src/**/*.test.ts', 'packages/web/src/**/*.test.tsx'],
+          exclude: ['**/*.e2e.test.{ts,tsx}', '**/node_modules/**'],
           environment: 'node',
           testTimeout: 20_000,
           hookTimeout: 60_000,
