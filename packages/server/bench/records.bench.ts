@@ -176,7 +176,7 @@ main()
 async function measureCertificates() {
   const keysDir = mkdtempSync(join(os.tmpdir(), 'bench-dsc-'));
   try {
-    const signer = loadOrCreateDevelopmentSigner(keysDir);
+    const signer = await loadOrCreateDevelopmentSigner(keysDir);
     const issue = async (withQr: boolean) => {
       const sampledAt = new Date(Date.now() - 3_600_000);
       const dcc = buildTestDcc({

@@ -171,7 +171,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(actsRoutes({ codes: codesDeps }));
   await app.register(labsRoutes({ db: database.db, batchMaxResults: config.labBatchMaxResults }));
   const { signerKeyFile, signerCertFile, ...certificateSettings } = config.certificates;
-  const signer = signerKeyFile && signerCertFile ? loadSignerFromFiles(signerKeyFile, signerCertFile) : loadOrCreateDevelopmentSigner(config.keysDir, app.clock.now());
+  const signer = signerKeyFile && signerCertFile ? await loadSignerFromFiles(signerKeyFile, signerCertFile) : await loadOrCreateDevelopmentSigner(config.keysDir, app.clock.now());
   const lists = new VerifierLists({
     config: config.verifier,
     signerCertificateDer: signer.certificateDer,

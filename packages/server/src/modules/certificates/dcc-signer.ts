@@ -1,29 +1,11 @@
-import {
-  type KeyObject,
-  X509Certificate,
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-} from 'node:crypto';
+import 'reflect-metadata'; // @peculiar/x509 resolves its algorithms through tsyringe, which needs it first
+import { type KeyObject, X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  bitString,
-  boolean,
-  explicit,
-  objectIdentifier,
-  octetString,
-  printableString,
-  sequence,
-  set,
-  smallInteger,
-  time,
-  unsignedInteger,
-  utf8String,
-} from './der.js';
+import * as x509 from '@peculiar/x509';
+import { kidOfCertificate } from '@prostopcovid/dcc';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 /** A Document Signer: the key that signs DCCs and its certificate (DSC), published in trust lists. */
 export interface DocumentSigner {
@@ -53,37 +35,6 @@ export const DEVELOPMENT_CERT_FILE = 'dsc-dev.cert.pem';
 const DEVELOPMENT_VALIDITY_YEARS = 2;
 const RENEW_BEFORE_DAYS = 30;
 
-const OID = {
-  ecdsaWithSha256: '1.2.840.10045.4.3.2',
-  countryName: '2.5.4.6',
-  organizationName: '2.5.4.10',
-  commonName: '2.5.4.3',
-  subjectKeyIdentifier: '2.5.29.14',
-  keyUsage: '2.5.29.15',
-  basicConstraints: '2.5.29.19',
-  extKeyUsage: '2.5.29.37',
-};
-
-function name(subject: { C: string; O: string; CN: string }): Buffer {
-  const rdn = (oid: string, value: Buffer) => set(sequence(objectIdentifier(oid), value));
-  return sequence(
-    rdn(OID.countryName, printableString(subject.C)),
-    rdn(OID.organizationName, utf8String(subject.O)),
-    rdn(OID.commonName, utf8String(subject.CN)),
-  );
-}
-
-function extension(oid: string, critical: boolean, value: Buffer): Buffer {
-  return sequence(objectIdentifier(oid), ...(critical ? [boolean(true)] : []), octetString(value));
-}
-
-/** Uncompressed EC point (04 ‖ x ‖ y) of a P-256 public key: the subjectPublicKey bits. */
-function ecPoint(publicKey: KeyObject): Buffer {
-  const jwk = publicKey.export({ format: 'jwk' });
-  if (!jwk.x || !jwk.y) throw new Error('Clé publique EC attendue.');
-  return Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
-}
-
 export interface SelfSignedDscOptions {
   subject: { C: string; O: string; CN: string };
   notBefore: Date;
@@ -92,57 +43,48 @@ export interface SelfSignedDscOptions {
   extendedKeyUsages?: readonly string[];
 }
 
+const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+
 /**
  * DER of a self-signed X.509 v3 Document Signer Certificate for an EC P-256 key, signed with
- * ECDSA SHA-256: basicConstraints CA:FALSE and keyUsage digitalSignature (both critical),
- * subjectKeyIdentifier, and extendedKeyUsage with the DCC OIDs.
+ * ECDSA SHA-256 (@peculiar/x509 over WebCrypto): subject C as PrintableString, O and CN as
+ * UTF8String; basicConstraints CA:FALSE and keyUsage digitalSignature (both critical),
+ * subjectKeyIdentifier (SHA-1 of the public key), and extendedKeyUsage with the DCC OIDs.
  */
-export function createSelfSignedDsc(keys: { privateKey: KeyObject; publicKey: KeyObject }, options: SelfSignedDscOptions): Buffer {
+export async function createSelfSignedDsc(keys: { privateKey: KeyObject; publicKey: KeyObject }, options: SelfSignedDscOptions): Promise<Buffer> {
   const { publicKey, privateKey } = keys;
   if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new Error('Le signataire DCC doit avoir une clé EC P-256 (ES256).');
   }
+  const { C, O, CN } = options.subject;
+  if (!x509.Name.isPrintableString(C)) throw new RangeError(`Not a PrintableString: ${C}`);
+  const cryptoKeys = {
+    publicKey: await webcrypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), ECDSA_P256, true, ['verify']),
+    privateKey: await webcrypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), ECDSA_P256, false, ['sign']),
+  };
   const serial = randomBytes(16);
   serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x01; // positive, 16 bytes, non-zero leading byte
-  const signatureAlgorithm = sequence(objectIdentifier(OID.ecdsaWithSha256));
-  const issuerAndSubject = name(options.subject);
-  const ekus = options.extendedKeyUsages ?? Object.values(DCC_EKU_OIDS);
-
-  const tbs = sequence(
-    explicit(0, smallInteger(2)), // v3
-    unsignedInteger(serial),
-    signatureAlgorithm,
-    issuerAndSubject,
-    sequence(time(options.notBefore), time(options.notAfter)),
-    issuerAndSubject,
-    publicKey.export({ type: 'spki', format: 'der' }),
-    explicit(
-      3,
-      sequence(
-        extension(OID.basicConstraints, true, sequence()),
-        // digitalSignature is bit 0: one byte 0b1000_0000 with 7 unused bits.
-        extension(OID.keyUsage, true, bitString(Buffer.from([0x80]), 7)),
-        extension(OID.subjectKeyIdentifier, false, octetString(createHash('sha1').update(ecPoint(publicKey)).digest())),
-        extension(OID.extKeyUsage, false, sequence(...ekus.map(objectIdentifier))),
-      ),
-    ),
-  );
-  // Node signs ECDSA as a DER Ecdsa-Sig-Value by default, which X.509 expects.
-  const signature = sign('sha256', tbs, privateKey);
-  return sequence(tbs, signatureAlgorithm, bitString(signature));
+  const name = new x509.Name([{ C: [{ printableString: C }] }, { O: [{ utf8String: O }] }, { CN: [{ utf8String: CN }] }]);
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial.toString('hex'),
+    name,
+    notBefore: options.notBefore,
+    notAfter: options.notAfter,
+    signingAlgorithm: ECDSA_P256,
+    keys: cryptoKeys,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      await x509.SubjectKeyIdentifierExtension.create(cryptoKeys.publicKey),
+      new x509.ExtendedKeyUsageExtension([...(options.extendedKeyUsages ?? Object.values(DCC_EKU_OIDS))]),
+    ],
+  });
+  return Buffer.from(certificate.rawData);
 }
 
-/** COSE `kid` of a DSC: the first 8 bytes of the SHA-256 of its DER encoding. */
-export function kidOfCertificate(der: Uint8Array): Buffer {
-  return createHash('sha256').update(der).digest().subarray(0, 8);
-}
+const derToPem = (der: Buffer) => `${x509.PemConverter.encode(Uint8Array.from(der), 'CERTIFICATE')}\n`;
 
-function derToPem(der: Buffer): string {
-  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-}
-
-function signerOf(privateKey: KeyObject, certificate: X509Certificate, source: string): DocumentSigner {
+async function signerOf(privateKey: KeyObject, certificate: X509Certificate, source: string): Promise<DocumentSigner> {
   if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new Error(`${source} : le signataire DCC doit avoir une clé EC P-256 (ES256).`);
   }
@@ -151,14 +93,14 @@ function signerOf(privateKey: KeyObject, certificate: X509Certificate, source: s
     throw new Error(`${source} : la clé privée ne correspond pas au certificat.`);
   }
   const certificateDer = Buffer.from(certificate.raw);
-  return { kid: kidOfCertificate(certificateDer), certificateDer, privateKey };
+  return { kid: Buffer.from(await kidOfCertificate(certificateDer)), certificateDer, privateKey };
 }
 
 /**
  * Production signer from a PEM private key (PKCS#8 or SEC1) and its PEM DSC. Checks the key
  * is EC P-256 and matches the certificate; does not check the certificate's validity dates.
  */
-export function loadSignerFromFiles(keyPemPath: string, certPemPath: string): DocumentSigner {
+export async function loadSignerFromFiles(keyPemPath: string, certPemPath: string): Promise<DocumentSigner> {
   const privateKey = createPrivateKey(readFileSync(keyPemPath, 'utf8'));
   const certificate = new X509Certificate(readFileSync(certPemPath));
   return signerOf(privateKey, certificate, certPemPath);
@@ -170,13 +112,13 @@ export function loadSignerFromFiles(keyPemPath: string, certPemPath: string): Do
  * `dsc-dev.cert.pem`; later calls read them back, and make a new pair 30 days before the
  * certificate ends. Refuses a directory holding only one of them.
  */
-export function loadOrCreateDevelopmentSigner(keysDir: string, now: Date = new Date()): DocumentSigner {
+export async function loadOrCreateDevelopmentSigner(keysDir: string, now: Date = new Date()): Promise<DocumentSigner> {
   const keyPath = join(keysDir, DEVELOPMENT_KEY_FILE);
   const certPath = join(keysDir, DEVELOPMENT_CERT_FILE);
   const hasKey = existsSync(keyPath);
   const hasCert = existsSync(certPath);
   if (hasKey && hasCert) {
-    const signer = loadSignerFromFiles(keyPath, certPath);
+    const signer = await loadSignerFromFiles(keyPath, certPath);
     // A development signer near its end is replaced: verifiers refuse DCCs outliving their signer.
     if (Date.parse(new X509Certificate(signer.certificateDer).validTo) > now.getTime() + RENEW_BEFORE_DAYS * 86_400_000) return signer;
   } else if (hasKey !== hasCert) {
@@ -187,7 +129,7 @@ export function loadOrCreateDevelopmentSigner(keysDir: string, now: Date = new D
   const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const notAfter = new Date(notBefore);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + DEVELOPMENT_VALIDITY_YEARS);
-  const der = createSelfSignedDsc(keys, { subject: DEVELOPMENT_SIGNER_SUBJECT, notBefore, notAfter });
+  const der = await createSelfSignedDsc(keys, { subject: DEVELOPMENT_SIGNER_SUBJECT, notBefore, notAfter });
 
   mkdirSync(keysDir, { recursive: true, mode: 0o700 });
   // Write beside, then rename, so a reader never sees a half-written file.

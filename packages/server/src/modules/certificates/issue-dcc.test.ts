@@ -4,17 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeHc1, trustedSignerFromDer, validateCurrentSchema, verifyDcc, type TrustedSigner } from '@prostopcovid/dcc';
+import { decodeHc1, kidOfCertificate, trustedSignerFromDer, validateCurrentSchema, verifyDcc, type TrustedSigner } from '@prostopcovid/dcc';
 import { buildRecoveryDcc, buildTestDcc, buildVaccinationDcc } from './dcc-payload.js';
-import { type DocumentSigner, createSelfSignedDsc, kidOfCertificate, loadOrCreateDevelopmentSigner } from './dcc-signer.js';
+import { type DocumentSigner, createSelfSignedDsc, loadOrCreateDevelopmentSigner } from './dcc-signer.js';
 import { generateUvci } from './uvci.js';
 import { dccQrSegments, encodeDcc, renderDccQr, testCertificateExpiry, vaccinationCertificateExpiry } from './issue-dcc.js';
 
 const keysRoot = mkdtempSync(join(tmpdir(), 'issue-dcc-'));
 afterAll(() => rmSync(keysRoot, { recursive: true, force: true }));
 
-const signer = loadOrCreateDevelopmentSigner(join(keysRoot, 'a'));
-const otherSigner = loadOrCreateDevelopmentSigner(join(keysRoot, 'b'));
+const signer = await loadOrCreateDevelopmentSigner(join(keysRoot, 'a'));
+const otherSigner = await loadOrCreateDevelopmentSigner(join(keysRoot, 'b'));
 let trusted: TrustedSigner;
 beforeAll(async () => {
   trusted = await trustedSignerFromDer(signer.certificateDer, { origin: 'own' });
@@ -116,20 +116,20 @@ describe('encodeDcc → verifyDcc round trip', () => {
     expect(result.steps).toMatchObject({ verify: 'passed', keyUsage: 'passed', expirationCheck: 'failed' });
   });
 
-  it('refuses a schema-invalid DCC, a kind the signer may not sign, and an expiry before issue', () => {
+  it('refuses a schema-invalid DCC, a kind the signer may not sign, and an expiry before issue', async () => {
     const { dcc, expiresAt } = cases[0]!;
     expect(() => encodeDcc({ ...dcc, dob: '12/03/1990' }, { signer, issuedAt: now, expiresAt, issuer: 'FR' })).toThrow(/schéma/);
     expect(() => encodeDcc(dcc, { signer, issuedAt: now, expiresAt: now, issuer: 'FR' })).toThrow(RangeError);
 
     const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const der = createSelfSignedDsc(keys, {
+    const der = await createSelfSignedDsc(keys, {
       subject: { C: 'FR', O: 'Test', CN: 'Vaccination only' },
       notBefore: now,
       notAfter: vaccinationCertificateExpiry(now),
       extendedKeyUsages: ['1.3.6.1.4.1.1847.2021.1.2'],
     });
     expect(new X509Certificate(der).keyUsage).toEqual(['1.3.6.1.4.1.1847.2021.1.2']);
-    const vaccinationOnly: DocumentSigner = { kid: kidOfCertificate(der), certificateDer: der, privateKey: keys.privateKey };
+    const vaccinationOnly: DocumentSigner = { kid: Buffer.from(await kidOfCertificate(der)), certificateDer: der, privateKey: keys.privateKey };
     expect(() => encodeDcc(dcc, { signer: vaccinationOnly, issuedAt: now, expiresAt, issuer: 'FR' })).toThrow(/autorisé/);
   });
 });
@@ -138,8 +138,8 @@ describe('expiry within the signer certificate', () => {
   it('cuts the expiry to the end of the signer certificate, which verifiers require', async () => {
     const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const notAfter = new Date(Math.floor(now.getTime() / 1000) * 1000 + 30 * 24 * 3_600_000);
-    const der = createSelfSignedDsc(keys, { subject: { C: 'FR', O: 'Test', CN: 'Short' }, notBefore: new Date(now.getTime() - 60_000), notAfter });
-    const short: DocumentSigner = { kid: kidOfCertificate(der), certificateDer: der, privateKey: keys.privateKey };
+    const der = await createSelfSignedDsc(keys, { subject: { C: 'FR', O: 'Test', CN: 'Short' }, notBefore: new Date(now.getTime() - 60_000), notAfter });
+    const short: DocumentSigner = { kid: Buffer.from(await kidOfCertificate(der)), certificateDer: der, privateKey: keys.privateKey };
     const { dcc } = cases[3]!;
     const encoded = encodeDcc(dcc, { signer: short, issuedAt: now, expiresAt: vaccinationCertificateExpiry(now), issuer: 'FR' });
     expect(encoded.expiresAt.toISOString()).toBe(notAfter.toISOString());
