@@ -69,15 +69,20 @@ interface Measured {
 }
 
 async function cannon(options: Options, expectStatus: number): Promise<Measured> {
-  const instance = autocannon({ connections: CONNECTIONS, timeout: 10, ...options });
-  const limitMs = ((options.duration ?? 0) + 30) * 1000 + (options.amount ? 120_000 : 0);
-  const guard = setTimeout(() => instance.stop(), limitMs);
+  // With a callback autocannon returns its instance (which can be stopped) rather than a promise.
+  let instance: autocannon.Instance | undefined;
+  const done = new Promise<Result>((resolve, reject) => {
+    instance = autocannon({ connections: CONNECTIONS, timeout: 10, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+  const limitMs = (Number(options.duration ?? 0) + 30) * 1000 + (options.amount ? 120_000 : 0);
+  const guard = setTimeout(() => instance?.stop(), limitMs);
   try {
-    const result = await instance;
-    const ok = result.statusCodeStats[String(expectStatus)]?.count ?? 0;
+    const result = await done;
+    const status = `${expectStatus}` as const;
+    const ok = result.statusCodeStats?.[status]?.count ?? 0;
     const invalid: string[] = [];
-    const others = Object.entries(result.statusCodeStats).filter(([status]) => status !== String(expectStatus));
-    if (others.length) invalid.push(`other statuses ${others.map(([s, v]) => `${s}×${v.count}`).join(', ')}`);
+    const others = Object.entries(result.statusCodeStats ?? {}).filter(([other]) => other !== status);
+    if (others.length) invalid.push(`other statuses ${others.map(([s, v]) => `${s}×${v.count ?? 0}`).join(', ')}`);
     if (result.errors) invalid.push(`${result.errors} errors (${result.timeouts} timeouts)`);
     return { result, ok, rps: ok / result.duration, invalid };
   } finally {
