@@ -30,13 +30,25 @@ function actPosts(requests: SentRequest[]) {
   return requests.filter((r) => r.method === 'POST' && (r.path === '/api/tests' || r.path === '/api/vaccinations'));
 }
 
-beforeEach(() => {
-  freshProfile();
+/**
+ * The retry a failed send schedules would outlive its test (and its module, after a reload)
+ * and send the next test's acts: the jitter is fixed (0.99 of the 2 s window) and that one
+ * timer is never started.
+ */
+const RETRY_MS = 1_980;
+
+beforeEach(async () => {
+  await freshProfile();
+  vi.spyOn(Math, 'random').mockReturnValue(0.99);
+  const realSetTimeout = globalThis.setTimeout;
+  vi.spyOn(globalThis, 'setTimeout').mockImplementation(((run: () => void, ms?: number, ...rest: unknown[]) =>
+    ms === RETRY_MS ? (0 as unknown as ReturnType<typeof setTimeout>) : realSetTimeout(run, ms, ...rest)) as typeof setTimeout);
 });
 
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 describe('the outbox of acts', () => {
@@ -82,6 +94,9 @@ describe('the outbox of acts', () => {
     expect(entry.status).toBe('pending');
     expect(entry.lastError?.message).toBe('Le serveur est injoignable.');
     expect(outbox.countWaiting([entry])).toBe(1);
+    const sender = renderHook(() => outbox.useOutbox((s) => s.sender));
+    expect(sender.result.current).toMatchObject({ kind: 'waiting', failures: 1, message: 'Le serveur est injoignable.' });
+    expect(vi.mocked(setTimeout).mock.calls.some(([, ms]) => ms === RETRY_MS)).toBe(true);
 
     // The page is reloaded: the module state is gone, IndexedDB is not.
     reloadPage();

@@ -1,4 +1,4 @@
-import { IDBFactory } from 'fake-indexeddb';
+import { clear, createStore } from 'idb-keyval';
 import { vi } from 'vitest';
 
 /**
@@ -48,9 +48,14 @@ export function stubOffline(): SentRequest[] {
   });
 }
 
-/** A new browser profile: nothing in IndexedDB or localStorage, modules loaded afresh. */
-export function freshProfile(): void {
-  vi.stubGlobal('indexedDB', new IDBFactory());
+/**
+ * A new browser profile: nothing in IndexedDB or localStorage, modules loaded afresh. The
+ * stores are emptied rather than the IndexedDB replaced: idb-keyval (a dependency, not reset
+ * with the portal's modules) keeps its connection to the default store.
+ */
+export async function freshProfile(): Promise<void> {
+  await clear();
+  await clear(createStore('prostopcovid-outbox', 'acts'));
   localStorage.clear();
   vi.resetModules();
 }
