@@ -2,9 +2,9 @@ import type { ActKind, OutboxEntry, SendOutcome } from './outbox.js';
 
 /**
  * How one act leaves the outbox: the request (with its Idempotency-Key) and the reading of
- * the answer. One implementation for the pro portal (the browser's fetch) and the outage
- * simulation (Node's fetch, wrapped to cut the link): `fetch` is injected, nothing here needs
- * Node or the DOM beyond the Fetch API.
+ * the answer, as the pro portal sends acts (the browser's fetch, the session cookie sent
+ * same-origin) and as the outage simulation does (Node's fetch, wrapped to cut the link).
+ * `fetch` is injected: nothing here needs Node or the DOM beyond the Fetch API.
  */
 
 /** Where each kind of act is sent (with its Idempotency-Key). */
