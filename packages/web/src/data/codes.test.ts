@@ -74,6 +74,6 @@ describe('the code history', () => {
     );
     const { issueCode } = await openCodes();
     await expect(issueCode('confirmed', true, 'ABCD2345EFGH')).rejects.toMatchObject({ status: 400, code: 'CODES_RESULT_NOT_FOUND', message: 'Aucun résultat positif ne correspond au code de résultat saisi.' });
-    expect(requests[0].body).toEqual({ caseKind: 'confirmed', qrCodeUnavailable: true, resultRetrievalCode: 'ABCD2345EFGH' });
+    expect(requests[0]!.body).toEqual({ caseKind: 'confirmed', qrCodeUnavailable: true, resultRetrievalCode: 'ABCD2345EFGH' });
   });
 });

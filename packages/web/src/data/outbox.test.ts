@@ -61,7 +61,7 @@ describe('the outbox of acts', () => {
     expect(entry.status).toBe('sent');
     expect(entry.result).toEqual({ id: 'test-1', recordedAt: '2026-03-10T14:05:00.000Z' });
     expect(entry.attempts).toBe(1);
-    const [post] = actPosts(requests);
+    const post = actPosts(requests)[0]!;
     expect(actPosts(requests)).toHaveLength(1);
     expect(post.headers['idempotency-key']).toBe(entry.key);
     expect(entry.key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -108,7 +108,7 @@ describe('the outbox of acts', () => {
     const view = renderHook(() => outbox.useOutbox((s) => s.entries));
     outbox.startOutbox();
     await vi.waitFor(() => expect(view.result.current[0]?.status).toBe('sent'));
-    expect(view.result.current[0].result?.id).toBe('test-9');
+    expect(view.result.current[0]!.result?.id).toBe('test-9');
     // Sent again with the same key: the server stores it once.
     expect(actPosts(requests).map((r) => r.headers['idempotency-key'])).toEqual([entry.key]);
     expect((await outbox.findAct(entry.key))?.attempts).toBe(2);

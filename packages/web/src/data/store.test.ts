@@ -117,7 +117,7 @@ describe('the identity store', () => {
     expect(requests).toHaveLength(1);
 
     overloaded = false;
-    retries[0].run();
+    retries[0]!.run();
     await vi.waitFor(() => expect(store.readMe()).toEqual({ status: 'signed-in', me: pharmacist, offline: false }));
     expect(requests).toHaveLength(2);
   });

@@ -1,4 +1,4 @@
-import { clear, createStore } from 'idb-keyval';
+import { clear, createStore, values } from 'idb-keyval';
 import { vi } from 'vitest';
 
 /**
@@ -58,6 +58,11 @@ export async function freshProfile(): Promise<void> {
   await clear(createStore('prostopcovid-outbox', 'acts'));
   localStorage.clear();
   vi.resetModules();
+}
+
+/** What the outbox holds in IndexedDB, whatever the modules think. */
+export function storedActs(): Promise<Array<{ key: string; kind: string; status: string }>> {
+  return values(createStore('prostopcovid-outbox', 'acts'));
 }
 
 /** The same profile after a page reload: storage kept, every module's state lost. */
