@@ -1,4 +1,8 @@
 import { base64url, calculateJwkThumbprint, CompactSign, compactVerify, decodeProtectedHeader, importJWK } from 'jose';
+import type { ProvisionalInvalidReason, ProvisionalTestClaims, ProvisionalVerdict, TrustListAnswer } from '@prostopcovid/contracts/attestations';
+import type { TestResult, TestType } from '@prostopcovid/contracts/acts';
+
+export type { ProvisionalInvalidReason, ProvisionalTestClaims, TestResult, TestType };
 
 /**
  * Provisional test attestations (DOMAIN.md §4, issue 5 §3-4).
@@ -24,30 +28,6 @@ export const MAX_VALIDITY_HOURS = 72;
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 /** No text beyond this is even parsed (a QR code holds under 3 kB). */
 const MAX_TEXT_LENGTH = 4_000;
-
-export type TestType = 'antigen' | 'supervised-self-test';
-export type TestResult = 'detected' | 'not-detected';
-
-export interface ProvisionalTestClaims {
-  version: 1;
-  /** The act's idempotency key (UUID): the same act once entered afterwards. */
-  actId: string;
-  professional: { idNatPs: string; name: string; professionLabel?: string };
-  patient: { familyName: string; givenName: string; birthDate: string };
-  test: {
-    type: TestType;
-    /** Antigen tests: the EU list id and "brand, reference". */
-    device?: { id: string; name: string };
-    result: TestResult;
-    /** ISO 8601; kept to the second in the QR code. */
-    sampledAt: string;
-  };
-  /** The validity stated on the attestation (the incident's, default 12 hours). */
-  validityHours: number;
-  /** ISO 8601; kept to the second. */
-  issuedAt: string;
-  place: string;
-}
 
 /**
  * The JWS payload, short names to keep the QR code small:
@@ -246,31 +226,6 @@ export interface VerifyProvisionalOptions {
   now: Date;
 }
 
-export type ProvisionalInvalidReason =
-  | 'malformed'
-  | 'unknown-key'
-  | 'revoked-key'
-  | 'bad-signature'
-  | 'identity-mismatch'
-  | 'future'
-  | 'outside-incident'
-  | 'expired';
-
-export type ProvisionalVerification =
-  | {
-      status: 'valid';
-      /** French, e.g. "Attestation provisoire valide jusqu'au 13/08/2021 à 22:00 …". */
-      message: string;
-      claims: ProvisionalTestClaims;
-      /** ISO 8601: sampledAt + min(stated validity, the incident's). */
-      validUntil: string;
-      incident: { component: string; startedAt: string; endedAt: string | null; testAttestationHours: number };
-      /** Who enrolled the signing key (from the trust list, not from the attestation). */
-      signer: { kid: string; idNatPs: string; name: string };
-    }
-  /** `claims` only once the signature is verified: nothing unsigned is ever shown as fact. */
-  | { status: 'invalid'; reason: ProvisionalInvalidReason; message: string; claims?: ProvisionalTestClaims };
-
 export const PROVISIONAL_REASON_MESSAGES: Readonly<Record<ProvisionalInvalidReason, string>> = {
   malformed: "Ce texte n'est pas une attestation provisoire de test lisible (QR code incomplet ou altéré).",
   'unknown-key': "La signature de cette attestation ne provient d'aucune clé enregistrée par un professionnel de santé : elle est refusée.",
@@ -380,11 +335,8 @@ export async function verifyProvisionalTest(text: string, options: VerifyProvisi
 }
 
 /** What GET /api/verifier/trust-list answers and an offline verifier caches. */
-export interface TrustList {
-  generatedAt: string;
-  keys: Array<{ kid: string; publicJwk: JsonWebKey; idNatPs: string; name: string; enrolledAt: string; revokedAt: string | null }>;
-  incidents: Array<{ component: string; startedAt: string; endedAt: string | null; testAttestationHours: number }>;
-}
+export type TrustList = TrustListAnswer;
+export type ProvisionalVerification = ProvisionalVerdict;
 
 /**
  * Offline verification against a cached trust list. An incident still open in the cache

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { PersonName, PlainText, Uuid } from './common.js';
+import { TestDevice } from './reference.js';
 
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 
@@ -24,6 +25,11 @@ const OutboxFields = {
   capturedAt: Type.Optional(Type.String({ format: 'date-time', description: "When the act was saved in the professional's outbox (act time); the server adds the entry time" })),
 };
 
+export const TestType = Type.Union([Type.Literal('antigen'), Type.Literal('supervised-self-test')]);
+export type TestType = Static<typeof TestType>;
+export const TestResult = Type.Union([Type.Literal('detected'), Type.Literal('not-detected')]);
+export type TestResult = Static<typeof TestResult>;
+
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional({
     ...Uuid,
@@ -35,9 +41,9 @@ export const RecordTestBody = Type.Object(
   {
     ...OutboxFields,
     patient: Patient,
-    testType: Type.Union([Type.Literal('antigen'), Type.Literal('supervised-self-test')]),
+    testType: TestType,
     sampledAt: Type.String({ format: 'date-time' }),
-    result: Type.Union([Type.Literal('detected'), Type.Literal('not-detected')]),
+    result: TestResult,
     deviceId: Type.String({ minLength: 1, maxLength: 20, description: 'Key of the EU list (test-manf)' }),
     place: PlainText(),
   },
@@ -61,9 +67,10 @@ export const RecordedTest = Type.Object({
   id: Type.String(),
   ...EntryTimes,
   retrievalCode: RetrievalCode,
-  device: Type.Object({ id: Type.String(), name: Type.String(), active: Type.Boolean() }),
+  device: TestDevice,
   warnings: Type.Array(Type.String()),
 });
+export type RecordedTest = Static<typeof RecordedTest>;
 
 export const RecordVaccinationBody = Type.Object(
   {
@@ -86,3 +93,4 @@ export const RecordedVaccination = Type.Object({
   retrievalCode: RetrievalCode,
   product: Type.Object({ id: Type.String(), name: Type.String(), manufacturerName: Type.String() }),
 });
+export type RecordedVaccination = Static<typeof RecordedVaccination>;

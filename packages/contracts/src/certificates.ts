@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 
 const Kind = Type.Union([Type.Literal('test'), Type.Literal('vaccination'), Type.Literal('recovery')]);
 
@@ -47,3 +47,4 @@ export const RetrievedCertificate = Type.Object({
     { description: 'The other certificates this act gives' },
   ),
 });
+export type RetrievedCertificate = Static<typeof RetrievedCertificate>;

@@ -24,6 +24,7 @@ export const IssuedCode = Type.Object({
   expiresAt: Type.String({ format: 'date-time' }),
   deepLink: Type.String({ description: 'Opens the declaration in the app with the code filled in' }),
 });
+export type IssuedCode = Static<typeof IssuedCode>;
 
 export const CodeHistory = Type.Object({
   codes: Type.Array(

@@ -7,6 +7,7 @@ export const Onset = Type.Union([
   Type.Object({ kind: Type.Literal('test'), date: IsoDate }, { additionalProperties: false, description: 'No symptoms: date of the positive test' }),
   Type.Object({ kind: Type.Literal('unknown') }, { additionalProperties: false, description: "Doesn't know" }),
 ]);
+export type Onset = Static<typeof Onset>;
 
 export const DeclareBody = Type.Object(
   {
@@ -26,6 +27,7 @@ export const Declared = Type.Object({
   tokenExpiresAt: Type.String({ format: 'date-time' }),
   window: Type.Object({ from: IsoDate, to: IsoDate }, { description: 'Contacts seen on these days (inclusive) are shared' }),
 });
+export type Declared = Static<typeof Declared>;
 
 export const Contact = Type.Object(
   {
@@ -36,6 +38,7 @@ export const Contact = Type.Object(
   },
   { additionalProperties: false },
 );
+export type Contact = Static<typeof Contact>;
 
 /** 14 days of 15-minute epochs with a crowd around: generous, yet bounded. */
 export const MAX_CONTACTS = 50_000;
@@ -52,3 +55,4 @@ export const Uploaded = Type.Object({
   accepted: Type.Integer(),
   rejectedOutsideWindow: Type.Integer(),
 });
+export type Uploaded = Static<typeof Uploaded>;

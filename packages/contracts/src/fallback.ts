@@ -1,4 +1,7 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+
+/** At least this many characters (code points): the second channel's password. */
+export const PASSWORD_MIN_LENGTH = 12;
 
 export const FallbackSignInBody = Type.Object(
   {
@@ -11,17 +14,23 @@ export const FallbackSignInBody = Type.Object(
 );
 
 export const FallbackSignInResponse = Type.Object({ ok: Type.Literal(true), returnTo: Type.String() });
+export type FallbackSignInResponse = Static<typeof FallbackSignInResponse>;
+
+const FallbackMode = Type.Union([Type.Literal('incident'), Type.Literal('always'), Type.Literal('never')]);
+export type FallbackMode = Static<typeof FallbackMode>;
 
 export const FallbackChannelStatus = Type.Object({
   open: Type.Boolean({ description: 'Whether the second channel accepts sign-ins now' }),
-  mode: Type.Union([Type.Literal('incident'), Type.Literal('always'), Type.Literal('never')]),
+  mode: FallbackMode,
 });
+export type FallbackChannelStatus = Static<typeof FallbackChannelStatus>;
 
 export const FallbackEnrollment = Type.Object({
   secret: Type.String({ description: 'Base32 TOTP secret, for manual entry' }),
   otpauthUri: Type.String({ description: 'otpauth:// URI to show as a QR code' }),
   expiresAt: Type.String({ format: 'date-time' }),
 });
+export type FallbackEnrollment = Static<typeof FallbackEnrollment>;
 
 export const FallbackActivationBody = Type.Object(
   {
@@ -35,5 +44,6 @@ export const FallbackAccountStatus = Type.Object({
   enrolled: Type.Boolean(),
   enrolledAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  signInMode: Type.Union([Type.Literal('incident'), Type.Literal('always'), Type.Literal('never')]),
+  signInMode: FallbackMode,
 });
+export type FallbackAccountStatus = Static<typeof FallbackAccountStatus>;

@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { PlainText, Uuid } from './common.js';
 
 export const IncidentComponent = Type.Union([Type.Literal('psc'), Type.Literal('tests-portal'), Type.Literal('vaccination-portal')]);
+export type IncidentComponent = Static<typeof IncidentComponent>;
 
 /** What people read in banners and on the operator page. */
 export const componentLabels = {
@@ -31,6 +32,7 @@ export const CurrentIncidents = Type.Object({
   incidents: Type.Array(Incident),
   defaultTestAttestationHours: Type.Integer({ description: 'Validity of a provisional test attestation when no open incident sets one' }),
 });
+export type CurrentIncidents = Static<typeof CurrentIncidents>;
 
 export const IncidentHistoryEntry = Type.Object({
   ...incidentFields,
@@ -38,6 +40,7 @@ export const IncidentHistoryEntry = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
+export type IncidentHistoryEntry = Static<typeof IncidentHistoryEntry>;
 export const IncidentHistory = Type.Object({ incidents: Type.Array(IncidentHistoryEntry) });
 export const HistoryQuery = Type.Object(
   { since: Type.Optional(Type.String({ format: 'date-time', description: 'Incidents started or still open since then (default: the last 100)' })) },

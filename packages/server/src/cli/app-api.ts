@@ -1,17 +1,11 @@
-import type { Contact } from './contacts.js';
+import { isAnswer } from '@prostopcovid/contracts/check';
+import { Declared, Uploaded, type Contact, type Onset } from '@prostopcovid/contracts/declarations';
+import { ErrorAnswer } from '@prostopcovid/contracts/errors';
+import type { Static, TSchema } from 'typebox';
 
-export type Onset = { kind: 'symptoms'; date: string } | { kind: 'test'; date: string } | { kind: 'unknown' };
-
-export interface Declaration {
-  uploadToken: string;
-  tokenExpiresAt: string;
-  window: { from: string; to: string };
-}
-
-export interface UploadResult {
-  accepted: number;
-  rejectedOutsideWindow: number;
-}
+export type { Onset };
+export type Declaration = Declared;
+export type UploadResult = Uploaded;
 
 /**
  * A call that did not succeed. With `status`, the server answered (its French message is
@@ -34,20 +28,20 @@ export function createAppApi(baseUrl: URL, fetchFn: typeof fetch) {
   const base = new URL(baseUrl.href.endsWith('/') ? baseUrl.href : `${baseUrl.href}/`);
   return {
     declare: (deviceId: string, code: string, onset: Onset) =>
-      postJson(fetchFn, new URL('api/app/v1/declarations', base), { 'x-device-id': deviceId }, { code, onset }, 201, isDeclaration),
+      postJson(fetchFn, new URL('api/app/v1/declarations', base), { 'x-device-id': deviceId }, { code, onset }, 201, Declared),
     uploadContacts: (uploadToken: string, contacts: Contact[]) =>
-      postJson(fetchFn, new URL('api/app/v1/declarations/contacts', base), { authorization: `Bearer ${uploadToken}` }, { contacts }, 202, isUploadResult),
+      postJson(fetchFn, new URL('api/app/v1/declarations/contacts', base), { authorization: `Bearer ${uploadToken}` }, { contacts }, 202, Uploaded),
   };
 }
 
-async function postJson<T>(
+async function postJson<S extends TSchema>(
   fetchFn: typeof fetch,
   url: URL,
   headers: Record<string, string>,
   body: unknown,
   expectedStatus: number,
-  isExpected: (value: unknown) => value is T,
-): Promise<T> {
+  answer: S,
+): Promise<Static<S>> {
   let response: Response;
   let text: string;
   try {
@@ -62,7 +56,7 @@ async function postJson<T>(
     throw new ApiError(describeNetworkFailure(url, error));
   }
   const json = parseJsonOrUndefined(text);
-  if (response.status === expectedStatus && isExpected(json)) return json;
+  if (response.status === expectedStatus && isAnswer(answer, json)) return json;
   if (response.ok) {
     throw new ApiError(`Réponse inattendue du serveur ${url.origin} (statut ${response.status}) : est-ce bien un serveur ProStopCovid ?`, { status: response.status });
   }
@@ -79,21 +73,12 @@ function parseJsonOrUndefined(text: string): unknown {
 
 /** The server's `{ error: { code, message, requestId, retryAfterSeconds? } }`, or a generic message. */
 function errorFromResponse(response: Response, json: unknown): ApiError {
-  const error = (json as { error?: Record<string, unknown> } | undefined)?.error;
-  const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after')) ?? numberOr(error?.retryAfterSeconds);
-  const info = {
-    status: response.status,
-    code: stringOr(error?.code),
-    requestId: stringOr(error?.requestId),
-    retryAfterSeconds,
-    details: error?.details,
-  };
-  const message = stringOr(error?.message) ?? `Le serveur a répondu ${response.status} ${response.statusText} sans message d'erreur lisible.`;
+  const error = isAnswer(ErrorAnswer, json) ? json.error : undefined;
+  const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after')) ?? error?.retryAfterSeconds;
+  const info = { status: response.status, code: error?.code, requestId: error?.requestId, retryAfterSeconds, details: error?.details };
+  const message = error?.message ?? `Le serveur a répondu ${response.status} ${response.statusText} sans message d'erreur lisible.`;
   return new ApiError(message, info);
 }
-
-const stringOr = (value: unknown) => (typeof value === 'string' ? value : undefined);
-const numberOr = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
 /** Retry-After is either delay-seconds or an HTTP date. */
 function parseRetryAfter(header: string | null): number | undefined {
@@ -128,14 +113,4 @@ function describeNetworkFailure(url: URL, error: unknown): string {
     (cause?.message === 'bad port' ? 'port réservé, que fetch refuse d\'utiliser' : undefined) ??
     cause?.message ?? (error instanceof Error ? error.message : String(error));
   return `Impossible de joindre le serveur ${url.origin} : ${reason}${code ? ` (${code})` : ''}. ${hint}`;
-}
-
-function isDeclaration(value: unknown): value is Declaration {
-  const v = value as Partial<Declaration> | undefined;
-  return typeof v?.uploadToken === 'string' && typeof v.tokenExpiresAt === 'string' && typeof v.window?.from === 'string' && typeof v.window.to === 'string';
-}
-
-function isUploadResult(value: unknown): value is UploadResult {
-  const v = value as Partial<UploadResult> | undefined;
-  return typeof v?.accepted === 'number' && typeof v.rejectedOutsideWindow === 'number';
 }

@@ -1,14 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Value } from 'typebox/value';
-import { Contact as ContactSchema, MAX_CONTACTS } from '@prostopcovid/contracts/declarations';
+import { Contact, MAX_CONTACTS } from '@prostopcovid/contracts/declarations';
 import { UsageError } from './cli-args.js';
 
-export interface Contact {
-  ephemeralId: string;
-  seenAt: string;
-  durationSeconds: number;
-  rssi: number;
-}
+export type { Contact };
 
 const MAX_REPORTED_PROBLEMS = 3;
 
@@ -17,8 +12,8 @@ const MAX_REPORTED_PROBLEMS = 3;
  * server's own schema, so a bad file is refused before the single-use code is spent.
  */
 function contactProblem(value: unknown): string | null {
-  if (Value.Check(ContactSchema, value)) return null;
-  const first = Value.Errors(ContactSchema, value)[0];
+  if (Value.Check(Contact, value)) return null;
+  const first = Value.Errors(Contact, value)[0];
   const field = first?.instancePath.replace(/^\//, '') || 'le contact';
   return `${field} est invalide (${first?.message ?? 'format inattendu'}) ; attendu : { ephemeralId: base64, seenAt: date-heure ISO 8601, durationSeconds: entier 0-86400, rssi: entier -127 à 20 }`;
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorBody, type ErrorCode } from './errors.js';
+import type { ErrorAnswer } from '@prostopcovid/contracts/errors';
+import { AppError, type ErrorCode } from './errors.js';
 import { serializeError } from './logger.js';
 
 /** Fastify's own 4xx errors, mapped to catalogue entries. */
@@ -40,7 +41,7 @@ export function send(request: FastifyRequest, reply: FastifyReply, error: AppErr
     const title = error.statusCode >= 500 ? 'Service indisponible' : 'Connexion impossible';
     return reply.type('text/html; charset=utf-8').send(errorPage(title, error.userMessage, request.id));
   }
-  const body: ErrorBody = { error: { code: error.code, message: error.userMessage, requestId: request.id } };
+  const body: ErrorAnswer = { error: { code: error.code, message: error.userMessage, requestId: request.id } };
   if (error.publicDetails !== undefined) body.error.details = error.publicDetails;
   if (error.retryAfterSeconds !== undefined) body.error.retryAfterSeconds = error.retryAfterSeconds;
   return reply.send(body);

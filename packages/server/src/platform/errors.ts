@@ -105,7 +105,3 @@ export class AppError extends Error {
   /** For 429/503: when to try again (sent as Retry-After). */
   readonly retryAfterSeconds: number | undefined;
 }
-
-export interface ErrorBody {
-  error: { code: string; message: string; requestId: string; details?: unknown; retryAfterSeconds?: number };
-}

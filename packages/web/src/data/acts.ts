@@ -1,66 +1,22 @@
+import { RecordedTest, RecordedVaccination, type Patient, type RecordTestBody, type RecordVaccinationBody } from '@prostopcovid/contracts/acts';
 import { apiDownload, apiRequest } from './api';
-import type { TestDevice } from './reference';
 
-export type Sex = 'F' | 'M' | 'U';
-
-export interface PatientInput {
-  familyName: string;
-  givenName: string;
-  /** YYYY-MM-DD */
-  birthDate: string;
-  sex: Sex;
-  email?: string;
-  phone?: string;
-}
-
-export type TestType = 'antigen' | 'supervised-self-test';
-export type TestResult = 'detected' | 'not-detected';
-
-export interface RecordTestInput {
-  patient: PatientInput;
-  testType: TestType;
-  /** ISO 8601 date-time */
-  sampledAt: string;
-  result: TestResult;
-  deviceId: string;
-  place: string;
-}
-
-export interface RecordedTest {
-  /** For the patient, shown once: with the date of birth it opens the certificate on /patient. */
-  retrievalCode: string;
-  id: string;
-  recordedAt: string;
-  device: TestDevice;
-  warnings: string[];
-}
-
-export interface RecordVaccinationInput {
-  patient: PatientInput;
-  product: string;
-  doseNumber: number;
-  seriesTotal: number;
-  /** YYYY-MM-DD */
-  vaccinatedOn: string;
-  lotNumber: string;
-  place: string;
-}
-
-export interface RecordedVaccination {
-  retrievalCode: string;
-  id: string;
-  recordedAt: string;
-  product: { id: string; name: string; manufacturerName: string };
-}
+export type PatientInput = Patient;
+export type Sex = Patient['sex'];
+export type RecordTestInput = RecordTestBody;
+export type TestType = RecordTestBody['testType'];
+export type TestResult = RecordTestBody['result'];
+export type RecordVaccinationInput = RecordVaccinationBody;
+export type { RecordedTest, RecordedVaccination };
 
 /** SI-DEP: a rapid antigen test or a supervised self-test. */
 export function recordTest(input: RecordTestInput): Promise<RecordedTest> {
-  return apiRequest<RecordedTest>('POST', '/api/tests', input);
+  return apiRequest(RecordedTest, 'POST', '/api/tests', input);
 }
 
 /** Vaccin Covid: one dose. */
 export function recordVaccination(input: RecordVaccinationInput): Promise<RecordedVaccination> {
-  return apiRequest<RecordedVaccination>('POST', '/api/vaccinations', input);
+  return apiRequest(RecordedVaccination, 'POST', '/api/vaccinations', input);
 }
 
 const PLACE_KEY = 'prostopcovid:last-place';

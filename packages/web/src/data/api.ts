@@ -1,3 +1,7 @@
+import { isAnswer } from '@prostopcovid/contracts/check';
+import { ErrorAnswer } from '@prostopcovid/contracts/errors';
+import type { Static, TSchema } from 'typebox';
+
 /** The one way the client talks to the server: JSON, same-origin cookies, CSRF header on writes. */
 export class ApiError extends Error {
   constructor(
@@ -38,16 +42,31 @@ async function send(method: string, path: string, body: unknown, extraHeaders: R
     throw new NetworkError('Le serveur est injoignable. Vérifiez votre connexion.');
   }
   if (!response.ok) {
-    const payload = (await response.json().catch(() => null)) as { error?: { code: string; message: string; details?: unknown; retryAfterSeconds?: number } } | null;
-    const error = payload?.error;
+    const payload: unknown = await response.json().catch(() => null);
+    const error = isAnswer(ErrorAnswer, payload) ? payload.error : undefined;
     throw new ApiError(response.status, error?.code ?? 'UNKNOWN', error?.message ?? `Erreur ${response.status}`, error?.details, error?.retryAfterSeconds);
   }
   return response;
 }
 
-export async function apiRequest<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+/**
+ * Sends the request and checks the answer against its contract: what is not the service's
+ * answer (a captive portal's page, a proxy's, another server's) is refused as a 502, which
+ * callers treat like an unreachable server.
+ */
+export async function apiRequest<S extends TSchema>(
+  answer: S,
+  method: string,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<Static<S>> {
   const response = await send(method, path, body, extraHeaders, 'application/json');
-  return (await response.json().catch(() => null)) as T;
+  const payload: unknown = response.status === 204 ? undefined : await response.json().catch(() => null);
+  if (!isAnswer(answer, payload)) {
+    throw new ApiError(502, 'RESPONSE_UNEXPECTED', "Réponse inattendue du serveur. Réessayez dans un instant ou rechargez la page.");
+  }
+  return payload;
 }
 
 /** A document (PDF) from a POST, as a Blob to save. */

@@ -1,5 +1,6 @@
 import { computeKid, generateAttestationKeyPair, publicJwkOf, signProvisionalTest, type ProvisionalTestClaims } from '@prostopcovid/continuity';
 import { del, get, set } from 'idb-keyval';
+import { EnrolledKey } from '@prostopcovid/contracts/attestations';
 import { ApiError, NetworkError, apiRequest } from './api';
 
 /**
@@ -54,12 +55,12 @@ async function createKey(idNatPs: string): Promise<StoredKey> {
  */
 async function enroll(idNatPs: string, stored: StoredKey): Promise<StoredKey> {
   try {
-    await apiRequest('POST', '/api/attestation-keys', { publicJwk: stored.publicJwk });
+    await apiRequest(EnrolledKey, 'POST', '/api/attestation-keys', { publicJwk: stored.publicJwk });
   } catch (error) {
     if (error instanceof ApiError && (error.code === 'ATTESTATIONS_KEY_REVOKED' || error.code === 'ATTESTATIONS_KEY_TAKEN')) {
       await del(storageKey(idNatPs));
       const fresh = await createKey(idNatPs);
-      await apiRequest('POST', '/api/attestation-keys', { publicJwk: fresh.publicJwk });
+      await apiRequest(EnrolledKey, 'POST', '/api/attestation-keys', { publicJwk: fresh.publicJwk });
       return saveEnrolled(idNatPs, fresh);
     }
     throw error;

@@ -1,27 +1,13 @@
 import QRCode from 'qrcode';
+import { RetrievedCertificate } from '@prostopcovid/contracts/certificates';
 import { apiDownload, apiRequest } from './api';
 
-export type CertificateKind = 'test' | 'vaccination' | 'recovery';
-
-export interface RetrievedCertificate {
-  kind: CertificateKind;
-  /** The QR code content ("HC1:…"). */
-  hc1: string;
-  /** The QR code as an <svg> document. */
-  qrSvg: string;
-  uvci: string;
-  /** Expiry of the signed certificate (not the validity of a pass: see `worth`). */
-  expiresAt: string;
-  summary: { name: string; birthDate: string; title: string; details: { label: string; value: string }[] };
-  /** What it is worth today under the verifier's rules. */
-  worth: { valid: boolean; message: string; reason?: string; validFrom?: string; validUntil?: string };
-  /** The other certificates of the same act (the recovery certificate of a positive test…). */
-  others: Array<{ kind: CertificateKind; title: string; availableFrom?: string }>;
-}
+export type { RetrievedCertificate };
+export type CertificateKind = RetrievedCertificate['kind'];
 
 /** The patient portal: the code printed on the act's document and the patient's date of birth (YYYY-MM-DD). */
 export function retrieveCertificate(retrievalCode: string, birthDate: string, kind?: CertificateKind): Promise<RetrievedCertificate> {
-  return apiRequest<RetrievedCertificate>('POST', '/api/patient/v1/certificates', { retrievalCode: retrievalCode.trim(), birthDate, ...(kind && { kind }) });
+  return apiRequest(RetrievedCertificate, 'POST', '/api/patient/v1/certificates', { retrievalCode: retrievalCode.trim(), birthDate, ...(kind && { kind }) });
 }
 
 /** The QR code as a PNG data URL (what the download gives: every picture reader, the verifier's included, takes PNG). */

@@ -1,23 +1,10 @@
+import { CodeHistory, IssuedCode, type IssueCodeBody } from '@prostopcovid/contracts/codes';
 import { apiRequest } from './api';
 import { createLocalState } from './local-state';
 
-export type CaseKind = 'confirmed' | 'probable';
-
-export interface IssuedCode {
-  code: string;
-  codeForDictation: string;
-  expiresAt: string;
-  deepLink: string;
-}
-
-export interface CodeHistoryEntry {
-  id: string;
-  issuedAt: string;
-  caseKind: CaseKind;
-  status: 'pending' | 'used' | 'expired';
-  expiresAt: string;
-  usedAt: string | null;
-}
+export type CaseKind = IssueCodeBody['caseKind'];
+export type { IssuedCode };
+export type CodeHistoryEntry = CodeHistory['codes'][number];
 
 type HistoryState = { status: 'idle' | 'loading' } | { status: 'loaded'; codes: CodeHistoryEntry[] } | { status: 'error'; message: string };
 
@@ -35,7 +22,7 @@ export function useCodeHistory(): HistoryState {
 export async function loadCodeHistory(): Promise<void> {
   if (history.get().status !== 'loaded') setHistory({ status: 'loading' });
   try {
-    const { codes } = await apiRequest<{ codes: CodeHistoryEntry[] }>('GET', '/api/codes');
+    const { codes } = await apiRequest(CodeHistory, 'GET', '/api/codes');
     setHistory({ status: 'loaded', codes });
   } catch (error) {
     setHistory({ status: 'error', message: error instanceof Error ? error.message : 'Erreur inconnue' });
@@ -43,7 +30,7 @@ export async function loadCodeHistory(): Promise<void> {
 }
 
 export async function issueCode(caseKind: CaseKind, qrCodeUnavailable: boolean, resultRetrievalCode?: string): Promise<IssuedCode> {
-  const issued = await apiRequest<IssuedCode>('POST', '/api/codes', {
+  const issued = await apiRequest(IssuedCode, 'POST', '/api/codes', {
     caseKind,
     qrCodeUnavailable,
     ...(resultRetrievalCode ? { resultRetrievalCode } : {}),

@@ -1,19 +1,7 @@
+import { Declared, Uploaded, type Contact, type Onset } from '@prostopcovid/contracts/declarations';
 import { apiRequest } from './api';
 
-export type Onset = { kind: 'symptoms'; date: string } | { kind: 'test'; date: string } | { kind: 'unknown' };
-
-export interface Declared {
-  uploadToken: string;
-  tokenExpiresAt: string;
-  window: { from: string; to: string };
-}
-
-export interface Contact {
-  ephemeralId: string;
-  seenAt: string;
-  durationSeconds: number;
-  rssi: number;
-}
+export type { Contact, Declared, Onset };
 
 const DEVICE_KEY = 'stopcovid-device-id';
 
@@ -28,11 +16,11 @@ export function deviceId(): string {
 }
 
 export function declare(code: string, onset: Onset): Promise<Declared> {
-  return apiRequest<Declared>('POST', '/api/app/v1/declarations', { code, onset }, { 'x-device-id': deviceId() });
+  return apiRequest(Declared, 'POST', '/api/app/v1/declarations', { code, onset }, { 'x-device-id': deviceId() });
 }
 
-export function uploadContacts(token: string, contacts: Contact[]): Promise<{ accepted: number; rejectedOutsideWindow: number }> {
-  return apiRequest('POST', '/api/app/v1/declarations/contacts', { contacts }, { authorization: `Bearer ${token}` });
+export function uploadContacts(token: string, contacts: Contact[]): Promise<Uploaded> {
+  return apiRequest(Uploaded, 'POST', '/api/app/v1/declarations/contacts', { contacts }, { authorization: `Bearer ${token}` });
 }
 
 /** What a phone would have heard over the 14-day retention: a few encounters a day. */

@@ -1,32 +1,19 @@
 import { get, set } from 'idb-keyval';
+import {
+  CurrentIncidents as CurrentIncidentsAnswer,
+  Incident,
+  IncidentHistory,
+  componentLabels,
+  type DeclareIncidentBody,
+  type IncidentComponent,
+  type IncidentHistoryEntry,
+  type UpdateIncidentBody,
+} from '@prostopcovid/contracts/incidents';
 import { ApiError, NetworkError, apiRequest } from './api';
 import { createLocalState } from './local-state';
 import type { Me } from './store';
 
-export type IncidentComponent = 'psc' | 'tests-portal' | 'vaccination-portal';
-
-export const componentLabels: Record<IncidentComponent, string> = {
-  psc: 'Pro Santé Connect',
-  'tests-portal': 'Saisie des tests (SI-DEP)',
-  'vaccination-portal': 'Saisie des vaccinations (Vaccin Covid)',
-};
-
-export interface Incident {
-  id: string;
-  component: IncidentComponent;
-  componentLabel: string;
-  startedAt: string;
-  endedAt: string | null;
-  testAttestationHours: number;
-  message: string | null;
-  source: 'operator' | 'automatic';
-}
-
-export interface IncidentHistoryEntry extends Incident {
-  declaredBy: { givenName: string; familyName: string } | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export { componentLabels, type Incident, type IncidentComponent, type IncidentHistoryEntry };
 
 export interface CurrentIncidents {
   incidents: Incident[];
@@ -66,7 +53,7 @@ async function fetchCurrent(): Promise<void> {
     if (cached && currentState.get().fetchedAt === null) setCurrent({ ...cached, stale: true });
   }
   try {
-    const { incidents, defaultTestAttestationHours } = await apiRequest<{ incidents: Incident[]; defaultTestAttestationHours: number }>('GET', '/api/incidents/current');
+    const { incidents, defaultTestAttestationHours } = await apiRequest(CurrentIncidentsAnswer, 'GET', '/api/incidents/current');
     const fetchedAt = new Date().toISOString();
     setCurrent({ incidents, defaultTestAttestationHours, fetchedAt, stale: false });
     await set(CACHE_KEY, { incidents, defaultTestAttestationHours, fetchedAt }).catch(() => undefined);
@@ -109,40 +96,33 @@ export async function provisionalTestHours(at: Date = new Date()): Promise<numbe
   return relevant[0]?.testAttestationHours ?? current.defaultTestAttestationHours ?? DEFAULT_PROVISIONAL_TEST_HOURS;
 }
 
-// Until the web Right type lists it, the operator right is read as a plain string.
 export function isOperator(me: Me): boolean {
-  return (me.rights as string[]).includes('operator');
+  return me.rights.includes('operator');
 }
 
 /* Operator calls (authority staff). */
 
 export async function loadIncidentHistory(since?: string): Promise<IncidentHistoryEntry[]> {
   const query = since ? `?since=${encodeURIComponent(since)}` : '';
-  return (await apiRequest<{ incidents: IncidentHistoryEntry[] }>('GET', `/api/incidents${query}`)).incidents;
+  return (await apiRequest(IncidentHistory, 'GET', `/api/incidents${query}`)).incidents;
 }
 
-export interface DeclareIncidentInput {
-  component: IncidentComponent;
-  startedAt?: string;
-  endedAt?: string;
-  testAttestationHours?: number;
-  message?: string;
-}
+export type DeclareIncidentInput = DeclareIncidentBody;
 
 export async function declareIncident(input: DeclareIncidentInput): Promise<Incident> {
-  const incident = await apiRequest<Incident>('POST', '/api/incidents', input);
+  const incident = await apiRequest(Incident, 'POST', '/api/incidents', input);
   void refreshCurrentIncidents();
   return incident;
 }
 
 export async function closeIncident(id: string, endedAt?: string): Promise<Incident> {
-  const incident = await apiRequest<Incident>('POST', `/api/incidents/${encodeURIComponent(id)}/close`, endedAt ? { endedAt } : {});
+  const incident = await apiRequest(Incident, 'POST', `/api/incidents/${encodeURIComponent(id)}/close`, endedAt ? { endedAt } : {});
   void refreshCurrentIncidents();
   return incident;
 }
 
-export async function updateIncident(id: string, patch: { endedAt?: string; testAttestationHours?: number; message?: string | null }): Promise<Incident> {
-  const incident = await apiRequest<Incident>('PATCH', `/api/incidents/${encodeURIComponent(id)}`, patch);
+export async function updateIncident(id: string, patch: UpdateIncidentBody): Promise<Incident> {
+  const incident = await apiRequest(Incident, 'PATCH', `/api/incidents/${encodeURIComponent(id)}`, patch);
   void refreshCurrentIncidents();
   return incident;
 }

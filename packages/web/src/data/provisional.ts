@@ -1,5 +1,6 @@
 import { verifyWithTrustList, type ProvisionalVerification, type TrustList } from '@prostopcovid/continuity';
 import { get, set } from 'idb-keyval';
+import { ProvisionalVerdict, TrustListAnswer } from '@prostopcovid/contracts/attestations';
 import { ApiError, NetworkError, apiRequest } from './api';
 
 export { isProvisionalText, PROVISIONAL_PREFIX, type ProvisionalVerification } from '@prostopcovid/continuity';
@@ -14,7 +15,7 @@ export function cachedTrustList(): Promise<TrustList | undefined> {
 /** Fetches the trust list and caches it; offline, the cached one (or undefined). */
 export async function refreshTrustList(): Promise<{ trustList: TrustList | undefined; fresh: boolean }> {
   try {
-    const trustList = await apiRequest<TrustList>('GET', '/api/verifier/trust-list');
+    const trustList = await apiRequest(TrustListAnswer, 'GET', '/api/verifier/trust-list');
     await set(TRUST_LIST_KEY, trustList).catch(() => undefined);
     return { trustList, fresh: true };
   } catch {
@@ -34,7 +35,7 @@ export type ProvisionalCheck =
  */
 export async function verifyProvisional(text: string): Promise<ProvisionalCheck> {
   try {
-    return { mode: 'online', verdict: await apiRequest<ProvisionalVerification>('POST', '/api/verifier/provisional', { text: text.trim() }) };
+    return { mode: 'online', verdict: await apiRequest(ProvisionalVerdict, 'POST', '/api/verifier/provisional', { text: text.trim() }) };
   } catch (error) {
     if (!(error instanceof NetworkError || (error instanceof ApiError && error.status >= 500))) throw error;
     const trustList = await cachedTrustList();

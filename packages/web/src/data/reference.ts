@@ -1,21 +1,10 @@
 import { get, set } from 'idb-keyval';
+import { TestDevices, VaccineProducts, type TestDevice, type VaccineProduct } from '@prostopcovid/contracts/reference';
+import type { Static, TSchema } from 'typebox';
 import { apiRequest } from './api';
 import { createLocalState } from './local-state';
 
-/** A rapid antigen test of the EU common list: `name` is "Brand, Reference". */
-export interface TestDevice {
-  id: string;
-  name: string;
-  active: boolean;
-}
-
-export interface VaccineProduct {
-  id: string;
-  name: string;
-  manufacturerId: string;
-  manufacturerName: string;
-  prophylaxis: string;
-}
+export type { TestDevice, VaccineProduct };
 
 export type ListState<T> =
   | { status: 'idle' | 'loading' }
@@ -47,7 +36,7 @@ function setList<K extends keyof Lists>(key: K, list: ListState<Lists[K]>): void
 const inFlight = new Map<keyof Lists, Promise<void>>();
 
 /** Shows the IndexedDB copy at once if there is one, then replaces it with the server's list. */
-function loadList<K extends keyof Lists, P>(key: K, cacheKey: string, path: string, extract: (payload: P) => Array<Lists[K]>, force: boolean): Promise<void> {
+function loadList<K extends keyof Lists, S extends TSchema>(key: K, cacheKey: string, path: string, answer: S, extract: (payload: Static<S>) => Array<Lists[K]>, force: boolean): Promise<void> {
   const current = state.get()[key];
   if (!force && current.status === 'loaded' && !current.stale) return Promise.resolve();
   const running = inFlight.get(key);
@@ -57,7 +46,7 @@ function loadList<K extends keyof Lists, P>(key: K, cacheKey: string, path: stri
     const cached = await get<Array<Lists[K]>>(cacheKey).catch(() => undefined);
     if (cached && state.get()[key].status !== 'loaded') setList(key, { status: 'loaded', items: cached, stale: true });
     try {
-      const items = extract(await apiRequest<P>('GET', path));
+      const items = extract(await apiRequest(answer, 'GET', path));
       setList(key, { status: 'loaded', items, stale: false });
       await set(cacheKey, items).catch(() => undefined);
     } catch (error) {
@@ -72,11 +61,11 @@ function loadList<K extends keyof Lists, P>(key: K, cacheKey: string, path: stri
 }
 
 export function loadTestDevices(force = false): Promise<void> {
-  return loadList('devices', 'reference:test-devices', '/api/reference/test-devices', (p: { devices: TestDevice[] }) => p.devices, force);
+  return loadList('devices', 'reference:test-devices', '/api/reference/test-devices', TestDevices, (p) => p.devices, force);
 }
 
 export function loadVaccineProducts(force = false): Promise<void> {
-  return loadList('vaccines', 'reference:vaccines', '/api/reference/vaccines', (p: { products: VaccineProduct[] }) => p.products, force);
+  return loadList('vaccines', 'reference:vaccines', '/api/reference/vaccines', VaccineProducts, (p) => p.products, force);
 }
 
 /** Lower case, without accents: "Rapid" matches "rapid", "Réf" matches "ref". */

@@ -1,17 +1,11 @@
 import { del, get, set } from 'idb-keyval';
+import { MeResponse, type Right } from '@prostopcovid/contracts/auth';
 import { ApiError, NetworkError, apiRequest, setCsrfToken } from './api';
 import { createLocalState } from './local-state';
 
-export type Right = 'codes:issue' | 'tests:record' | 'vaccinations:record';
-
-export interface Me {
-  idNatPs: string;
-  givenName: string;
-  familyName: string;
-  professions: Array<{ code: string; label: string }>;
-  rights: Right[];
-  session: { authMeans: string | null; idleExpiresAt: string; absoluteExpiresAt: string };
-}
+/** Who is signed in, as /api/me says (its CSRF token is kept apart, in memory only). */
+export type Me = Omit<MeResponse, 'csrfToken'>;
+export type { Right };
 
 export type MeState =
   | { status: 'loading' }
@@ -79,7 +73,7 @@ export async function loadMe(): Promise<void> {
   }
   if (cached && state.get().me.status === 'loading') update({ me: { status: 'signed-in', me: cached, offline: true } });
   try {
-    const { csrfToken, ...me } = await apiRequest<Me & { csrfToken: string }>('GET', '/api/me');
+    const { csrfToken, ...me } = await apiRequest(MeResponse, 'GET', '/api/me');
     setCsrfToken(csrfToken);
     await set(ME_KEY, me).catch(() => undefined);
     markSession(true);

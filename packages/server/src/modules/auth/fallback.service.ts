@@ -1,3 +1,4 @@
+import { PASSWORD_MIN_LENGTH } from '@prostopcovid/contracts/fallback';
 import { recordAudit } from '../../platform/audit.js';
 import { HOUR, MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
@@ -19,7 +20,6 @@ import {
 } from './fallback.secrets.js';
 
 const ENROLLMENT_TTL = 10 * MINUTE;
-export const PASSWORD_MIN_LENGTH = 12;
 // RPPS numbers are public: a low account-wide lock would let anyone shut professionals out of
 // the channel precisely during an outage. Guessing is limited per (account, address) instead,
 // the same answer for enrolled and unknown accounts; the account-wide lock only stops a

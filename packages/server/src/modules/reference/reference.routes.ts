@@ -1,15 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { TestDevices, VaccineProducts } from '@prostopcovid/contracts/reference';
 import { testDevices, vaccineProducts } from './value-sets.js';
-
-const TestDevices = Type.Object({
-  devices: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), active: Type.Boolean() })),
-});
-const VaccineProducts = Type.Object({
-  products: Type.Array(
-    Type.Object({ id: Type.String(), name: Type.String(), manufacturerId: Type.String(), manufacturerName: Type.String(), prophylaxis: Type.String() }),
-  ),
-});
 
 /** Reference lists for the forms: small, static, cacheable (the offline portal keeps a copy). */
 export const referenceRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -3,13 +3,16 @@ import { Link } from 'wouter';
 import { getCsrfToken } from '../../data/api';
 import { forgetMe, type Me, type Right } from '../../data/store';
 
-const rightLabels: Record<Right, string> = {
+/** The rights a profession gives (the operator right is the authorities', not listed here). */
+type ProfessionRight = Exclude<Right, 'operator'>;
+
+const rightLabels: Record<ProfessionRight, string> = {
   'codes:issue': 'Générer un code StopCovid pour un patient diagnostiqué',
   'tests:record': 'Enregistrer un test antigénique ou un autotest supervisé',
   'vaccinations:record': 'Enregistrer une vaccination',
 };
 
-const rightPages: Partial<Record<Right, string>> = { 'codes:issue': '/codes', 'tests:record': '/tests', 'vaccinations:record': '/vaccinations' };
+const rightPages: Partial<Record<ProfessionRight, string>> = { 'codes:issue': '/codes', 'tests:record': '/tests', 'vaccinations:record': '/vaccinations' };
 
 const meansLabels: Record<string, string> = {
   CARTE_CPS: 'carte CPS',
@@ -29,7 +32,7 @@ function signOut(event: FormEvent<HTMLFormElement>) {
 }
 
 export function HomePage({ me, offline }: { me: Me; offline: boolean }) {
-  const allRights = Object.keys(rightLabels) as Right[];
+  const allRights = Object.keys(rightLabels) as ProfessionRight[];
   return (
     <>
       {offline && (
