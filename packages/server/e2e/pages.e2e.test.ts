@@ -1,6 +1,6 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentTitle, NOT_FOUND_TITLE, PAGE_ROUTES, SIGN_IN_TITLE } from '../../web/src/routes.js';
 import { signInAs, useSystemAndBrowser } from './harness.js';
 
@@ -60,8 +60,10 @@ async function api(page: Page, method: 'GET' | 'POST', path: string, body?: unkn
 }
 
 describe('every page of the web client', () => {
-  it('anonymous: each route has its title, answers 200 (an unknown one 404 with a French page), without console error or serious accessibility violation', async () => {
-    for (const route of [...PAGE_ROUTES, { path: UNKNOWN_PATH, title: NOT_FOUND_TITLE, access: 'unknown' }]) {
+  // One test per route: each opens a fresh browser profile and runs axe, so together they
+  // would crowd a single test's time limit on a busy machine.
+  for (const route of [...PAGE_ROUTES, { path: UNKNOWN_PATH, title: NOT_FOUND_TITLE, access: 'unknown' }]) {
+    it(`anonymous ${route.path}: its title, 200 (an unknown path 404 with a French page), no console error or serious accessibility violation`, async () => {
       // A fresh profile each time: no session, no service worker answering in the server's place.
       const context = await newContext();
       const page = await context.newPage();
@@ -77,8 +79,10 @@ describe('every page of the web client', () => {
       }
       await page.screenshot({ path: `test-results/pages-anonymous${route.path === '/' ? '-home' : route.path.replaceAll('/', '-')}.png`, fullPage: true });
       await context.close();
-    }
-    // An unknown API path stays a JSON error, not the web page.
+    });
+  }
+
+  it('anonymous: an unknown API path stays a JSON error, not the web page', async () => {
     const context = await newContext();
     const unknownApi = await context.request.get(`${harness.system().url}/api/nope`, { headers: { accept: 'text/html' } });
     expect(unknownApi.status()).toBe(404);
@@ -86,35 +90,47 @@ describe('every page of the web client', () => {
     await context.close();
   });
 
-  it('signed in: each route has its title, the navigation marks the current page, no console error or serious accessibility violation', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signInAs(page, harness.system().url, /Médecin généraliste/);
-    const errors = collectErrors(page);
-    const nav = page.getByRole('navigation', { name: 'Menu principal' });
+  describe('signed in', () => {
+    let context: BrowserContext;
+    let page: Page;
+    let errors: string[];
+    beforeAll(async () => {
+      context = await newContext();
+      page = await context.newPage();
+      await signInAs(page, harness.system().url, /Médecin généraliste/);
+      errors = collectErrors(page);
+    });
+    afterAll(async () => {
+      await context.close();
+    });
+
     for (const route of PAGE_ROUTES) {
-      await page.goto(`${harness.system().url}${route.path}`);
-      await checkPage(page, route.path, route.title, errors);
-      if (route.access === 'pro') {
-        const current = nav.locator('a[aria-current="page"]');
-        expect(await current.count(), route.path).toBe(1);
-        expect(await current.getAttribute('href'), route.path).toBe(route.path);
-        // Visible too, not only for screen readers: the current link looks unlike the others.
-        const other = nav.locator('a:not([aria-current])').first();
-        const look = (link: typeof current) => link.evaluate((a) => {
-          const style = getComputedStyle(a);
-          return `${style.fontWeight} ${style.borderBottomWidth} ${style.borderBottomStyle} ${style.textDecorationLine}`;
-        });
-        expect(await look(current), route.path).not.toBe(await look(other));
-      }
-      await page.screenshot({ path: `test-results/pages-signed-in${route.path === '/' ? '-home' : route.path.replaceAll('/', '-')}.png`, fullPage: true });
+      it(`${route.path}: its title, the navigation marks the current page, no console error or serious accessibility violation`, async () => {
+        const nav = page.getByRole('navigation', { name: 'Menu principal' });
+        await page.goto(`${harness.system().url}${route.path}`);
+        await checkPage(page, route.path, route.title, errors);
+        if (route.access === 'pro') {
+          const current = nav.locator('a[aria-current="page"]');
+          expect(await current.count(), route.path).toBe(1);
+          expect(await current.getAttribute('href'), route.path).toBe(route.path);
+          // Visible too, not only for screen readers: the current link looks unlike the others.
+          const other = nav.locator('a:not([aria-current])').first();
+          const look = (link: typeof current) => link.evaluate((a) => {
+            const style = getComputedStyle(a);
+            return `${style.fontWeight} ${style.borderBottomWidth} ${style.borderBottomStyle} ${style.textDecorationLine}`;
+          });
+          expect(await look(current), route.path).not.toBe(await look(other));
+        }
+        await page.screenshot({ path: `test-results/pages-signed-in${route.path === '/' ? '-home' : route.path.replaceAll('/', '-')}.png`, fullPage: true });
+      });
     }
-    expect(PRO_ROUTES.length).toBeGreaterThan(1);
-    // A mistyped address is a 404 page, not the home page.
-    await page.goto(`${harness.system().url}${UNKNOWN_PATH}`);
-    await checkPage(page, UNKNOWN_PATH, NOT_FOUND_TITLE, errors);
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Page introuvable');
-    await context.close();
+
+    it('a mistyped address is a 404 page, not the home page', async () => {
+      expect(PRO_ROUTES.length).toBeGreaterThan(1);
+      await page.goto(`${harness.system().url}${UNKNOWN_PATH}`);
+      await checkPage(page, UNKNOWN_PATH, NOT_FOUND_TITLE, errors);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Page introuvable');
+    });
   });
 
   it('during incidents, the public pages show a short patient text on a 375 px screen, the pro pages the instructions', async () => {
