@@ -1,4 +1,4 @@
-import { ACT_PATHS, classifyResponse, generateRetrievalCode, OutboxSender, type OutboxEntry, type SendOutcome, type SenderState } from '@prostopcovid/continuity';
+import { generateRetrievalCode, sendAct, OutboxSender, type OutboxEntry, type SendOutcome, type SenderState } from '@prostopcovid/continuity';
 import { createStore, del, delMany, entries, get, set } from 'idb-keyval';
 import type { RecordTestInput, RecordVaccinationInput } from './acts';
 import { getCsrfToken } from './api';
@@ -65,20 +65,7 @@ async function send(entry: OutboxEntry): Promise<SendOutcome> {
       ? { kind: 'unauthenticated', message: 'Reconnectez-vous : les actes en attente seront envoyés ensuite.' }
       : { kind: 'retry', message: 'Le serveur est injoignable.' };
   }
-  let response: Response;
-  try {
-    response = await fetch(ACT_PATHS[entry.kind], {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': token, 'idempotency-key': entry.key },
-      body: JSON.stringify(entry.body),
-    });
-  } catch {
-    return { kind: 'retry', message: 'Le serveur est injoignable.' };
-  }
-  // A redirected POST ended somewhere else (a network's login page): not the server's answer.
-  if (response.redirected) return { kind: 'retry', message: 'Réponse inattendue (portail de connexion du réseau ?) : nouvel essai plus tard.' };
-  const outcome = classifyResponse(response.status, await response.json().catch(() => null), response.headers.get('retry-after'));
+  const outcome = await sendAct(entry, { fetch, csrfToken: token, credentials: 'same-origin' });
   // A session that ended while offline: sign in again, nothing is lost meanwhile.
   if (outcome.kind === 'unauthenticated') void loadMe();
   return outcome;
