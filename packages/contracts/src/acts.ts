@@ -2,6 +2,9 @@ import { Type, type Static } from 'typebox';
 import { PersonName, PlainText, Uuid } from './common.js';
 import { TestDevice } from './reference.js';
 
+/** Acts entered after the fact may be a few weeks old, no more (ACTS_DATE_TOO_OLD). */
+export const MAX_ACT_AGE_DAYS = 30;
+
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 
 export const Patient = Type.Object(

@@ -1,6 +1,13 @@
 import { Type, type Static } from 'typebox';
 import { PlainText, Uuid } from './common.js';
 
+/** An incident is often declared after the fact, but not months later. */
+export const MAX_INCIDENT_BACKDATE_DAYS = 30;
+/** A planned end (maintenance window) may be set ahead, within reason. */
+export const MAX_INCIDENT_PLANNED_END_DAYS = 30;
+/** The operator's message under the banner. */
+export const INCIDENT_MESSAGE_MAX_LENGTH = 500;
+
 export const IncidentComponent = Type.Union([Type.Literal('psc'), Type.Literal('tests-portal'), Type.Literal('vaccination-portal')]);
 export type IncidentComponent = Static<typeof IncidentComponent>;
 
@@ -13,7 +20,7 @@ export const componentLabels = {
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const Hours = Type.Integer({ minimum: 1, maximum: 72, description: 'Validity of provisional test attestations during the incident' });
-const Message = PlainText(500);
+const Message = PlainText(INCIDENT_MESSAGE_MAX_LENGTH);
 
 const incidentFields = {
   id: Type.String(),

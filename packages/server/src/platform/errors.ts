@@ -1,3 +1,6 @@
+import { MAX_ACT_AGE_DAYS } from '@prostopcovid/contracts/acts';
+import { MAX_INCIDENT_BACKDATE_DAYS, MAX_INCIDENT_PLANNED_END_DAYS } from '@prostopcovid/contracts/incidents';
+
 /**
  * The one error catalogue: stable MODULE_REASON codes, their HTTP status and the French
  * message a user reads. Services throw `new AppError('CODE')`; one handler answers.
@@ -45,7 +48,7 @@ export const errorCatalogue = {
   ACTS_PATIENT_INVALID: [400, "L'identité du patient est incomplète ou invalide."],
   ACTS_BIRTH_DATE_INVALID: [400, 'La date de naissance est invalide (ni future, ni antérieure à 1900).'],
   ACTS_DATE_IN_FUTURE: [400, "La date de l'acte ne peut pas être dans le futur."],
-  ACTS_DATE_TOO_OLD: [400, "La date de l'acte est trop ancienne pour être saisie (plus de 30 jours)."],
+  ACTS_DATE_TOO_OLD: [400, `La date de l'acte est trop ancienne pour être saisie (plus de ${MAX_ACT_AGE_DAYS} jours).`],
   ACTS_RETRIEVAL_CODE_INVALID: [400, 'Le code de récupération doit comporter 12 caractères (chiffres et lettres, sans I, L, O ni U).'],
   ACTS_RETRIEVAL_CODE_TAKEN: [409, "Ce code de récupération est déjà attribué à un autre acte : celui-ci n'a pas été enregistré. Corrigez-le depuis la liste des envois : un nouveau code lui sera attribué (réimprimez alors le document du patient)."],
   ACTS_IDEMPOTENCY_CONFLICT: [422, "Cet acte porte la clé d'envoi d'un autre acte déjà enregistré : il n'a pas été enregistré. Vérifiez-le puis enregistrez-le comme un nouvel acte."],
@@ -65,8 +68,8 @@ export const errorCatalogue = {
   VERIFIER_COUNTRY_UNKNOWN: [400, "Aucune règle de vérification n'est connue pour ce pays."],
   VERIFIER_CLOCK_INVALID: [400, 'La date de vérification doit être une date et heure valide, entre 2020 et 2100.'],
   INCIDENTS_NOT_FOUND: [404, "Cet incident n'existe pas."],
-  INCIDENTS_START_INVALID: [400, "La date de début de l'incident doit être comprise entre il y a 30 jours et maintenant."],
-  INCIDENTS_END_INVALID: [400, "La date de fin de l'incident doit être postérieure à sa date de début (et au plus dans 30 jours)."],
+  INCIDENTS_START_INVALID: [400, `La date de début de l'incident doit être comprise entre il y a ${MAX_INCIDENT_BACKDATE_DAYS} jours et maintenant.`],
+  INCIDENTS_END_INVALID: [400, `La date de fin de l'incident doit être postérieure à sa date de début (et au plus dans ${MAX_INCIDENT_PLANNED_END_DAYS} jours).`],
   INCIDENTS_ALREADY_ENDED: [409, 'Cet incident est déjà terminé : sa date de fin ne peut plus être modifiée.'],
   ATTESTATIONS_KEY_INVALID: [400, "La clé de signature n'est pas une clé publique ECDSA P-256 valide."],
   ATTESTATIONS_KEY_PRIVATE: [400, 'La partie privée de la clé ne doit jamais être envoyée : seule la clé publique est enregistrée.'],

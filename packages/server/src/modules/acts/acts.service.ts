@@ -15,10 +15,8 @@ import { findTestDevice, findVaccineProduct } from '../reference/value-sets.js';
 import * as repo from './acts.repository.js';
 import { issueLongCode, type CodesDeps } from '../codes/codes.service.js';
 import { renderCovidPlusDocument } from './covid-plus-document.js';
-import type { Patient, RecordTestBody, RecordVaccinationBody } from '@prostopcovid/contracts/acts';
+import { MAX_ACT_AGE_DAYS, type Patient, type RecordTestBody, type RecordVaccinationBody } from '@prostopcovid/contracts/acts';
 
-/** Acts entered after the fact (DOMAIN.md §4) may be a few weeks old, no more. */
-const MAX_AGE_DAYS = 30;
 /** Clock skew tolerated between the professional's device and the server. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 /** An act entered more than this after it was saved locally was entered after the fact. */
@@ -48,7 +46,7 @@ function patientColumns(patient: Patient, today: string) {
 
 function checkActDay(day: string, today: string): void {
   if (day > today) throw new AppError('ACTS_DATE_IN_FUTURE');
-  if (daysBetween(day, today) > MAX_AGE_DAYS) throw new AppError('ACTS_DATE_TOO_OLD');
+  if (daysBetween(day, today) > MAX_ACT_AGE_DAYS) throw new AppError('ACTS_DATE_TOO_OLD');
 }
 
 /** SHA-256 of the act as sent; key order must not matter (a retry may serialise it differently). */

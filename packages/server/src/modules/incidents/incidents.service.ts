@@ -7,7 +7,14 @@ import type { RequestContext } from '../../platform/context.js';
 import { parseInstant } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import * as repo from './incidents.repository.js';
-import { componentLabels, type DeclareIncidentBody, type Incident, type UpdateIncidentBody } from '@prostopcovid/contracts/incidents';
+import {
+  componentLabels,
+  MAX_INCIDENT_BACKDATE_DAYS,
+  MAX_INCIDENT_PLANNED_END_DAYS,
+  type DeclareIncidentBody,
+  type Incident,
+  type UpdateIncidentBody,
+} from '@prostopcovid/contracts/incidents';
 import type { OpenIncident, OpenIncidents } from './open-incidents.js';
 
 export interface IncidentsDeps {
@@ -17,12 +24,10 @@ export interface IncidentsDeps {
 }
 
 const DAY = 24 * HOUR;
-/** An incident is often declared after the fact, but not months later. */
-const MAX_BACKDATE_MS = 30 * DAY;
+const MAX_BACKDATE_MS = MAX_INCIDENT_BACKDATE_DAYS * DAY;
 /** Tolerance for the operator's clock being slightly ahead of the server's. */
 const CLOCK_SKEW_MS = 5 * MINUTE;
-/** A planned end (maintenance window) may be set ahead, within reason. */
-const MAX_PLANNED_END_MS = 30 * DAY;
+const MAX_PLANNED_END_MS = MAX_INCIDENT_PLANNED_END_DAYS * DAY;
 const HISTORY_LIMIT = 100;
 
 /**

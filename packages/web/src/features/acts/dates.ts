@@ -19,8 +19,7 @@ export function isValidDate(value: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
 }
 
-/** How old an act may be when it is entered (the server's ACTS_DATE_TOO_OLD). */
-export const MAX_ACT_AGE_DAYS = 30;
+export { MAX_ACT_AGE_DAYS } from '@prostopcovid/contracts/acts';
 
 export function daysAgo(days: number, from = new Date()): Date {
   const d = new Date(from);

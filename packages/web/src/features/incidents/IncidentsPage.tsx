@@ -11,13 +11,13 @@ import {
   type IncidentHistoryEntry,
 } from '../../data/incidents';
 import type { Me } from '../../data/store';
-import { ErrorSummary, FieldError, fieldProps, type FieldErrors } from '../acts/form';
+import { ErrorSummary } from '../acts/ErrorSummary';
+import { FieldError, fieldProps, type FieldErrors } from '../acts/field-errors';
 import { formatDateTime } from './IncidentBanner';
+import { INCIDENT_MESSAGE_MAX_LENGTH, MAX_INCIDENT_BACKDATE_DAYS, MAX_INCIDENT_PLANNED_END_DAYS } from '@prostopcovid/contracts/incidents';
 
 const DAY_MS = 24 * 3_600_000;
-const MAX_BACKDATE_DAYS = 30;
 const CLOCK_SKEW_MS = 5 * 60_000;
-const MESSAGE_MAX = 500;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** YYYY-MM-DDTHH:mm in the browser's time zone (what `<input type="datetime-local">` shows). */
@@ -53,17 +53,17 @@ function validate(values: FormValues, now: Date): { errors: FieldErrors; input?:
   const start = values.startedAt ? fromLocalInput(values.startedAt) : now;
   if (!start) errors['incident-startedAt'] = 'La date de début est invalide.';
   else if (start.getTime() > now.getTime() + CLOCK_SKEW_MS) errors['incident-startedAt'] = 'Le début ne peut pas être dans le futur.';
-  else if (start.getTime() < now.getTime() - MAX_BACKDATE_DAYS * DAY_MS) errors['incident-startedAt'] = `Le début ne peut pas remonter à plus de ${MAX_BACKDATE_DAYS} jours.`;
+  else if (start.getTime() < now.getTime() - MAX_INCIDENT_BACKDATE_DAYS * DAY_MS) errors['incident-startedAt'] = `Le début ne peut pas remonter à plus de ${MAX_INCIDENT_BACKDATE_DAYS} jours.`;
   const end = values.endedAt ? fromLocalInput(values.endedAt) : undefined;
   if (end === null) errors['incident-endedAt'] = 'La date de fin est invalide.';
   else if (end && start && end.getTime() <= start.getTime()) errors['incident-endedAt'] = 'La fin doit être postérieure au début.';
-  else if (end && end.getTime() > now.getTime() + 30 * DAY_MS) errors['incident-endedAt'] = 'La fin ne peut pas être prévue à plus de 30 jours.';
+  else if (end && end.getTime() > now.getTime() + MAX_INCIDENT_PLANNED_END_DAYS * DAY_MS) errors['incident-endedAt'] = `La fin ne peut pas être prévue à plus de ${MAX_INCIDENT_PLANNED_END_DAYS} jours.`;
   const hours = values.testAttestationHours.trim();
   if (hours && (!/^\d+$/.test(hours) || Number(hours) < 1 || Number(hours) > 72)) {
     errors['incident-hours'] = 'Indiquez un nombre entier d’heures entre 1 et 72 (ou laissez vide pour la valeur par défaut).';
   }
   const message = values.message.trim();
-  if (message.length > MESSAGE_MAX) errors['incident-message'] = `Le message ne doit pas dépasser ${MESSAGE_MAX} caractères.`;
+  if (message.length > INCIDENT_MESSAGE_MAX_LENGTH) errors['incident-message'] = `Le message ne doit pas dépasser ${INCIDENT_MESSAGE_MAX_LENGTH} caractères.`;
   if (Object.keys(errors).length > 0 || !values.component) return { errors };
   return {
     errors,
@@ -223,9 +223,9 @@ export function IncidentsPage({ me }: { me: Me }) {
         </div>
         <div className="field">
           <label htmlFor="incident-message">
-            Message affiché <span className="hint">(facultatif, {MESSAGE_MAX} caractères au plus)</span>
+            Message affiché <span className="hint">(facultatif, {INCIDENT_MESSAGE_MAX_LENGTH} caractères au plus)</span>
           </label>
-          <input type="text" value={values.message} onChange={set('message')} maxLength={MESSAGE_MAX} {...fieldProps('incident-message', errors)} />
+          <input type="text" value={values.message} onChange={set('message')} maxLength={INCIDENT_MESSAGE_MAX_LENGTH} {...fieldProps('incident-message', errors)} />
           <FieldError id="incident-message" errors={errors} />
         </div>
         <button type="submit" disabled={busy}>

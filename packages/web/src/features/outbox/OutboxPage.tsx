@@ -3,7 +3,8 @@ import { clearSent, countToCorrect, countWaiting, sendNow, useOutbox, type ActEn
 import { outboxCsv, outboxJson } from '../../data/outbox-export';
 import { saveFile } from '../../data/save-file';
 import type { Me } from '../../data/store';
-import { birthPhrase, formatDate, formatDateTime } from '../acts/form';
+import { formatDate, formatDateTime } from '../acts/dates';
+import { birthPhrase } from '../acts/patient';
 import { ProvisionalDocument } from '../acts/receipt';
 
 const statusLabels: Record<ActEntry['status'], string> = {
