@@ -17,7 +17,7 @@ import { openDatabase } from '../src/db/database.js';
 import { buildTestDcc } from '../src/modules/certificates/dcc-payload.js';
 import { loadOrCreateDevelopmentSigner } from '../src/modules/certificates/dcc-signer.js';
 import { encodeDcc, renderDccQr, testCertificateExpiry } from '../src/modules/certificates/issue-dcc.js';
-import { generateUvci } from '../src/modules/certificates/uvci.js';
+import { generateUvci } from '../src/platform/uvci.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { hashToken } from '../src/platform/secrets.js';
 import { freePort, startChild, stopAllChildren } from '../src/testing/processes.js';

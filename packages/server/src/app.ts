@@ -21,7 +21,7 @@ import { PscClient } from './modules/auth/psc-client.js';
 import { automaticPscIncident, type PscBreaker } from './modules/auth/psc-breaker.js';
 import { SessionCache } from './modules/auth/session-cache.js';
 import { registerSessionHooks } from './modules/auth/session.hooks.js';
-import { CodeHasher } from './modules/codes/code-hasher.js';
+import { CodeHasher } from './platform/code-hasher.js';
 import { actsRoutes } from './modules/acts/acts.routes.js';
 import { certificatesRoutes } from './modules/certificates/certificates.routes.js';
 import { loadOrCreateDevelopmentSigner, loadSignerFromFiles } from './modules/certificates/dcc-signer.js';

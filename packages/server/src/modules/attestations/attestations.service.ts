@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.js';
 import { recordAudit } from '../../platform/audit.js';
 import type { RequestContext, SignedInProfessional } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
-import { findIncidentsOverlapping } from '../incidents/incidents.repository.js';
+import { listIncidentsOverlapping } from '../incidents/incidents.service.js';
 import * as repo from './attestations.repository.js';
 import type { TrustListAnswer } from '@prostopcovid/contracts/attestations';
 
@@ -98,7 +98,7 @@ const storedJwk = (jwk: JsonWebKey) => ({ kty: String(jwk.kty), crv: String(jwk.
 const displayName = (row: { given_name: string; family_name: string }) => `${row.given_name} ${row.family_name}`;
 
 async function recentIncidents(deps: AttestationsDeps, now: Date) {
-  const rows = await findIncidentsOverlapping(deps.db, PROVISIONAL_TEST_COMPONENTS, new Date(now.getTime() - INCIDENT_LOOKBACK_MS), now);
+  const rows = await listIncidentsOverlapping(deps.db, PROVISIONAL_TEST_COMPONENTS, new Date(now.getTime() - INCIDENT_LOOKBACK_MS), now);
   return rows.map((row) => ({
     component: row.component,
     startedAt: row.started_at.toISOString(),

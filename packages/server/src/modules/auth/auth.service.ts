@@ -9,7 +9,7 @@ import { AppError } from '../../platform/errors.js';
 import { deriveFromToken, generateToken, hashToken, openWithToken, sealWithToken } from '../../platform/secrets.js';
 import * as repo from './auth.repository.js';
 import { rightsFor } from './policy.js';
-import type { OpenIncidents } from '../incidents/open-incidents.js';
+import type { OpenIncidents } from '../incidents/incidents.service.js';
 import type { PscClient } from './psc-client.js';
 import type { SessionCache } from './session-cache.js';
 

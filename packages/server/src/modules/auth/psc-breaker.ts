@@ -2,8 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
-import { closeAutomaticIncident, openAutomaticIncident } from '../incidents/incidents.service.js';
-import type { OpenIncidents } from '../incidents/open-incidents.js';
+import { closeAutomaticIncident, openAutomaticIncident, type OpenIncidents } from '../incidents/incidents.service.js';
 
 export type BreakerState = 'closed' | 'open';
 

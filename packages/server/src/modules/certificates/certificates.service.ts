@@ -6,14 +6,14 @@ import { addDays, formatIsoDate, formatParisDateTime, isValidIsoDate, parisDate 
 import { AppError } from '../../platform/errors.js';
 import { countHit } from '../../platform/rate-limit.js';
 import { hashToken } from '../../platform/secrets.js';
-import { findTestDevice, findVaccineProduct } from '../reference/value-sets.js';
+import { findTestDevice, findVaccineProduct } from '../reference/reference.service.js';
 import type { CertificateWorth } from '../verifier/verifier.service.js';
 import * as repo from './certificates.repository.js';
 import { buildRecoveryDcc, buildTestDcc, buildVaccinationDcc } from './dcc-payload.js';
 import type { DocumentSigner } from './dcc-signer.js';
 import { encodeDcc, renderDccQr } from './issue-dcc.js';
-import { normalizeRetrievalCode } from './retrieval-code.js';
-import { generateUvci } from './uvci.js';
+import { normalizeRetrievalCode } from '../../platform/retrieval-code.js';
+import { generateUvci } from '../../platform/uvci.js';
 
 export type CertificateKind = 'test' | 'vaccination' | 'recovery';
 

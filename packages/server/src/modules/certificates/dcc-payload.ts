@@ -1,4 +1,4 @@
-import { findTestDevice, vaccineCoding } from '../reference/value-sets.js';
+import { findTestDevice, vaccineCoding } from '../reference/reference.service.js';
 import { transliterateIcao } from '@prostopcovid/dcc';
 import { isValidIsoDate } from '../../platform/dates.js';
 

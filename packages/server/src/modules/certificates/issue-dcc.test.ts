@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeHc1, kidOfCertificate, trustedSignerFromDer, validateCurrentSchema, verifyDcc, type TrustedSigner } from '@prostopcovid/dcc';
 import { buildRecoveryDcc, buildTestDcc, buildVaccinationDcc } from './dcc-payload.js';
 import { type DocumentSigner, createSelfSignedDsc, loadOrCreateDevelopmentSigner } from './dcc-signer.js';
-import { generateUvci } from './uvci.js';
+import { generateUvci } from '../../platform/uvci.js';
 import { dccQrSegments, encodeDcc, renderDccQr, testCertificateExpiry, vaccinationCertificateExpiry } from './issue-dcc.js';
 
 const keysRoot = mkdtempSync(join(tmpdir(), 'issue-dcc-'));

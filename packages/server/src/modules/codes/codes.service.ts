@@ -4,10 +4,11 @@ import { HOUR, MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import { fixedWindow, sweepOldCounters } from '../../platform/rate-limit.js';
-import type { CodeHasher } from './code-hasher.js';
-import { generateCrockford, generateShortCode, groupForDictation } from './code-format.js';
+import type { CodeHasher } from '../../platform/code-hasher.js';
+import { generateCrockford, normalizeCrockford } from '../../platform/crockford.js';
+import { generateShortCode, groupForDictation, normalizeShortCode } from './code-format.js';
 import { hashToken } from '../../platform/secrets.js';
-import { normalizeRetrievalCode } from '../certificates/retrieval-code.js';
+import { normalizeRetrievalCode } from '../../platform/retrieval-code.js';
 import * as repo from './codes.repository.js';
 import type { CodeHistory, IssueCodeBody } from '@prostopcovid/contracts/codes';
 
@@ -95,6 +96,14 @@ const LONG_CODE_LENGTH = 12;
  * The long one-time code of a positive result's COVID+ document (DOMAIN.md §1): 12
  * characters, valid `days`, redeemable by the app like a short code. Returned once.
  */
+/**
+ * What the app sent as a code, canonical: a 6-character code from a professional, or the
+ * 12-character one of a COVID+ document. Null when it can be neither.
+ */
+export function normalizeDeclarationCode(input: string): string | null {
+  return normalizeShortCode(input) ?? normalizeCrockford(input, LONG_CODE_LENGTH);
+}
+
 export async function issueLongCode(deps: CodesDeps, ctx: RequestContext, testResultId: string, days = 15) {
   const expiresAt = new Date(ctx.now.getTime() + days * 24 * HOUR);
   for (let draw = 0; draw < MAX_DRAWS; draw++) {

@@ -6,8 +6,8 @@ import { isValidIsoDate, parisDate, parseInstant } from '../../platform/dates.js
 import { AppError } from '../../platform/errors.js';
 import { fixedWindow, sweepOldCounters } from '../../platform/rate-limit.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
-import type { CodeHasher } from '../codes/code-hasher.js';
-import { normalizeCrockford, normalizeShortCode } from '../codes/code-format.js';
+import type { CodeHasher } from '../../platform/code-hasher.js';
+import { normalizeDeclarationCode } from '../codes/codes.service.js';
 import { contactWindow, isOnsetDateAllowed } from './contact-window.js';
 import * as repo from './declarations.repository.js';
 import type { DeclareBody, UploadContactsBody } from '@prostopcovid/contracts/declarations';
@@ -37,8 +37,7 @@ export async function declareWithCode(deps: DeclarationsDeps, ctx: RequestContex
 
   const windowMs = deps.redeemWindowMinutes * MINUTE;
   const { start: windowStart, retryAfterSeconds } = fixedWindow(ctx.now, windowMs);
-  // A 6-character code from a professional, or the 12-character one of a COVID+ document.
-  const code = normalizeShortCode(input.code) ?? normalizeCrockford(input.code, 12);
+  const code = normalizeDeclarationCode(input.code);
   const window = contactWindow(onset, today);
   const uploadToken = generateToken();
   const tokenExpiresAt = new Date(ctx.now.getTime() + deps.uploadTokenMinutes * MINUTE);

@@ -192,3 +192,10 @@ export async function closeAutomaticIncident(db: Db, component: IncidentComponen
     return ended ? present(ended) : null;
   });
 }
+
+export type { OpenIncident, OpenIncidents } from './open-incidents.js';
+
+/** Incidents of these components whose window overlaps [from, to]: what verifiers need. */
+export function listIncidentsOverlapping(db: Db, components: readonly IncidentComponent[], from: Date, to: Date) {
+  return repo.findIncidentsOverlapping(db, components, from, to);
+}

@@ -7,8 +7,8 @@ import type { RequestContext } from '../../platform/context.js';
 import { instantOf, isPlausibleBirthDate, parisDate, parseInstant } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
-import { generateRetrievalCode } from '../certificates/retrieval-code.js';
-import { generateUvci } from '../certificates/uvci.js';
+import { generateRetrievalCode } from '../../platform/retrieval-code.js';
+import { generateUvci } from '../../platform/uvci.js';
 import * as repo from './labs.repository.js';
 import { LabResult } from '@prostopcovid/contracts/labs';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { TestDevices, VaccineProducts } from '@prostopcovid/contracts/reference';
-import { testDevices, vaccineProducts } from './value-sets.js';
+import { testDevices, vaccineProducts } from './reference.service.js';
 
 /** Reference lists for the forms: small, static, cacheable (the offline portal keeps a copy). */
 export const referenceRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateUvci, isValidUvci, uvciChecksum } from './uvci.js';
 
-const sharedDcc = resolve(import.meta.dirname, '../../../../..', '../shared/data/dcc');
+const sharedDcc = resolve(import.meta.dirname, '../../../..', '../shared/data/dcc');
 
 /** Every `ci` value (recursively) in the JSON files of a folder. */
 function certificateIds(folder: string): string[] {

@@ -1,5 +1,5 @@
 import { groupRetrievalCode as group, RETRIEVAL_CODE_LENGTH as LENGTH } from '@prostopcovid/continuity';
-import { generateCrockford, normalizeCrockford } from '../codes/code-format.js';
+import { generateCrockford, normalizeCrockford } from './crockford.js';
 
 /**
  * The code printed on the patient's result or vaccination document: 12 Crockford Base32

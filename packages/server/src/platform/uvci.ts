@@ -1,4 +1,4 @@
-import { generateCrockford } from '../codes/code-format.js';
+import { generateCrockford } from './crockford.js';
 
 /**
  * Unique Vaccination Certificate/assertion Identifier (UVCI), eHealth Network guidelines on

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { HmacKey } from '../../platform/keys.js';
+import type { HmacKey } from './keys.js';
 
 /**
  * Codes are stored only as HMACs. The first key hashes new codes; older keys stay listed so
