@@ -20,7 +20,7 @@ export default defineConfig({
     react(),
     pageRoutesFile(),
     // The service worker keeps the app shell on the device: the portal opens and its forms work
-    // with the server or the network gone (DOMAIN.md §4). Data never goes through its cache:
+    // with the server or the network gone (docs/domain.md, Continuity). Data never goes through its cache:
     // the outbox and the reference lists live in IndexedDB.
     VitePWA({
       injectRegister: 'script-defer',

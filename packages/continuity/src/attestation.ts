@@ -5,7 +5,7 @@ import type { TestResult, TestType } from '@prostopcovid/contracts/acts';
 export type { ProvisionalInvalidReason, ProvisionalTestClaims, TestResult, TestType };
 
 /**
- * Provisional test attestations (DOMAIN.md §4, issue 5 §3-4).
+ * Provisional test attestations (docs/domain.md, Continuity).
  *
  * During a PSC or portal outage the professional prints an attestation whose QR code holds
  * `PSCV1:` + a compact JWS (ES256) signed by a key that never leaves their browser (non-
@@ -256,7 +256,7 @@ function time(value: Date | string): number {
 /**
  * Checks a provisional attestation: the signature of an enrolled, unrevoked key of the
  * professional it names, a test time inside a `psc` or `tests-portal` incident (relaxed
- * control, DOMAIN.md §4.4), and `now` within the validity: the stated one, capped by the
+ * control, docs/domain.md, Continuity, rule 4), and `now` within the validity: the stated one, capped by the
  * incident's. A key revoked at any time refuses all its attestations: revocation means the
  * key may be in other hands, and a thief can write any test time.
  */

@@ -11,7 +11,7 @@ export const defaultBackoff: BackoffPolicy = { baseMs: 2_000, capMs: 120_000 };
 /**
  * Capped exponential backoff with full jitter: a uniform wait in [0, min(cap, base·2^attempt)].
  * Thousands of clients that lost the service together then come back spread over the whole
- * window instead of in one surge (DOMAIN.md §4).
+ * window instead of in one surge (docs/domain.md, Continuity: overload).
  */
 export function backoffDelay(failures: number, policy: BackoffPolicy = defaultBackoff, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, failures - 1));

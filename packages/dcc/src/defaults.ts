@@ -13,7 +13,7 @@ import type { ValueSet } from './value-sets.js';
 
 /**
  * What ships with the service (`@prostopcovid/dcc/defaults`, never in the browser bundle: the
- * verifier page gets them from the server): the French rules of DOMAIN.md §6 and the EU value
+ * verifier page gets them from the server): the French rules of docs/domain.md (Verifying a pass) and the EU value
  * sets bundled in data/.
  */
 export const DEFAULT_VALUE_SETS: readonly ValueSet[] = [

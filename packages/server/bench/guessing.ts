@@ -11,7 +11,7 @@ const guessesPerDay = redeemLimitPerAddress * ((24 * 60) / redeemWindowMinutes);
 const codeTtlHours = loadConfig({}).codes.ttlMinutes / 60;
 
 const scenarios = [
-  // November 2020: about 1,600 app declarations a day (DOMAIN.md).
+  // November 2020: about 1,600 app declarations a day (press reports of official figures).
   { name: 'realistic peak (1,600 codes a day)', liveCodes: (1600 / 24) * codeTtlHours },
   { name: 'pessimistic peak (50,000 codes in one hour)', liveCodes: 50_000 * codeTtlHours },
 ];

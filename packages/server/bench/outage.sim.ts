@@ -1,6 +1,6 @@
 /**
  * `npm run sim:outage`: many professionals recording tests and vaccinations through an outage
- * of the portal and of Pro Santé Connect (DOMAIN.md §4), each with the pro portal's own outbox
+ * of the portal and of Pro Santé Connect (docs/domain.md, Continuity), each with the pro portal's own outbox
  * sender (`OutboxSender` from @prostopcovid/continuity, an in-memory store in place of
  * IndexedDB) and continuity's act transport (`sendAct`, Node's fetch through a simulated
  * link: outage/network.ts), against the real server and the PSC sandbox. Reports acts recorded, lost and

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { signInAs, useSystemAndBrowser } from './harness.js';
 
 /**
- * The confirmation of an act (issue 10): the provisional document (test attestation,
+ * The confirmation of an act: the provisional document (test attestation,
  * vaccination information note) is offered only while the act waits on the device or a
  * declared incident covers it, since a verifier refuses an attestation for a test outside an
  * incident; otherwise the page says why none is needed. The patient's line agrees with their

@@ -51,7 +51,7 @@ export interface Config {
     readonly vaccinationValidityDays: number;
     readonly retrievalLimitPerAddress: number;
   };
-  /** Pass verification (DOMAIN.md §6, issue 9). */
+  /** Pass verification (docs/domain.md, Verifying a pass). */
   readonly verifier: {
     /** EU DCC Gateway trust list to import: a file path or an https URL; undefined: this service's own signers only. */
     readonly trustListSource: string | undefined;
@@ -68,7 +68,7 @@ export interface Config {
     /** Earlier document signer certificates of this service (PEM), still trusted and published. */
     readonly previousSignerCertFiles: readonly string[];
   };
-  /** Continuity through outages (DOMAIN.md §4, issue 5). */
+  /** Continuity through outages (docs/domain.md, Continuity). */
   readonly continuity: {
     /** Consecutive failed PSC calls that open an automatic `psc` incident. */
     readonly pscFailureThreshold: number;

@@ -1,6 +1,6 @@
 /**
  * The table of business-rule cases: each certificate kind, with the validation clock just before
- * and just after each threshold of the French rules (DOMAIN.md §6). It is data, so the same table
+ * and just after each threshold of the French rules (docs/domain.md, Verifying a pass). It is data, so the same table
  * runs in Node (rule-cases.test.ts) and in the browser bundle (the verifier e2e test).
  */
 

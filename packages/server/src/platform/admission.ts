@@ -14,7 +14,7 @@ export interface AdmissionSettings {
 const ALWAYS_ADMITTED = /^\/(healthz|readyz|metrics)(\?|$)/;
 
 /**
- * Admission control (DOMAIN.md §4, overload): while the process is overloaded, new requests
+ * Admission control (docs/domain.md, Continuity: overload): while the process is overloaded, new requests
  * are refused at once with 503 + Retry-After instead of queueing until every client times
  * out; the portal's outbox honours Retry-After.
  *

@@ -8,7 +8,7 @@ import { addDays, parisDate } from './dates.js';
 import { errorCatalogue } from './errors.js';
 
 /**
- * The malformed-input sweep (issue 10): every operation of the app's own OpenAPI document
+ * The malformed-input sweep: every operation of the app's own OpenAPI document
  * gets wrong JSON types, huge strings, NUL and lone surrogates, invalid UTF-8, deep nesting,
  * bad dates, invalid JSON, wrong content types and path parameters of the wrong shape, as a
  * caller who may use it and anonymously. No answer may be a 5xx, and every 4xx must be a

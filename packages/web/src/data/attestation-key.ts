@@ -4,7 +4,7 @@ import { EnrolledKey } from '@prostopcovid/contracts/attestations';
 import { ApiError, NetworkError, apiRequest } from './api';
 
 /**
- * The key this browser signs provisional test attestations with (DOMAIN.md §4).
+ * The key this browser signs provisional test attestations with (docs/domain.md, Continuity).
  *
  * Generated here with WebCrypto, its private half non-extractable: it never leaves this
  * browser profile, not even to the page's own scripts. IndexedDB keeps the CryptoKey objects

@@ -10,7 +10,7 @@ type HistoryState = { status: 'idle' | 'loading' } | { status: 'loaded'; codes: 
 
 /**
  * The professional's code history. The code itself is returned to the caller once and never
- * kept here: it must not outlive its display (DOMAIN.md §1).
+ * kept here: it must not outlive its display (docs/domain.md, Declaration codes).
  */
 const history = createLocalState<HistoryState>({ status: 'idle' });
 const setHistory = history.set;

@@ -27,7 +27,7 @@ export interface CurrentIncidents {
 
 /**
  * The incidents open now, for the banners. The last answer is kept in IndexedDB: when the
- * server itself is unreachable, the banner still tells people what was known (DOMAIN.md §4).
+ * server itself is unreachable, the banner still tells people what was known (docs/domain.md, Continuity).
  */
 const CACHE_KEY = 'incidents-current';
 const currentState = createLocalState<CurrentIncidents>({ incidents: [], fetchedAt: null, stale: false });

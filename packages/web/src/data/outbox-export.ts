@@ -1,7 +1,7 @@
 import type { ActEntry } from './outbox';
 import type { Me } from './store';
 
-/** The duplicate of the outbox (DOMAIN.md §4: "keep a duplicate"), one row per act. */
+/** The duplicate of the outbox (docs/domain.md, Continuity: "keep a duplicate"), one row per act. */
 function rows(entries: readonly ActEntry[]) {
   return entries.map((e) => ({
     cle: e.key,

@@ -6,7 +6,7 @@ import { createLocalState } from './local-state';
 import { loadMe, readMe } from './store';
 
 /**
- * The outbox of acts (DOMAIN.md §4): every test or vaccination is saved in this browser's
+ * The outbox of acts (docs/domain.md, Continuity): every test or vaccination is saved in this browser's
  * IndexedDB first, then sent with its own idempotency key, so it is stored once whatever
  * happens to the network, the server or the page. Entries are never deleted automatically:
  * the sent ones stay as the duplicate until the professional clears them.

@@ -4,7 +4,7 @@ import QRCode from 'qrcode';
 import { documentFontFiles } from './pdf-fonts';
 
 /**
- * The documents a professional hands out while the national services are down (DOMAIN.md §4),
+ * The documents a professional hands out while the national services are down (docs/domain.md, Continuity),
  * drawn in the browser from local data only, so that they print with no network at all.
  */
 

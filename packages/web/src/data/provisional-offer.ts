@@ -2,7 +2,7 @@ import { PROVISIONAL_TEST_COMPONENTS } from '@prostopcovid/continuity';
 import type { ActEntry } from './outbox';
 
 /**
- * When to hand the patient a provisional document (DOMAIN.md §4): an attestation for a test,
+ * When to hand the patient a provisional document (docs/domain.md, Continuity): an attestation for a test,
  * an information note for a vaccination. Only while the act waits on this device (the patient
  * has nothing else yet), or when a declared incident covers the act: a verifier accepts an
  * attestation only for a test made inside a `psc` or `tests-portal` incident
@@ -19,7 +19,7 @@ export interface IncidentSpan {
   endedAt: string | null;
 }
 
-/** The incidents that stop each kind of act: PSC down stops both, each portal only its own (DOMAIN.md §4). */
+/** The incidents that stop each kind of act: PSC down stops both, each portal only its own (docs/domain.md, Continuity). */
 export const RELAXING_COMPONENTS: Record<ActEntry['kind'], readonly string[]> = {
   test: PROVISIONAL_TEST_COMPONENTS,
   vaccination: ['psc', 'vaccination-portal'],

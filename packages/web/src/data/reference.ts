@@ -19,7 +19,7 @@ interface ReferenceState {
 
 /**
  * The reference lists of the act forms: static and small, so loaded once per page load and
- * kept in IndexedDB, ready for the offline portal (DOMAIN.md §4).
+ * kept in IndexedDB, ready for the offline portal (docs/domain.md, Continuity).
  */
 const state = createLocalState<ReferenceState>({ devices: { status: 'idle' }, vaccines: { status: 'idle' } });
 

@@ -16,7 +16,7 @@ export type MeState =
 /**
  * The client's local store. Components read from here, never from fetch: the last known
  * state is kept in IndexedDB so the portal can show it while the server is unreachable
- * (DOMAIN.md §4); the outbox of acts will live beside it.
+ * (docs/domain.md, Continuity); the outbox of acts will live beside it.
  */
 interface State {
   me: MeState;

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-/** Continuity through outages (DOMAIN.md §4): incidents, idempotent acts, attestation keys, second sign-in channel. */
+/** Continuity through outages (docs/domain.md, Continuity): incidents, idempotent acts, attestation keys, second sign-in channel. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const statement of [
     sql`create table incidents (

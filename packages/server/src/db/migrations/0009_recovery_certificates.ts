@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Recovery certificates (issue 9): a positive test gives, from day 11, a recovery DCC with its
+ * Recovery certificates: a positive test gives, from day 11, a recovery DCC with its
  * own UVCI, drawn at the first retrieval and kept so the same certificate is issued every time.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Sessions keep no secret in clear (issue 10): the CSRF token is derived from the cookie
+ * Sessions keep no secret in clear: the CSRF token is derived from the cookie
  * value, and the PSC id_token is sealed with a key derived from it. Existing sessions stay
  * open (a deployment during a PSC incident must not sign everybody out); their plain
  * id_tokens are dropped, so their sign-out reaches PSC without a hint.

@@ -83,7 +83,7 @@ async function findReplay(db: Db, ctx: RequestContext, table: 'test_results' | '
 }
 
 /**
- * What the browser outbox adds to an act (issue 5): its idempotency key, the retrieval code it
+ * What the browser outbox adds to an act: its idempotency key, the retrieval code it
  * printed offline, and when the act was saved (act time; recorded_at is the entry time).
  */
 function outboxColumns(ctx: RequestContext, input: RecordTestBody | RecordVaccinationBody, idempotencyKey: string | undefined) {

@@ -184,7 +184,7 @@ export type SessionLookup = { status: 'active'; session: ActiveSession } | { sta
 
 /**
  * While PSC is down (a `psc` incident, declared or automatic) nobody can sign in again, so an
- * idle session is kept much longer (DOMAIN.md §4: open sessions stay valid through an
+ * idle session is kept much longer (docs/domain.md, Continuity: open sessions stay valid through an
  * incident); the absolute timeout still applies. The incident list is cached per process.
  */
 const SESSION_GRACE_AFTER_INCIDENT_MS = 2 * HOUR;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { professionLabel, rightsFor } from './policy.js';
 
-describe('rights by profession (DOMAIN.md)', () => {
+describe('rights by profession (docs/domain.md)', () => {
   it.each([
     ['10', ['codes:issue', 'tests:record', 'vaccinations:record']],
     ['60', ['codes:issue', 'tests:record', 'vaccinations:record']],

@@ -10,7 +10,7 @@ type ProfessionRight = Exclude<Right, 'operator'>;
 export type Policy = Readonly<Record<ProfessionRight, readonly string[]>>;
 
 export const defaultPolicy: Policy = {
-  // Seed 1: "Destinataires : médecins, infirmiers".
+  // The PROSTOPCOVID message: "Destinataires : médecins, infirmiers".
   'codes:issue': ['10', '60', '69'],
   'tests:record': ['10', '21', '40', '50', '60', '69', '70', '86'],
   'vaccinations:record': ['10', '21', '40', '50', '60', '69'],

@@ -28,7 +28,7 @@ export interface PscBreakerOptions {
 }
 
 /**
- * A circuit breaker in front of Pro Santé Connect (DOMAIN.md §4). After enough consecutive
+ * A circuit breaker in front of Pro Santé Connect (docs/domain.md, Continuity). After enough consecutive
  * outage failures it opens: sign-ins are refused at once instead of each waiting for a
  * timeout (which also spares PSC the surge), and a timer probes PSC until it answers.
  * There is no half-open state letting user traffic through: the probe is the trial call.

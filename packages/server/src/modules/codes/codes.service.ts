@@ -93,7 +93,7 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
 const LONG_CODE_LENGTH = 12;
 
 /**
- * The long one-time code of a positive result's COVID+ document (DOMAIN.md §1): 12
+ * The long one-time code of a positive result's COVID+ document (docs/domain.md, Declaration codes): 12
  * characters, valid `days`, redeemable by the app like a short code. Returned once.
  */
 /**

@@ -5,7 +5,7 @@ import { contactWindow, isOnsetDateAllowed } from './contact-window.js';
 const today = '2026-11-22';
 const ago = (days: number) => addDays(today, -days);
 
-// DOMAIN.md §2: symptoms N days ago → N+2 … max(N-10, 0); test M days ago → M+7 … max(M-10, 0);
+// docs/domain.md, contact window: symptoms N days ago → N+2 … max(N-10, 0); test M days ago → M+7 … max(M-10, 0);
 // no date → the retention period; never more than 14 days.
 describe('contact window', () => {
   it.each([

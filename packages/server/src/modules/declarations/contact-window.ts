@@ -2,7 +2,7 @@ import { addDays, daysBetween, type IsoDate } from '../../platform/dates.js';
 
 export type Onset = { kind: 'symptoms'; date: IsoDate } | { kind: 'test'; date: IsoDate } | { kind: 'unknown' };
 
-/** TousAntiCovid's published parameters (DOMAIN.md §2), in days. */
+/** TousAntiCovid's published parameters (docs/domain.md, contact window), in days. */
 export interface WindowParameters {
   retentionDays: number;
   daysBeforeSymptoms: number;

@@ -5,7 +5,7 @@ import { closeIncident, declareIncident, listCurrentIncidents, listIncidentHisto
 
 export type { IncidentsDeps } from './incidents.service.js';
 
-/** Incidents (DOMAIN.md §4): declared by operators or opened by the PSC circuit breaker. */
+/** Incidents (docs/domain.md, Continuity): declared by operators or opened by the PSC circuit breaker. */
 export function incidentsRoutes(deps: IncidentsDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     // Banners for everyone concerned, patients included: public, and cached per process.

@@ -93,7 +93,7 @@ function checkEnd(endedAt: Date, startedAt: Date, now: Date): void {
   }
 }
 
-/** An operator declares an incident (DOMAIN.md §4): shown in banners, used by verifiers. */
+/** An operator declares an incident (docs/domain.md, Continuity): shown in banners, used by verifiers. */
 export async function declareIncident(deps: IncidentsDeps, ctx: RequestContext, input: DeclareIncidentBody): Promise<Incident> {
   const startedAt = input.startedAt === undefined ? startOfMinute(ctx.now) : parseDate(input.startedAt, 'INCIDENTS_START_INVALID');
   if (startedAt.getTime() < ctx.now.getTime() - MAX_BACKDATE_MS || startedAt.getTime() > ctx.now.getTime() + CLOCK_SKEW_MS) {

@@ -65,7 +65,7 @@ function PublicSummary({ open, audience }: { open: Incident[]; audience: 'patien
 }
 
 /**
- * The banner of open incidents (DOMAIN.md §4), for the pro portal and the patient pages.
+ * The banner of open incidents (docs/domain.md, Continuity), for the pro portal and the patient pages.
  * Nothing when all is well; the last known list, flagged, when the server cannot be reached.
  */
 export function IncidentBanner({ audience = 'pro' }: { audience?: BannerAudience }) {

@@ -87,7 +87,7 @@ function formatCell(iso: string): string {
 
 const errorMessage = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : 'Erreur inconnue');
 
-/** Authority operators declare and close incidents (DOMAIN.md §4). */
+/** Authority operators declare and close incidents (docs/domain.md, Continuity). */
 export function IncidentsPage({ me }: { me: Me }) {
   const [history, setHistory] = useState<HistoryState>({ status: 'loading' });
   const [values, setValues] = useState<FormValues>(emptyForm);

@@ -26,7 +26,7 @@ function actTime(entry: ActEntry): string {
   return entry.kind === 'test' ? formatDateTime(entry.body.sampledAt) : formatDate(entry.body.vaccinatedOn);
 }
 
-/** The outbox: what waits, what was refused, and the duplicate to export or print (DOMAIN.md §4). */
+/** The outbox: what waits, what was refused, and the duplicate to export or print (docs/domain.md, Continuity). */
 export function OutboxPage({ me }: { me: Me }) {
   const entries = useOutbox((s) => s.entries);
   const loaded = useOutbox((s) => s.loaded);
