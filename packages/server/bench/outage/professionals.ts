@@ -4,6 +4,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import type { Patient, RecordTestBody, RecordVaccinationBody } from '@prostopcovid/contracts/acts';
 import { generateRetrievalCode, OutboxSender, type ActKind, type OutboxEntry, type OutboxStore, type Transport } from '@prostopcovid/continuity';
 import type { SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import { parisDate } from '../../src/platform/dates.js';
@@ -44,14 +45,14 @@ function letters(n: number): string {
 export function newAct(place: string): OutboxEntry {
   const now = new Date();
   const capturedAt = now.toISOString();
-  const patient = {
+  const patient: Patient = {
     familyName: `SIMULATION-${letters(++patients)}`,
     givenName: 'Camille',
     birthDate: `${1940 + randomInt(65)}-0${1 + randomInt(9)}-1${randomInt(10)}`,
     sex: (['F', 'M', 'U'] as const)[randomInt(3)]!,
   };
   const kind: ActKind = Math.random() < 0.6 ? 'test' : 'vaccination';
-  const body =
+  const body: RecordTestBody | RecordVaccinationBody =
     kind === 'test'
       ? {
           retrievalCode: generateRetrievalCode(),
