@@ -1,5 +1,5 @@
-import { RecordedTest, RecordedVaccination, type Patient, type RecordTestBody, type RecordVaccinationBody } from '@prostopcovid/contracts/acts';
-import { apiDownload, apiRequest } from './api';
+import type { Patient, RecordTestBody, RecordVaccinationBody } from '@prostopcovid/contracts/acts';
+import { apiDownload } from './api';
 
 export type PatientInput = Patient;
 export type Sex = Patient['sex'];
@@ -7,17 +7,8 @@ export type RecordTestInput = RecordTestBody;
 export type TestType = RecordTestBody['testType'];
 export type TestResult = RecordTestBody['result'];
 export type RecordVaccinationInput = RecordVaccinationBody;
-export type { RecordedTest, RecordedVaccination };
 
-/** SI-DEP: a rapid antigen test or a supervised self-test. */
-export function recordTest(input: RecordTestInput): Promise<RecordedTest> {
-  return apiRequest(RecordedTest, 'POST', '/api/tests', input);
-}
-
-/** Vaccin Covid: one dose. */
-export function recordVaccination(input: RecordVaccinationInput): Promise<RecordedVaccination> {
-  return apiRequest(RecordedVaccination, 'POST', '/api/vaccinations', input);
-}
+// Acts leave through the outbox (outbox.ts, continuity's sendAct), never by a direct request.
 
 const PLACE_KEY = 'prostopcovid:last-place';
 

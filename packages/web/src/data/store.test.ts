@@ -91,6 +91,29 @@ describe('the identity store', () => {
     expect(requests).toEqual([]);
   });
 
+  it('keeps the identity known when something else answers in the server’s place (a captive portal’s page)', async () => {
+    stubNetwork(meAnswer);
+    let store = await openStore();
+    store.noteSignInStarted();
+    await store.loadMe();
+
+    reloadPage();
+    stubNetwork(() => new Response('<html><body>Wi-Fi : acceptez les conditions</body></html>', { status: 200, headers: { 'content-type': 'text/html' } }));
+    store = await openStore();
+    await store.loadMe();
+    expect(store.readMe()).toEqual({ status: 'signed-in', me: pharmacist, offline: true });
+    expect(store.getCsrfToken()).toBeNull();
+
+    // The same answer with nothing kept on the device: an error, not a sign-in page.
+    await store.forgetMe();
+    store.noteSignInStarted();
+    reloadPage();
+    stubNetwork(() => json(200, { hello: 'world' }));
+    store = await openStore();
+    await store.loadMe();
+    expect(store.readMe()).toEqual({ status: 'error', message: 'Réponse inattendue du serveur. Réessayez dans un instant ou rechargez la page.' });
+  });
+
   it('keeps the identity known while the server is overloaded, and asks again after its delay', async () => {
     stubNetwork(meAnswer);
     let store = await openStore();

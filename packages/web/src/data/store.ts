@@ -84,7 +84,8 @@ export async function loadMe(): Promise<void> {
       markSession(false);
       await del(ME_KEY).catch(() => undefined);
       update({ me: { status: 'signed-out', reason: error.code === 'AUTH_SESSION_EXPIRED' ? error.message : undefined } });
-    } else if (error instanceof NetworkError && cached) {
+    } else if (cached && (error instanceof NetworkError || (error instanceof ApiError && error.code === 'RESPONSE_UNEXPECTED'))) {
+      // Unreachable, or something else answered in the server's place (a captive portal): the last known identity.
       update({ me: { status: 'signed-in', me: cached, offline: true } });
     } else if (error instanceof ApiError && (error.status === 503 || error.status === 429)) {
       // Overloaded or PSC unavailable: a passing state, tried again by itself after the server's delay.
