@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { TrustListAnswer } from '@prostopcovid/contracts/attestations';
+import { isAnswer } from '@prostopcovid/contracts/check';
+import { assert, describe, expect, it } from 'vitest';
 import {
   computeKid,
   generateAttestationKeyPair,
@@ -44,8 +46,9 @@ const signed = await signProvisionalTest(mine.pair.privateKey, mine.kid, claims)
 /** Replaces the JWS payload by another (re-encoded) one, keeping the original signature. */
 function tamper(text: string, change: (payload: Record<string, unknown>) => void): string {
   const [header, payload, signature] = text.slice(PROVISIONAL_PREFIX.length).split('.') as [string, string, string];
-  const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  change(decoded);
+  const decoded: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  assert(typeof decoded === 'object' && decoded !== null && !Array.isArray(decoded), 'the payload is a JSON object');
+  change(decoded as Record<string, unknown>);
   return `${PROVISIONAL_PREFIX}${header}.${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${signature}`;
 }
 
@@ -85,7 +88,7 @@ describe('provisional test attestations', () => {
     expect(isProvisionalText('HC1:NCFOXN')).toBe(false);
     expect(signed.length).toBeLessThan(900);
     const [header] = signed.slice(PROVISIONAL_PREFIX.length).split('.');
-    expect(JSON.parse(Buffer.from(header!, 'base64url').toString())).toEqual({ alg: 'ES256', kid: mine.kid, typ: 'pscv-provisional+jws' });
+    expect(JSON.parse(Buffer.from(header!, 'base64url').toString()) as unknown).toEqual({ alg: 'ES256', kid: mine.kid, typ: 'pscv-provisional+jws' });
     const verdict = await verifyProvisionalTest(signed, { findKey: (kid) => keys.get(kid), incidents: [pscIncident], now: new Date(sampledAt.getTime() + HOUR) });
     expect(verdict).toMatchObject({ status: 'valid', claims, validUntil: '2021-08-13T22:00:00.000Z', message: expect.stringContaining("valide jusqu'au 14/08/2021 à 00:00"), signer: { kid: mine.kid, name: 'Camille DURAND' } });
   });
@@ -150,13 +153,14 @@ describe('provisional test attestations', () => {
   });
 
   it('verifies offline against a trust list as the server publishes it (JSON dates)', async () => {
-    const trustList = JSON.parse(
+    const trustList: unknown = JSON.parse(
       JSON.stringify({
         generatedAt: now(0).toISOString(),
         keys: [{ kid: mine.kid, publicJwk: mine.publicJwk, idNatPs: '810000000001', name: 'Camille DURAND', enrolledAt: incidentStart.toISOString(), revokedAt: null }],
         incidents: [{ component: 'psc', startedAt: incidentStart.toISOString(), endedAt: null, testAttestationHours: 12 }],
       }),
     );
+    assert(isAnswer(TrustListAnswer, trustList), 'the trust list is as the contract says');
     expect((await verifyWithTrustList(signed, trustList, now(2))).status).toBe('valid');
     expect(await verifyWithTrustList(foreignSigned, trustList, now(2))).toMatchObject({ reason: 'unknown-key' });
   });

@@ -93,7 +93,6 @@ export function wrapText(text: string, font: PDFFont, size: number, width: numbe
       continue;
     }
     if (line) lines.push(line);
-    line = '';
     // A word wider than the whole line (a URL, a long code): cut it, preferring - and /.
     let rest = word;
     while (!fits(rest)) {

@@ -12,7 +12,7 @@ describe('sendAct', () => {
   it('posts the act with its idempotency key and CSRF token, and reads the answer', async () => {
     const calls: Array<{ url: string; init: RequestInit; self: unknown }> = [];
     const fetch = function (this: unknown, url: string | URL | Request, init?: RequestInit) {
-      calls.push({ url: String(url), init: init!, self: this });
+      calls.push({ url: url instanceof Request ? url.url : url.toString(), init: init!, self: this });
       return Promise.resolve(json(201, { id: 'v-1', recordedAt: '2026-11-20T10:00:01.000Z' }));
     } as typeof globalThis.fetch;
     const outcome = await sendAct(entry, { fetch, csrfToken: 'csrf', baseUrl: 'http://127.0.0.1:1', headers: { cookie: 'pscv_session=s' } });
@@ -35,7 +35,7 @@ describe('sendAct', () => {
   it('sends same-origin requests in the portal', async () => {
     let seen: { url: string; init: RequestInit } | undefined;
     const fetch = (async (url: string | URL | Request, init?: RequestInit) => {
-      seen = { url: String(url), init: init! };
+      seen = { url: url instanceof Request ? url.url : url.toString(), init: init! };
       return json(200, { id: 't-1', recordedAt: 'r' });
     }) as typeof globalThis.fetch;
     expect((await sendAct({ ...entry, kind: 'test' }, { fetch, csrfToken: 'c', credentials: 'same-origin' })).kind).toBe('stored');
