@@ -26,17 +26,30 @@ function* jsonFiles(folder: string): Generator<string> {
   }
 }
 
+interface Vector {
+  PREFIX: string;
+  TESTCTX: { CERTIFICATE: string; VALIDATIONCLOCK?: string };
+  EXPECTEDRESULTS: Record<string, boolean>;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** Whether a JSON file is a test vector with what this check needs: an HC1, a certificate and expected results. */
+function isVector(json: unknown): json is Vector {
+  return isObject(json) && typeof json.PREFIX === 'string' && isObject(json.TESTCTX) && typeof json.TESTCTX.CERTIFICATE === 'string' && json.TESTCTX.CERTIFICATE !== '' && isObject(json.EXPECTEDRESULTS);
+}
+
 let vectors = 0;
 let failing = 0;
 const countries = new Set<string>();
 for (const file of jsonFiles(root)) {
-  let vector: { PREFIX?: string; TESTCTX?: { CERTIFICATE?: string; VALIDATIONCLOCK?: string }; EXPECTEDRESULTS?: Record<string, boolean> };
+  let vector: unknown;
   try {
     vector = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     continue;
   }
-  if (typeof vector.PREFIX !== 'string' || !vector.TESTCTX?.CERTIFICATE || !vector.EXPECTEDRESULTS) continue;
+  if (!isVector(vector)) continue;
   vectors++;
   countries.add(relative(root, file).split(/[/\\]/)[0] ?? '');
   const misses: string[] = [];

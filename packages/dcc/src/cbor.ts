@@ -63,6 +63,15 @@ export function decodeCbor(bytes: Uint8Array): unknown {
 }
 
 /**
+ * cbor-x's encoder as this package sees it: its types say it returns a Node `Buffer`, which is
+ * unknown here (the browser's lib has no Node types); at run time it is a `Uint8Array` (a
+ * Buffer on Node), which is what callers get.
+ */
+export interface CborEncoder {
+  encode(value: unknown): Uint8Array;
+}
+
+/**
  * The CBOR encoder for COSE / CWT (the Sig_structure here, and the server's issuing): RFC 8949
  * preferred serialization with definite lengths. `Map` keys are written as given (COSE / CWT
  * integer labels stay integers), plain objects (the DCC JSON) become maps with text keys in
@@ -72,7 +81,7 @@ export function decodeCbor(bytes: Uint8Array): unknown {
  * `bigint` (written on 8 bytes), since cbor-x writes such a `number` as a float64. Values are
  * encoded as they are: an `undefined` property would be written (CBOR undefined), not skipped.
  */
-const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false, useFloat32: 0, variableMapSize: true });
+const encoder: CborEncoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false, useFloat32: 0, variableMapSize: true });
 
 export function encodeCbor(value: unknown): Uint8Array {
   return encoder.encode(value);
@@ -89,6 +98,10 @@ export function isTag(value: unknown): value is Tag {
 
 export function isBytes(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array;
+}
+
+export function isMap(value: unknown): value is Map<unknown, unknown> {
+  return value instanceof Map;
 }
 
 /** RFC 8943 full-date (tag 1004): text `YYYY-MM-DD`, kept as text. */

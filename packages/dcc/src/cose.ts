@@ -1,5 +1,5 @@
 import { toArrayBuffer } from './bytes.js';
-import { decodeCbor, encodeCbor, isBytes, isTag } from './cbor.js';
+import { decodeCbor, encodeCbor, isBytes, isMap, isTag } from './cbor.js';
 import { DccError } from './steps.js';
 import { bytesToBase64 } from './bytes.js';
 import type { TrustedSigner } from './signers.js';
@@ -54,7 +54,7 @@ export function parseCoseSign1(bytes: Uint8Array): CoseSign1 {
   if (!isBytes(protectedBytes) || !isBytes(payload) || !isBytes(signature)) {
     throw invalid('en-tête protégé, contenu et signature doivent être des chaînes d’octets');
   }
-  if (!(unprotectedHeader instanceof Map)) throw invalid('l’en-tête non protégé doit être une table');
+  if (!isMap(unprotectedHeader)) throw invalid('l’en-tête non protégé doit être une table');
 
   let protectedHeader: Map<unknown, unknown> = new Map();
   if (protectedBytes.length > 0) {
@@ -64,7 +64,7 @@ export function parseCoseSign1(bytes: Uint8Array): CoseSign1 {
     } catch (cause) {
       throw invalid('en-tête protégé illisible', cause);
     }
-    if (!(decoded instanceof Map)) throw invalid('l’en-tête protégé doit être une table');
+    if (!isMap(decoded)) throw invalid('l’en-tête protégé doit être une table');
     protectedHeader = decoded;
   }
 
@@ -102,7 +102,7 @@ const importedKeys = new WeakMap<TrustedSigner, Map<number, Promise<CryptoKey | 
 /** The signer's public key for WebCrypto, imported once per algorithm; null if it cannot serve it. */
 function verificationKey(signer: TrustedSigner, alg: CoseSign1['alg']): Promise<CryptoKey | null> {
   let byAlg = importedKeys.get(signer);
-  if (!byAlg) importedKeys.set(signer, (byAlg = new Map()));
+  if (!byAlg) importedKeys.set(signer, (byAlg = new Map<number, Promise<CryptoKey | null>>()));
   let key = byAlg.get(alg);
   if (!key) {
     const spki = toArrayBuffer(signer.certificate.spki);

@@ -1,4 +1,4 @@
-import { CborDateTime, cborToJson, decodeCbor } from './cbor.js';
+import { CborDateTime, cborToJson, decodeCbor, isMap } from './cbor.js';
 import { DccError } from './steps.js';
 
 /** CWT claim keys (RFC 8392) and the EU health certificate claim (hcert). */
@@ -41,9 +41,9 @@ export function decodeCwtClaims(payload: Uint8Array): CwtClaims {
   } catch (cause) {
     throw invalid('ce n’est pas du CBOR valide', cause);
   }
-  if (!(claims instanceof Map)) throw invalid('les revendications CWT doivent être une table');
+  if (!isMap(claims)) throw invalid('les revendications CWT doivent être une table');
   const hcert = claims.get(CLAIM_HCERT);
-  if (!(hcert instanceof Map)) throw invalid('la revendication hcert (-260) est absente');
+  if (!isMap(hcert)) throw invalid('la revendication hcert (-260) est absente');
   const dcc = cborToJson(hcert.get(HCERT_EU_DCC));
   if (dcc === null || typeof dcc !== 'object' || Array.isArray(dcc)) {
     throw invalid('le certificat (-260 / 1) doit être un objet JSON');

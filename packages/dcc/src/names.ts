@@ -23,11 +23,12 @@ export const PERSON_NAME_MAX_LENGTH = 80;
  * Latin (Latin-1, Extended-A, the Extended-B letters of Vietnamese, Romanian and pinyin,
  * Extended Additional), modern Greek (with tonos and dialytika), Cyrillic (Russian,
  * Ukrainian, Belarusian, Bulgarian, Serbian, Macedonian); and the combining accents, which
- * NFC folds into them.
+ * NFC folds into them (in a class of their own: an accent right after a letter in a class
+ * reads as one combined character).
  */
 const LETTER =
-  '[A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u0137\\u0139-\\u017F\\u01A0\\u01A1\\u01AF\\u01B0\\u01CD-\\u01DC\\u0218-\\u021B' +
-  '\\u1E00-\\u1E9B\\u1E9E\\u1EA0-\\u1EF9\\u0386\\u0388-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u03CE\\u0400-\\u045F\\u0490\\u0491\\u0300-\\u036F]';
+  '(?:[A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u0137\\u0139-\\u017F\\u01A0\\u01A1\\u01AF\\u01B0\\u01CD-\\u01DC\\u0218-\\u021B' +
+  '\\u1E00-\\u1E9B\\u1E9E\\u1EA0-\\u1EF9\\u0386\\u0388-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u03CE\\u0400-\\u045F\\u0490\\u0491]|[\\u0300-\\u036F])';
 const SEPARATOR = `[ \\-'’]`;
 
 /**

@@ -166,7 +166,7 @@ export function evaluateRules(rules: readonly BusinessRule[], context: RuleConte
   return rules.map((rule) => {
     let result: RuleOutcome['result'];
     try {
-      const value = evaluate(rule.Logic, data);
+      const value: unknown = evaluate(rule.Logic, data);
       result = value === true ? 'passed' : value === false ? 'failed' : 'open';
     } catch {
       result = 'open';

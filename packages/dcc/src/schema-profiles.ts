@@ -21,10 +21,20 @@ export interface SchemaProfile {
   transform: (schema: JsonSchema) => void;
 }
 
-type JsonSchema = Record<string, any>;
+type JsonSchema = Record<string, unknown>;
+
+/** The object at `path` in `schema`; the generator stops if the EU schema no longer has it. */
+function at(schema: JsonSchema, ...path: string[]): JsonSchema {
+  let node: unknown = schema;
+  for (const key of path) {
+    node = (node as JsonSchema)[key];
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) throw new Error(`the DCC schema has no object at ${path.join('.')}`);
+  }
+  return node as JsonSchema;
+}
 
 const requireFnt = (schema: JsonSchema) => {
-  const name = schema.$defs.person_name;
+  const name = at(schema, '$defs', 'person_name');
   delete name.anyOf;
   name.required = ['fnt'];
 };
@@ -32,8 +42,9 @@ const requireFnt = (schema: JsonSchema) => {
 const version1_0 = (schema: JsonSchema) => {
   requireFnt(schema);
   for (const group of ['v', 't', 'r']) {
-    delete schema.properties[group].minItems;
-    delete schema.properties[group].maxItems;
+    const items = at(schema, 'properties', group);
+    delete items.minItems;
+    delete items.maxItems;
   }
   schema.oneOf = ['v', 't', 'r'].map((group) => ({ required: ['ver', 'nam', 'dob', group], properties: { [group]: { minItems: 1 } } }));
 };

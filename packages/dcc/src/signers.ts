@@ -80,7 +80,9 @@ export async function importTrustList(json: unknown, options: { now: Date }): Pr
     const country = typeof record.country === 'string' ? record.country : undefined;
     const reject = (reason: string) => rejected.push({ ...(kid && { kid }), ...(country && { country }), reason });
     if (record.certificateType !== 'DSC') {
-      reject(`type ${String(record.certificateType ?? 'absent').slice(0, 20)} : seuls les certificats de signataires (DSC) sont importés`);
+      // The gateway's list is JSON: anything else than text is shown as JSON.
+      const type = record.certificateType ?? 'absent';
+      reject(`type ${(typeof type === 'string' ? type : JSON.stringify(type)).slice(0, 20)} : seuls les certificats de signataires (DSC) sont importés`);
       continue;
     }
     if (!kid || !country || !/^[A-Z]{2}$/.test(country) || typeof record.rawData !== 'string') {

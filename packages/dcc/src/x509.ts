@@ -43,7 +43,7 @@ export function parseCertificate(der: Uint8Array): SignerCertificate {
   let keyUsage: string[] | undefined;
   let extendedKeyUsage: string[] | undefined;
   for (const extension of tbs.extensions ?? []) {
-    if (extension.extnID === id_ce_keyUsage) keyUsage = AsnConvert.parse(extension.extnValue, KeyUsage).toJSON() as string[];
+    if (extension.extnID === id_ce_keyUsage) keyUsage = AsnConvert.parse(extension.extnValue, KeyUsage).toJSON();
     if (extension.extnID === id_ce_extKeyUsage) extendedKeyUsage = [...AsnConvert.parse(extension.extnValue, ExtendedKeyUsage)];
   }
   const algorithm = tbs.subjectPublicKeyInfo.algorithm;

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { Encoder, Tag } from 'cbor-x';
 import { encodeBase45 } from '../base45.js';
+import type { CborEncoder } from '../cbor.js';
 import { ALG_ES256, ALG_PS256, sigStructure } from '../cose.js';
 import { toArrayBuffer } from '../bytes.js';
 import { HC1_PREFIX } from '../hc1.js';
@@ -43,7 +44,7 @@ export async function createTestSigner(options: TestSignerOptions = {}): Promise
     algorithm === 'ES256'
       ? { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
       : { name: 'RSA-PSS', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048, saltLength: 32 };
-  const keys = (await crypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await crypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify']);
   const extensions: x509.Extension[] = [
     new x509.KeyUsagesExtension(options.digitalSignature === false ? x509.KeyUsageFlags.keyEncipherment : x509.KeyUsageFlags.digitalSignature, true),
   ];
@@ -75,7 +76,7 @@ export interface TestHc1Options {
 /** A CBOR tag 0 (RFC 3339 text) or tag 1 (epoch seconds) date-time for a payload field. */
 export const tagDateTime = (iso: string, tag: 0 | 1): Tag => new Tag(tag === 0 ? iso : Date.parse(iso) / 1000, tag);
 
-const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false, useFloat32: 0 });
+const encoder: CborEncoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false, useFloat32: 0 });
 
 async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([toArrayBuffer(bytes)]).stream().pipeThrough(new CompressionStream('deflate'));
