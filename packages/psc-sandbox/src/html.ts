@@ -1,7 +1,7 @@
 import type { SandboxProfessional } from './types.js';
 
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
+export function escapeHtml(value: string): string {
+  return value
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

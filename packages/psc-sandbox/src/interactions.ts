@@ -89,7 +89,7 @@ export function createInteractionHandler(deps: InteractionDeps) {
 
     // Consent is implicit: grant the requested PSC scopes now so no consent prompt follows.
     const grant = new provider.Grant({ accountId: professional.idNatPs, clientId: String(details.params.client_id) });
-    const scopes = String(details.params.scope ?? '').split(' ').filter((s) => OIDC_SCOPES.includes(s));
+    const scopes = (typeof details.params.scope === 'string' ? details.params.scope : '').split(' ').filter((s) => OIDC_SCOPES.includes(s));
     grant.addOIDCScope(scopes.join(' '));
     const grantId = await grant.save();
 

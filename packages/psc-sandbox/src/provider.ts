@@ -51,11 +51,9 @@ export async function createProvider(opts: ProviderOptions): Promise<{
 }> {
   const { Provider, errors } = await loadOidcProvider();
 
-  // Assigned below; findAccount only runs once the provider is serving requests.
-  let provider: Provider;
-
   // The means (carte CPS / e-CPS) is recorded as the session's amr at login; userinfo
-  // finds the session through the access token's sessionUid.
+  // finds the session through the access token's sessionUid. `provider` is created below:
+  // findAccount only runs once the provider is serving requests.
   const findAccount: FindAccount = async (ctx, sub, token) => {
     const professional = findProfessional(opts.professionals, sub);
     if (!professional) return undefined;
@@ -63,7 +61,7 @@ export async function createProvider(opts: ProviderOptions): Promise<{
       accountId: sub,
       async claims() {
         // Only authorization codes and the session carry the authentication methods.
-        let amr = (token && 'amr' in token ? (token.amr as string[] | undefined) : undefined) ?? ctx.oidc.session?.amr;
+        let amr = (token && 'amr' in token ? token.amr : undefined) ?? ctx.oidc.session?.amr;
         if (!amr && token?.sessionUid) amr = (await provider.Session.findByUid(token.sessionUid))?.amr;
         return pscClaims(professional, meansFromAmr(amr));
       },
@@ -129,7 +127,7 @@ export async function createProvider(opts: ProviderOptions): Promise<{
     discovery: { ui_locales_supported: ['fr-FR'] },
   };
 
-  provider = new Provider(opts.issuer, configuration);
+  const provider: Provider = new Provider(opts.issuer, configuration);
   provider.on('server_error', (_ctx: unknown, err: Error) => {
     opts.logger?.warn(`psc-sandbox: erreur interne : ${err.message}`);
   });

@@ -95,6 +95,19 @@ async function exchangeCode(
   return (await response.json()) as { access_token: string; id_token: string; token_type: string };
 }
 
+/** The userinfo claims these tests read, as Pro Santé Connect names them. */
+interface PscUserinfo {
+  sub: string;
+  SubjectNameID: string;
+  preferred_username: string;
+  given_name: string;
+  family_name: string;
+  Mode_Acces_Raccordement: string;
+  SubjectRole: string[];
+  SubjectOrganization: string;
+  SubjectRefPro: { codeCivilite: string; exercices: Array<{ codeProfession: string }> };
+}
+
 async function login(
   c: typeof client | typeof jwtClient,
   choice: Parameters<typeof driveLogin>[1],
@@ -179,7 +192,7 @@ describe('authorization code flow', () => {
 
     const response = await fetch(discovery.userinfo_endpoint, { headers: { authorization: `Bearer ${access_token}` } });
     expect(response.status).toBe(200);
-    const userinfo = (await response.json()) as Record<string, any>;
+    const userinfo = (await response.json()) as PscUserinfo;
     expect(userinfo.sub).toBe(gp.idNatPs);
     expect(userinfo.SubjectNameID).toBe(gp.idNatPs);
     expect(userinfo.preferred_username).toBe(gp.idNatPs);
@@ -234,7 +247,7 @@ describe('authorization code flow', () => {
     const { access_token } = await login(client, { idNatPs: multi.idNatPs });
     const userinfo = (await (
       await fetch(discovery.userinfo_endpoint, { headers: { authorization: `Bearer ${access_token}` } })
-    ).json()) as Record<string, any>;
+    ).json()) as PscUserinfo;
     expect(userinfo.SubjectRefPro.exercices.map((e: { codeProfession: string }) => e.codeProfession)).toEqual([
       '10',
       '21',

@@ -89,7 +89,8 @@ export async function startPscSandbox(opts: StartOptions): Promise<RunningSandbo
       // rebuilds endpoint URLs from req.baseUrl (as when mounted in express).
       req.url = innerPath + search;
       (req as IncomingMessage & { baseUrl?: string }).baseUrl = issuerPath;
-      oidcCallback(req, res);
+      // Koa's handler answers its errors itself (ctx.onerror); its promise only says when it is done.
+      void oidcCallback(req, res);
     };
 
     opts.logger?.info(`psc-sandbox: émetteur ${issuer}`);
