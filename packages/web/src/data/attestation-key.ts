@@ -91,7 +91,7 @@ export async function ensureAttestationKey(idNatPs?: string): Promise<Attestatio
       try {
         stored = await enroll(owner, stored);
       } catch (error) {
-        if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) throw new Error(NEVER_ENROLLED);
+        if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) throw new Error(NEVER_ENROLLED, { cause: error });
         throw error;
       }
     }

@@ -123,7 +123,7 @@ export async function saveAct(
   const entry = {
     key,
     kind: input.kind,
-    body: { ...input.body, retrievalCode: newCode ? generateRetrievalCode() : correcting!.body.retrievalCode, capturedAt },
+    body: { ...input.body, retrievalCode: newCode ? generateRetrievalCode() : correcting.body.retrievalCode, capturedAt },
     display: input.display,
     capturedAt,
     status: 'pending',

@@ -14,7 +14,7 @@ function test(status: ActEntry['status'], sampledAt = '2026-03-10T14:00:00Z'): T
     capturedAt: sampledAt,
     display: {},
     body: { patient, testType: 'antigen', sampledAt, result: 'not-detected', deviceId: '1232', place: 'Pharmacie', retrievalCode: 'ABCD2345', capturedAt: sampledAt },
-  } as TestEntry;
+  };
 }
 
 function vaccination(status: ActEntry['status'], vaccinatedOn = '2026-03-10'): VaccinationEntry {
@@ -26,7 +26,7 @@ function vaccination(status: ActEntry['status'], vaccinatedOn = '2026-03-10'): V
     capturedAt: '2026-03-10T14:00:00Z',
     display: {},
     body: { patient, product: 'EU/1/20/1528', doseNumber: 1, seriesTotal: 2, vaccinatedOn, lotNumber: 'FK5127', place: 'Centre', retrievalCode: 'ABCD2345', capturedAt: '2026-03-10T14:00:00Z' },
-  } as VaccinationEntry;
+  };
 }
 
 const incident = (component: string, startedAt: string, endedAt: string | null = null): IncidentSpan => ({ component, startedAt, endedAt });

@@ -40,7 +40,7 @@ export async function verifyProvisional(text: string): Promise<ProvisionalCheck>
     if (!(error instanceof NetworkError || (error instanceof ApiError && error.status >= 500))) throw error;
     const trustList = await cachedTrustList();
     if (!trustList) {
-      throw new Error("Le serveur est injoignable et ce navigateur n'a pas encore de liste de confiance : ouvrez cette page une fois avec une connexion pour pouvoir vérifier hors ligne.");
+      throw new Error("Le serveur est injoignable et ce navigateur n'a pas encore de liste de confiance : ouvrez cette page une fois avec une connexion pour pouvoir vérifier hors ligne.", { cause: error });
     }
     return { mode: 'offline', verdict: await verifyWithTrustList(text, trustList, new Date()), trustListDate: trustList.generatedAt };
   }

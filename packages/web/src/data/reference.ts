@@ -30,7 +30,7 @@ export function useReference<T>(select: (s: ReferenceState) => T): T {
 type Lists = { devices: TestDevice; vaccines: VaccineProduct };
 
 function setList<K extends keyof Lists>(key: K, list: ListState<Lists[K]>): void {
-  state.update({ [key]: list } as Partial<ReferenceState>);
+  state.update({ [key]: list });
 }
 
 const inFlight = new Map<keyof Lists, Promise<void>>();

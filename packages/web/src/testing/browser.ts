@@ -33,7 +33,8 @@ export function stubNetwork(answer: Answer): SentRequest[] {
     vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, 'http://localhost');
       const headers = Object.fromEntries(new Headers(init.headers).entries());
-      const request = { method: init.method ?? 'GET', path: url.pathname + url.search, headers, body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined };
+      const body: unknown = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
+      const request = { method: init.method ?? 'GET', path: url.pathname + url.search, headers, body };
       requests.push(request);
       return answer(request);
     }),

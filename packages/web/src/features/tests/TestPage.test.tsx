@@ -25,7 +25,7 @@ async function openTestPage() {
   return outbox;
 }
 
-const input = (label: string) => screen.getByLabelText(label, { exact: true }) as HTMLInputElement;
+const input = (label: string) => screen.getByLabelText<HTMLInputElement>(label, { exact: true });
 const type = (label: string, value: string) => fireEvent.change(input(label), { target: { value } });
 const submit = () => fireEvent.click(screen.getByRole('button', { name: 'Enregistrer le test' }));
 const summary = () => screen.getByTestId('form-errors');

@@ -23,7 +23,7 @@ async function openVaccinationPage() {
   return outbox;
 }
 
-const field = (label: string) => screen.getByLabelText(label, { exact: true }) as HTMLInputElement | HTMLSelectElement;
+const field = (label: string) => screen.getByLabelText<HTMLInputElement | HTMLSelectElement>(label, { exact: true });
 const type = (label: string, value: string) => fireEvent.change(field(label), { target: { value } });
 const submit = () => fireEvent.click(screen.getByRole('button', { name: 'Enregistrer la vaccination' }));
 const summaryItems = () => within(screen.getByTestId('form-errors')).getAllByRole('listitem').map((li) => li.textContent);
