@@ -30,12 +30,12 @@ export function FallbackAccountPage({ me }: { me: Me }) {
   // A session opened through the second channel cannot change it (the server refuses too).
   const viaFallback = me.session.authMeans === 'fallback-totp';
 
-  async function load() {
-    try {
-      setState({ status: 'loaded', account: await fetchFallbackAccount() });
-    } catch (e) {
-      setState({ status: 'error', message: message(e) });
-    }
+  // Never rejects: a failure is shown in place of the account.
+  function load() {
+    return fetchFallbackAccount().then(
+      (account) => setState({ status: 'loaded', account }),
+      (e: unknown) => setState({ status: 'error', message: message(e) }),
+    );
   }
   useEffect(() => {
     void load();
@@ -201,7 +201,7 @@ function EnrollmentForm({
 
   const expiresAt = new Date(enrollment.expiresAt).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="titre-inscription">
+    <form className="card" onSubmit={(event) => void submit(event)} noValidate aria-labelledby="titre-inscription">
       <h2 id="titre-inscription">Créer l'accès de secours</h2>
       <ol>
         <li>

@@ -39,7 +39,7 @@ export function ActFormPage({
   return (
     <>
       <h1>{heading}</h1>
-      <form className="card" onSubmit={form.submit} aria-labelledby={titleId} noValidate key={formKey}>
+      <form className="card" onSubmit={(event) => void form.submit(event)} aria-labelledby={titleId} noValidate key={formKey}>
         <h2 id={titleId}>{title}</h2>
         <CorrectionNotice entry={form.correcting} />
         <ErrorSummary errors={form.errors} labels={{ ...patientLabels, ...labels, place: 'Lieu' }} focusKey={form.refusedSubmits} />

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useEffectEvent, useState } from 'react';
 import { rememberPlace } from '../../data/acts';
 import { renderInformationNote, renderTestAttestation } from '../../data/act-documents';
 import { ApiError } from '../../data/api';
@@ -16,12 +16,14 @@ export function useOutboxEntry(key: string | null): ActEntry | undefined {
 
 /** The act the outbox page sent back for correction (`?corriger=<key>`), if any. */
 function useCorrection(kind: ActEntry['kind'], apply: (entry: ActEntry) => void): void {
+  // Looked up once, when the page opens; what is found is applied with the page's latest form.
+  const onFound = useEffectEvent((found: ActEntry | undefined) => {
+    if (found && found.kind === kind && found.status !== 'sent') apply(found);
+  });
   useEffect(() => {
     const key = new URLSearchParams(location.search).get('corriger');
     if (!key) return;
-    void findAct(key).then((found) => {
-      if (found && found.kind === kind && found.status !== 'sent') apply(found);
-    });
+    void findAct(key).then(onFound);
   }, []);
 }
 
@@ -141,7 +143,7 @@ export function DocumentButton({ label, filename, render, testId }: { label: str
   }
   return (
     <div className="document-button">
-      <button type="button" onClick={print} disabled={state.busy} data-testid={testId}>
+      <button type="button" onClick={() => void print()} disabled={state.busy} data-testid={testId}>
         {state.busy ? 'Préparation…' : label}
       </button>
       {state.error && (

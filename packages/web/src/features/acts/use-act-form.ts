@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { lastPlace, type PatientInput } from '../../data/acts';
 import type { ActEntry, saveAct } from '../../data/outbox';
 import { refreshShownErrors, type FieldErrors } from './field-errors';
@@ -48,9 +48,14 @@ export function useActForm<E extends ActEntry>(options: ActFormOptions<E>) {
     return found;
   }
 
-  useEffect(() => {
+  // Shown errors are refreshed as the fields change: during the render that sees the change
+  // (React's way to adjust state when other state changes), not in an effect after it.
+  const watched = [patient, place, ...options.watch];
+  const [watchedBefore, setWatchedBefore] = useState(watched);
+  if (watched.length !== watchedBefore.length || watched.some((value, i) => !Object.is(value, watchedBefore[i]))) {
+    setWatchedBefore(watched);
     setErrors((shown) => refreshShownErrors(shown, validate()));
-  }, [patient, place, ...options.watch]);
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault();

@@ -100,7 +100,7 @@ export function FallbackSignInPage() {
         </div>
       )}
       {channel?.open && (
-        <form onSubmit={submit} noValidate aria-describedby={error ? 'erreur-secours' : undefined}>
+        <form onSubmit={(event) => void submit(event)} noValidate aria-describedby={error ? 'erreur-secours' : undefined}>
           <div className="field">
             <label htmlFor="secours-id">Identifiant national (RPPS ou ADELI)</label>
             <input id="secours-id" type="text" inputMode="numeric" autoComplete="username" value={idNatPs} onChange={(e) => setIdNatPs(e.target.value)} required />

@@ -52,7 +52,7 @@ export function CodesPage({ me }: { me: Me }) {
       {issued ? (
         <IssuedCodePanel issued={issued} onDone={() => setIssued(null)} />
       ) : (
-        <form className="card" onSubmit={submit} aria-labelledby="titre-generer" noValidate>
+        <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="titre-generer" noValidate>
           <h2 id="titre-generer">Générer un code pour un patient</h2>
           <fieldset>
             <legend>Type de cas</legend>

@@ -62,7 +62,7 @@ export function DeclarationPage() {
     <section className="card narrow" aria-labelledby="titre-declaration">
       <h1 id="titre-declaration">Me déclarer comme cas COVID-19</h1>
       {!declared && (
-        <form onSubmit={submit} noValidate>
+        <form onSubmit={(event) => void submit(event)} noValidate>
           <label htmlFor="code">Code remis par votre médecin ou infirmier</label>
           <input
             id="code"
@@ -121,7 +121,7 @@ export function DeclarationPage() {
                   {error}
                 </p>
               )}
-              <button type="button" onClick={sendHistory} disabled={busy}>
+              <button type="button" onClick={() => void sendHistory()} disabled={busy}>
                 {busy ? 'Envoi…' : 'Partager mon historique de contacts'}
               </button>
             </>

@@ -77,7 +77,8 @@ function validate(values: FormValues, now: Date): { errors: FieldErrors; input?:
   };
 }
 
-type HistoryState = { status: 'loading' } | { status: 'loaded'; incidents: IncidentHistoryEntry[] } | { status: 'error'; message: string };
+/** `readAt`: when the list was read (ms), the moment whose open incidents it shows (a render does not read the clock). */
+type HistoryState = { status: 'loading' } | { status: 'loaded'; incidents: IncidentHistoryEntry[]; readAt: number } | { status: 'error'; message: string };
 
 /** "22/11/2026 à 07:41", for table cells (no leading "le"). */
 function formatCell(iso: string): string {
@@ -99,13 +100,15 @@ export function IncidentsPage({ me }: { me: Me }) {
   const [closing, setClosing] = useState<string | null>(null);
   const operator = isOperator(me);
 
-  const reload = useCallback(async () => {
-    try {
-      setHistory({ status: 'loaded', incidents: await loadIncidentHistory() });
-    } catch (e) {
-      setHistory({ status: 'error', message: errorMessage(e) });
-    }
-  }, []);
+  // Never rejects: a failure is shown in place of the list.
+  const reload = useCallback(
+    () =>
+      loadIncidentHistory().then(
+        (incidents) => setHistory({ status: 'loaded', incidents, readAt: Date.now() }),
+        (e: unknown) => setHistory({ status: 'error', message: errorMessage(e) }),
+      ),
+    [],
+  );
 
   useEffect(() => {
     if (operator) void reload();
@@ -160,8 +163,7 @@ export function IncidentsPage({ me }: { me: Me }) {
     }
   }
 
-  const now = Date.now();
-  const isOpen = (incident: IncidentHistoryEntry) => incident.endedAt === null || Date.parse(incident.endedAt) > now;
+  const isOpen = (incident: IncidentHistoryEntry, readAt: number) => incident.endedAt === null || Date.parse(incident.endedAt) > readAt;
 
   return (
     <>
@@ -176,7 +178,7 @@ export function IncidentsPage({ me }: { me: Me }) {
           {serverError}
         </p>
       )}
-      <form className="card" onSubmit={submit} aria-labelledby="titre-declarer" noValidate>
+      <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="titre-declarer" noValidate>
         <h2 id="titre-declarer">Déclarer un incident</h2>
         <p className="hint">
           L'incident est affiché à tous (portail professionnel et portail patient) et fixe la validité des attestations provisoires de test remises
@@ -261,7 +263,7 @@ export function IncidentsPage({ me }: { me: Me }) {
               </thead>
               <tbody>
                 {history.incidents.map((incident) => (
-                  <tr key={incident.id} className={isOpen(incident) ? 'incident-open' : undefined}>
+                  <tr key={incident.id} className={isOpen(incident, history.readAt) ? 'incident-open' : undefined}>
                     <td>{incident.componentLabel}</td>
                     <td>{formatCell(incident.startedAt)}</td>
                     <td>{incident.endedAt ? formatCell(incident.endedAt) : <strong>En cours</strong>}</td>
@@ -275,7 +277,7 @@ export function IncidentsPage({ me }: { me: Me }) {
                     </td>
                     <td>{incident.message ?? '—'}</td>
                     <td>
-                      {isOpen(incident) && (
+                      {isOpen(incident, history.readAt) && (
                         <button type="button" className="button secondary" disabled={closing === incident.id} onClick={() => void close(incident)}>
                           {closing === incident.id ? 'Clôture…' : 'Clore maintenant'}
                         </button>

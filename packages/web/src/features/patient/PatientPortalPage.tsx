@@ -28,14 +28,24 @@ export function PatientPortalPage() {
   const [error, setError] = useState<string | null>(null);
   const [certificate, setCertificate] = useState<RetrievedCertificate | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
-  const [png, setPng] = useState<string | null>(null);
+  // The PNG of the QR code, with the HC1 it shows: shown only while that certificate is.
+  const [png, setPng] = useState<{ hc1: string; url: string } | null>(null);
   const resultHeading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
-    if (certificate) resultHeading.current?.focus();
-    setPng(null);
-    if (certificate) void qrPngDataUrl(certificate.hc1).then(setPng, () => setPng(null));
+    if (!certificate) return;
+    resultHeading.current?.focus();
+    const { hc1 } = certificate;
+    let current = true;
+    void qrPngDataUrl(hc1).then(
+      (url) => current && setPng({ hc1, url }),
+      () => current && setPng(null),
+    );
+    return () => {
+      current = false;
+    };
   }, [certificate]);
+  const pngUrl = png && certificate && png.hc1 === certificate.hc1 ? png.url : null;
 
   async function load(kind?: CertificateKind) {
     setError(null);
@@ -116,15 +126,15 @@ export function PatientPortalPage() {
           <dd className="mono uvci">{certificate.uvci}</dd>
         </dl>
         <p className="actions">
-          {png && (
-            <a className="button" href={png} download={`certificat-${uvciSuffix(certificate.uvci)}.png`}>
+          {pngUrl && (
+            <a className="button" href={pngUrl} download={`certificat-${uvciSuffix(certificate.uvci)}.png`}>
               Télécharger le QR code (image PNG)
             </a>
           )}
-          <button type="button" className="button secondary" onClick={downloadPdf}>
+          <button type="button" className="button secondary" onClick={() => void downloadPdf()}>
             Télécharger le certificat (PDF)
           </button>
-          <button type="button" className="button secondary" onClick={copyHc1}>
+          <button type="button" className="button secondary" onClick={() => void copyHc1()}>
             Copier le contenu (HC1)
           </button>
         </p>
@@ -176,7 +186,7 @@ export function PatientPortalPage() {
       <p className="hint">
         Utilisez le code remis par le professionnel de santé lors de votre test ou de votre vaccination, et votre date de naissance.
       </p>
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={(event) => void submit(event)} noValidate>
         <div className="field">
           <label htmlFor="retrieval-code">Code figurant sur votre document</label>
           <input

@@ -204,7 +204,7 @@ function CovidPlusButton({ testId }: { testId: string }) {
   }
   return (
     <div className="covid-plus">
-      <button type="button" onClick={download} disabled={state.busy}>
+      <button type="button" onClick={() => void download()} disabled={state.busy}>
         {state.busy ? 'Préparation…' : 'Imprimer le document COVID+ (PDF)'}
       </button>
       <p className="hint">Il porte le QR code que le patient scanne dans StopCovid. Le réimprimer remplace le code précédent.</p>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useEffectEvent, useRef, useState } from 'react';
 import { readQrFromImageData } from '../../data/qr-image';
 
 const FRAME_INTERVAL_MS = 200;
@@ -21,8 +21,7 @@ export function CameraScanner({ onText }: { onText: (text: string) => void }) {
   const [message, setMessage] = useState<string | null>(null);
   const video = useRef<HTMLVideoElement>(null);
   const stream = useRef<MediaStream | null>(null);
-  const found = useRef(onText);
-  found.current = onText;
+  const found = useEffectEvent(onText);
 
   function stop() {
     stream.current?.getTracks().forEach((track) => track.stop());
@@ -55,7 +54,7 @@ export function CameraScanner({ onText }: { onText: (text: string) => void }) {
         if (cancelled) return;
         if (text) {
           stop();
-          found.current(text);
+          found(text);
           return;
         }
       }
