@@ -14,6 +14,7 @@ import {
 } from '../../data/fallback';
 import type { Me } from '../../data/store';
 import { TotpCodeField } from '../auth/TotpCodeField';
+import { ErrorAlert, SubmitButton } from '../../ui/form-feedback';
 
 const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : 'Erreur inconnue');
 const dateTime = (iso: string) => new Date(iso).toLocaleString('fr-FR', { dateStyle: 'long', timeStyle: 'short' });
@@ -81,11 +82,7 @@ export function FallbackAccountPage({ me }: { me: Me }) {
           <a href="/connexion-secours">Connexion de secours</a> pour continuer à enregistrer vos actes lorsque Pro Santé Connect ne répond pas.
         </p>
         {state.status === 'loading' && <p role="status">Chargement…</p>}
-        {state.status === 'error' && (
-          <p className="alert alert-error" role="alert">
-            {state.message}
-          </p>
-        )}
+        <ErrorAlert>{state.status === 'error' && state.message}</ErrorAlert>
         {state.status === 'loaded' && <AccountSummary account={state.account} />}
         {viaFallback && (
           <p className="alert alert-info" role="status">
@@ -98,11 +95,7 @@ export function FallbackAccountPage({ me }: { me: Me }) {
             {done}
           </p>
         )}
-        {error && (
-          <p className="alert alert-error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert>{error}</ErrorAlert>
         {state.status === 'loaded' && !viaFallback && !enrollment && (state.account.signInMode !== 'never' || state.account.enrolled) && (
           <div className="button-row">
             {state.account.signInMode !== 'never' && (
@@ -240,15 +233,9 @@ function EnrollmentForm({
         </li>
       </ol>
       <p className="hint">À valider avant {expiresAt} ; passé ce délai, recommencez.</p>
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert>{error}</ErrorAlert>
       <div className="button-row">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Activation…' : "Activer l'accès de secours"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Activation…" label="Activer l'accès de secours" />
         <button type="button" className="button secondary" onClick={onCancel} disabled={busy}>
           Annuler
         </button>

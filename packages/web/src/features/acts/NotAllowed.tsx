@@ -1,8 +1,6 @@
+import { ErrorAlert } from '../../ui/form-feedback';
+
 /** Said instead of a form the professional's rights do not open. */
 export function NotAllowed({ what }: { what: string }) {
-  return (
-    <p className="alert alert-error" role="alert">
-      {what} : non autorisé pour votre profession.
-    </p>
-  );
+  return <ErrorAlert>{what} : non autorisé pour votre profession.</ErrorAlert>;
 }

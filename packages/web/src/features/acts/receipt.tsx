@@ -8,6 +8,7 @@ import { provisionalDocumentOffer } from '../../data/provisional-offer';
 import { saveFile } from '../../data/save-file';
 import type { Me } from '../../data/store';
 import { formatDateTime } from './dates';
+import { ErrorAlert } from '../../ui/form-feedback';
 
 /** The outbox entry of an act, kept up to date as the sender works. */
 export function useOutboxEntry(key: string | null): ActEntry | undefined {
@@ -146,11 +147,7 @@ export function DocumentButton({ label, filename, render, testId }: { label: str
       <button type="button" onClick={() => void print()} disabled={state.busy} data-testid={testId}>
         {state.busy ? 'Préparation…' : label}
       </button>
-      {state.error && (
-        <p className="alert alert-error" role="alert">
-          {state.error}
-        </p>
-      )}
+      <ErrorAlert>{state.error}</ErrorAlert>
     </div>
   );
 }

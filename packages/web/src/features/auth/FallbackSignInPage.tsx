@@ -4,6 +4,7 @@ import { fetchFallbackChannelStatus, normalizeTotpCode, signInWithFallback, type
 import { refreshCurrentIncidents } from '../../data/incidents';
 import { noteSignInStarted } from '../../data/store';
 import { TotpCodeField } from './TotpCodeField';
+import { ErrorAlert, SubmitButton } from '../../ui/form-feedback';
 
 type StatusState = { status: 'loading' } | { status: 'loaded'; channel: FallbackChannelStatus } | { status: 'error'; message: string };
 
@@ -74,11 +75,7 @@ export function FallbackSignInPage() {
           Vérification de la disponibilité…
         </p>
       )}
-      {state.status === 'error' && (
-        <p className="alert alert-error" role="alert">
-          {state.message}
-        </p>
-      )}
+      <ErrorAlert>{state.status === 'error' && state.message}</ErrorAlert>
       {channel && !channel.open && error && (
         <p className="alert alert-error" role="alert" id="erreur-secours">
           {error}
@@ -115,9 +112,7 @@ export function FallbackSignInPage() {
               {error}
             </p>
           )}
-          <button type="submit" disabled={busy}>
-            {busy ? 'Connexion…' : 'Se connecter'}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Connexion…" label="Se connecter" />
         </form>
       )}
       <p className="hint">

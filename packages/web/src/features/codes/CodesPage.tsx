@@ -3,6 +3,7 @@ import { ApiError } from '../../data/api';
 import { issueCode, loadCodeHistory, useCodeHistory, type CaseKind, type IssuedCode } from '../../data/codes';
 import type { Me } from '../../data/store';
 import { IssuedCodePanel } from './IssuedCodePanel';
+import { ErrorAlert, SubmitButton } from '../../ui/form-feedback';
 
 const statusLabels = { pending: 'En attente', used: 'Utilisé', expired: 'Expiré' } as const;
 const caseLabels = { confirmed: 'Cas confirmé', probable: 'Cas probable' } as const;
@@ -22,9 +23,7 @@ export function CodesPage({ me }: { me: Me }) {
 
   if (!me.rights.includes('codes:issue')) {
     return (
-      <p className="alert alert-error" role="alert">
-        Votre profession ne vous permet pas de générer des codes StopCovid (réservé aux médecins et infirmiers).
-      </p>
+      <ErrorAlert>Votre profession ne vous permet pas de générer des codes StopCovid (réservé aux médecins et infirmiers).</ErrorAlert>
     );
   }
 
@@ -85,14 +84,8 @@ export function CodesPage({ me }: { me: Me }) {
               <span className="hint">S'il est saisi, le QR code du document COVID+ de ce résultat cesse de fonctionner.</span>
             </p>
           )}
-          {error && (
-            <p className="alert alert-error" role="alert">
-              {error}
-            </p>
-          )}
-          <button type="submit" disabled={busy}>
-            {busy ? 'Génération…' : 'Générer le code'}
-          </button>
+          <ErrorAlert>{error}</ErrorAlert>
+          <SubmitButton busy={busy} busyLabel="Génération…" label="Générer le code" />
         </form>
       )}
       <section className="card" aria-labelledby="titre-historique">

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { declare, formatDate, localDate, simulateContactHistory, uploadContacts, type Declared, type Onset } from '../../data/declaration';
+import { ErrorAlert, SubmitButton } from '../../ui/form-feedback';
 
 type OnsetChoice = 'symptoms' | 'test' | 'unknown';
 
@@ -97,14 +98,8 @@ export function DeclarationPage() {
               <input id="onset-date" type="date" min={earliest} max={today} value={date} onChange={(e) => setDate(e.target.value)} />
             </p>
           )}
-          {error && (
-            <p className="alert alert-error" role="alert">
-              {error}
-            </p>
-          )}
-          <button type="submit" disabled={busy}>
-            {busy ? 'Vérification…' : 'Valider'}
-          </button>
+          <ErrorAlert>{error}</ErrorAlert>
+          <SubmitButton busy={busy} busyLabel="Vérification…" label="Valider" />
         </form>
       )}
       {declared && (
@@ -116,11 +111,7 @@ export function DeclarationPage() {
           {!uploaded ? (
             <>
               <p className="hint">Cette page simule un téléphone : elle envoie un historique de contacts Bluetooth fictif sur 14 jours.</p>
-              {error && (
-                <p className="alert alert-error" role="alert">
-                  {error}
-                </p>
-              )}
+              <ErrorAlert>{error}</ErrorAlert>
               <button type="button" onClick={() => void sendHistory()} disabled={busy}>
                 {busy ? 'Envoi…' : 'Partager mon historique de contacts'}
               </button>

@@ -15,6 +15,7 @@ import { ErrorSummary } from '../acts/ErrorSummary';
 import { FieldError, fieldProps, type FieldErrors } from '../acts/field-errors';
 import { formatDateTime } from './IncidentBanner';
 import { INCIDENT_MESSAGE_MAX_LENGTH, MAX_INCIDENT_BACKDATE_DAYS, MAX_INCIDENT_PLANNED_END_DAYS } from '@prostopcovid/contracts/incidents';
+import { ErrorAlert, SubmitButton } from '../../ui/form-feedback';
 
 const DAY_MS = 24 * 3_600_000;
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -116,9 +117,7 @@ export function IncidentsPage({ me }: { me: Me }) {
 
   if (!operator) {
     return (
-      <p className="alert alert-error" role="alert">
-        Cette page est réservée aux opérateurs de l'autorité sanitaire (ARS, DGS).
-      </p>
+      <ErrorAlert>Cette page est réservée aux opérateurs de l'autorité sanitaire (ARS, DGS).</ErrorAlert>
     );
   }
 
@@ -173,11 +172,7 @@ export function IncidentsPage({ me }: { me: Me }) {
           {notice}
         </p>
       )}
-      {serverError && (
-        <p className="alert alert-error" role="alert">
-          {serverError}
-        </p>
-      )}
+      <ErrorAlert>{serverError}</ErrorAlert>
       <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="titre-declarer" noValidate>
         <h2 id="titre-declarer">Déclarer un incident</h2>
         <p className="hint">
@@ -230,9 +225,7 @@ export function IncidentsPage({ me }: { me: Me }) {
           <input type="text" value={values.message} onChange={set('message')} maxLength={INCIDENT_MESSAGE_MAX_LENGTH} {...fieldProps('incident-message', errors)} />
           <FieldError id="incident-message" errors={errors} />
         </div>
-        <button type="submit" disabled={busy}>
-          {busy ? 'Déclaration…' : "Déclarer l'incident"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Déclaration…" label="Déclarer l'incident" />
       </form>
 
       <section className="card" aria-labelledby="titre-historique-incidents">

@@ -1,5 +1,6 @@
 import { useEffect, useEffectEvent, useRef, useState } from 'react';
 import { readQrFromImageData } from '../../data/qr-image';
+import { ErrorAlert } from '../../ui/form-feedback';
 
 const FRAME_INTERVAL_MS = 200;
 
@@ -99,11 +100,7 @@ export function CameraScanner({ onText }: { onText: (text: string) => void }) {
           Scanner avec la caméra
         </button>
       )}
-      {message && (
-        <p className="alert alert-error" role="alert">
-          {message}
-        </p>
-      )}
+      <ErrorAlert>{message}</ErrorAlert>
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { clockBehindLists, listsAgeHours, listsDate, refreshVerifierLists, useVe
 import { CameraScanner } from './CameraScanner';
 import { certificateFields } from './certificate-fields';
 import { ProvisionalResult } from './ProvisionalResult';
+import { ErrorAlert, SubmitButton } from '../../ui/form-feedback';
 
 const outcomeLabels: Record<StepOutcome, { icon: string; text: string }> = {
   passed: { icon: '✔', text: 'réussi' },
@@ -307,14 +308,8 @@ export function VerifierPage() {
             </div>
           </div>
         )}
-        {error && (
-          <p className="alert alert-error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" disabled={busy}>
-          {busy ? 'Vérification…' : 'Vérifier'}
-        </button>
+        <ErrorAlert>{error}</ErrorAlert>
+        <SubmitButton busy={busy} busyLabel="Vérification…" label="Vérifier" />
       </form>
 
       {provisional && <ProvisionalResult check={provisional} headingRef={verdict} />}
