@@ -2,6 +2,11 @@ import { Type, type Static } from 'typebox';
 import { PersonName, PlainText, Uuid } from './common.js';
 import { TestDevice } from './reference.js';
 
+/** A lot number as printed on the vial: 2 to 30 letters, digits, dots, slashes or dashes. */
+export const LOT_NUMBER_PATTERN = '^[A-Za-z0-9][A-Za-z0-9./-]{1,29}$';
+/** Dose numbers and series lengths go up to this. */
+export const MAX_DOSE = 9;
+
 /** Acts entered after the fact may be a few weeks old, no more (ACTS_DATE_TOO_OLD). */
 export const MAX_ACT_AGE_DAYS = 30;
 
@@ -80,10 +85,10 @@ export const RecordVaccinationBody = Type.Object(
     ...OutboxFields,
     patient: Patient,
     product: Type.String({ minLength: 1, maxLength: 60, description: 'Key of the EU vaccine-medicinal-product value set' }),
-    doseNumber: Type.Integer({ minimum: 1, maximum: 9 }),
-    seriesTotal: Type.Integer({ minimum: 1, maximum: 9 }),
+    doseNumber: Type.Integer({ minimum: 1, maximum: MAX_DOSE }),
+    seriesTotal: Type.Integer({ minimum: 1, maximum: MAX_DOSE }),
     vaccinatedOn: IsoDate,
-    lotNumber: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9./-]{1,29}$', description: 'As printed on the vial' }),
+    lotNumber: Type.String({ pattern: LOT_NUMBER_PATTERN, description: 'As printed on the vial' }),
     place: PlainText(),
   },
   { additionalProperties: false },

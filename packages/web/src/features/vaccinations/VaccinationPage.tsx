@@ -8,9 +8,10 @@ import { FieldError, fieldProps, type FieldErrors } from '../acts/field-errors';
 import { ListUnavailable } from '../acts/ListUnavailable';
 import { NotAllowed } from '../acts/NotAllowed';
 import { useActForm } from '../acts/use-act-form';
+import { LOT_NUMBER_PATTERN, MAX_DOSE } from '@prostopcovid/contracts/acts';
 
-const DOSES = [1, 2, 3, 4, 5, 6, 7, 8, 9];
-const LOT = /^[A-Za-z0-9][A-Za-z0-9./-]{1,29}$/;
+const DOSES = Array.from({ length: MAX_DOSE }, (_, i) => i + 1);
+const LOT = new RegExp(LOT_NUMBER_PATTERN);
 
 const labels: Record<string, string> = {
   product: 'Vaccin',
