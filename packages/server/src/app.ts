@@ -96,7 +96,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Malformed URLs and the like go through the catalogue too.
     frameworkErrors: (error, request, reply) => {
       securityHeaders(request, reply);
-      return send(request, reply, new AppError('REQUEST_INVALID', { cause: error }));
+      // Fastify takes nothing back from this hook: the reply (a thenable) is sent, not awaited.
+      void send(request, reply, new AppError('REQUEST_INVALID', { cause: error }));
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

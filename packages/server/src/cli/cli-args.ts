@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 
 /** Bad usage of the command line: shown with a pointer to the help, exit code 2. */
 export class UsageError extends Error {}
@@ -11,7 +11,7 @@ export type ParsedOptions<S extends OptionSpec> = { [K in keyof S]?: S[K]['type'
  * silently take `--code --json` as the code "--json".
  */
 export function parseOptions<const S extends OptionSpec>(args: string[], spec: S): ParsedOptions<S> {
-  const { tokens } = parseArgs({ args, options: spec as ParseArgsConfig['options'], strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({ args, options: spec, strict: false, allowPositionals: true, tokens: true });
   const values: Record<string, string | boolean> = {};
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;

@@ -202,7 +202,8 @@ function reportApiError(error: unknown, io: AppCliIo): number {
 /** REQUEST_INVALID carries the schema's findings: worth showing to whoever wrote the file. */
 function detailLines(details: unknown): string {
   if (!Array.isArray(details)) return '';
-  return details.map((d: { path?: unknown; message?: unknown }) => `  - ${String(d.path ?? '')} : ${String(d.message ?? '')}\n`).join('');
+  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
+  return details.map((d: { path?: unknown; message?: unknown }) => `  - ${text(d.path)} : ${text(d.message)}\n`).join('');
 }
 
 function tokenLine(declaration: Declaration): string {

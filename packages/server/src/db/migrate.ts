@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { DatabaseHandle } from './database.js';
 import * as m0001 from './migrations/0001_foundation.js';
@@ -32,6 +33,6 @@ export async function migrateToLatest({ db, schema }: Pick<DatabaseHandle, 'db' 
   // Naming the schema keeps Kysely from mistaking another schema's bookkeeping tables for ours.
   const migrator = new Migrator({ db, provider, migrationTableSchema: schema });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) throw error instanceof Error ? error : new Error(inspect(error), { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

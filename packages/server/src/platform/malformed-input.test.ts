@@ -35,7 +35,7 @@ const AUTH_REFUSALS = new Set(['AUTH_REQUIRED', 'AUTH_SESSION_EXPIRED', 'AUTH_FO
  * one by one: the sweep uses the service's own schema to reach those checks too.
  */
 const OPEN_ITEM_SCHEMAS: Record<string, JsonSchema> = {
-  'POST /api/labs/v1/results /results': LabResult as unknown as JsonSchema,
+  'POST /api/labs/v1/results /results': LabResult,
 };
 
 const OPERATOR_ID = '899900000010';

@@ -33,7 +33,9 @@ export async function pdfTextBoxes(pdf: Uint8Array): Promise<{ pages: Array<{ wi
     const content = await page.getTextContent();
     for (const item of content.items) {
       if (!('str' in item) || item.str.trim() === '') continue;
-      boxes.push({ page: number, text: item.str, x: item.transform[4], y: item.transform[5], width: item.width, height: item.height });
+      // The text matrix [a, b, c, d, e, f] (numbers; pdf.js types it any[]): e and f place the text.
+      const [, , , , x, y] = item.transform as [number, number, number, number, number, number];
+      boxes.push({ page: number, text: item.str, x, y, width: item.width, height: item.height });
     }
   }
   await doc.destroy();

@@ -29,7 +29,7 @@ export async function freePort(): Promise<number> {
 
 export interface ChildServer {
   readonly pid: number;
-  output(): string;
+  readonly output: () => string;
   /**
    * SIGTERM, then SIGKILL after `graceMs` (5 s; `Infinity`: never, the child's own shutdown
    * decides); resolves once the process is gone.
@@ -53,7 +53,7 @@ export async function startChild(options: {
 }): Promise<ChildServer> {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.script], {
     cwd: repoRoot,
-    env: options.env as NodeJS.ProcessEnv,
+    env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -65,8 +65,8 @@ export async function startChild(options: {
     output += chunk.toString();
     if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT / 2);
   };
-  child.stdout!.on('data', append);
-  child.stderr!.on('data', append);
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
 
   const stop = async (graceMs = 5000) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -83,11 +83,11 @@ export async function startChild(options: {
       const check = () => {
         if (output.includes(options.readyMarker)) {
           clearTimeout(timer);
-          child.stdout!.off('data', check);
+          child.stdout.off('data', check);
           ready();
         }
       };
-      child.stdout!.on('data', check);
+      child.stdout.on('data', check);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         fail(new Error(`${options.name} exited (${code ?? signal}) before being ready:\n${output}`));

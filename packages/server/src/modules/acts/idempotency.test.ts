@@ -49,7 +49,7 @@ describe('acts sent from the outbox (Idempotency-Key)', () => {
       expect(response.json()).toMatchObject({ retrievalCode: 'QRST-VWXY-Z345', capturedAt: act.capturedAt });
     }
     expect(await storedWithKey(key)).toBe(1);
-    const audits = await t.database.db.selectFrom('audit_log').selectAll().where('target_id', '=', [...ids][0]!).execute();
+    const audits = await t.database.db.selectFrom('audit_log').selectAll().where('target_id', '=', [...ids][0]).execute();
     expect(audits).toHaveLength(1);
     expect(audits[0]!.details).toMatchObject({ outbox: true, deferredMinutes: 180 });
   });

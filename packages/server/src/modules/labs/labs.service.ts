@@ -78,12 +78,12 @@ function resultProblems(item: unknown, now: Date, today: string): string[] {
       .slice(0, 5)
       .map((error) => `${error.instancePath || '/'} : ${error.message}`);
   }
-  const result = item as LabResult;
+  // The check above typed it: a LabResult.
   const problems: string[] = [];
-  if (!isPlausibleBirthDate(result.patient.birthDate, today)) {
+  if (!isPlausibleBirthDate(item.patient.birthDate, today)) {
     problems.push('/patient/birthDate : date de naissance invalide');
   }
-  const sampled = parseInstant(result.sampledAt)?.getTime();
+  const sampled = parseInstant(item.sampledAt)?.getTime();
   if (sampled === undefined || sampled < EARLIEST_SAMPLE) problems.push('/sampledAt : date de prélèvement invalide');
   else if (sampled > now.getTime() + 5 * 60_000) problems.push('/sampledAt : prélèvement dans le futur');
   return problems;
