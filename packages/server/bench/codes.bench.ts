@@ -72,7 +72,7 @@ async function cannon(options: Options, expectStatus: number): Promise<Measured>
   // With a callback autocannon returns its instance (which can be stopped) rather than a promise.
   let instance: autocannon.Instance | undefined;
   const done = new Promise<Result>((resolve, reject) => {
-    instance = autocannon({ connections: CONNECTIONS, timeout: 10, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
+    instance = autocannon({ connections: CONNECTIONS, timeout: 10, ...options }, (error, result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)));
   });
   const limitMs = (Number(options.duration ?? 0) + 30) * 1000 + (options.amount ? 120_000 : 0);
   const guard = setTimeout(() => instance?.stop(), limitMs);

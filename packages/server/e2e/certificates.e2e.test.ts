@@ -34,7 +34,7 @@ async function recordAntigenTest(birthDate: string, options: { result?: 'positiv
   if (options.covidPlusPdf) {
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Imprimer le document COVID+ (PDF)' }).click();
-    options.covidPlusPdf(readFileSync((await (await download).path())!));
+    options.covidPlusPdf(readFileSync(await (await download).path()));
   }
   await context.close();
   return code;
@@ -77,7 +77,7 @@ describe('certificates: patient portal and verifier in a real browser', () => {
     await page.screenshot({ path: 'test-results/certificates-patient-positive.png', fullPage: true });
     const pdfDownload = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Télécharger le certificat (PDF)' }).click();
-    const certificatePdf = await pdfText(readFileSync((await (await pdfDownload).path())!));
+    const certificatePdf = await pdfText(readFileSync(await (await pdfDownload).path()));
     expect(certificatePdf).toContain('Résultat de test antigénique : positif');
     expect(certificatePdf).toContain('Nom / Surname(s)');
     await page.getByRole('button', { name: 'Copier le contenu (HC1)' }).click();
@@ -120,7 +120,7 @@ describe('certificates: patient portal and verifier in a real browser', () => {
     await page.getByRole('link', { name: 'Télécharger le QR code (image PNG)' }).click();
     const png = await download;
     expect(png.suggestedFilename()).toMatch(/^certificat-[A-Za-z0-9]+\.png$/);
-    const pngBytes = readFileSync((await png.path())!);
+    const pngBytes = readFileSync(await png.path());
     expect(pngBytes.subarray(1, 4).toString()).toBe('PNG');
     const svgSource = (await page.getByRole('img', { name: 'QR code du certificat' }).getAttribute('src'))!;
     const svg = decodeURIComponent(svgSource.replace(/^data:image\/svg\+xml;charset=utf-8,/, ''));

@@ -37,7 +37,7 @@ function totpCode(secret: string, offsetSteps = 0): string {
 async function download(page: Page, testId: string): Promise<Buffer> {
   const saved = page.waitForEvent('download');
   await page.getByTestId(testId).click();
-  return readFileSync((await (await saved).path())!);
+  return readFileSync(await (await saved).path());
 }
 
 /** The same attestation with another patient name, its signature kept: a forgery. */

@@ -34,7 +34,7 @@ async function api(page: Page, method: 'GET' | 'POST', path: string, data?: unkn
 async function download(page: Page, testId: string): Promise<Buffer> {
   const saved = page.waitForEvent('download');
   await page.getByTestId(testId).click();
-  return readFileSync((await (await saved).path())!);
+  return readFileSync(await (await saved).path());
 }
 
 async function fillPatient(page: Page, familyName: string, givenName: string, birthDate: string) {

@@ -143,7 +143,7 @@ describe('act confirmations', () => {
     await sent(page);
     const saved = page.waitForEvent('download');
     await page.getByTestId('print-provisional').click();
-    const signedText = (await PDFDocument.load(readFileSync((await (await saved).path())!))).getKeywords()!;
+    const signedText = (await PDFDocument.load(readFileSync(await (await saved).path()))).getKeywords()!;
     const verdict = await (await page.request.post(`${harness.system().url}/api/verifier/provisional`, { data: { text: signedText } })).json();
     expect(verdict).toMatchObject({ status: 'valid', claims: { patient: { familyName: 'Garnier' } } });
     await shot(page, '05-test-sent-incident');

@@ -79,7 +79,7 @@ export function newAct(place: string): OutboxEntry {
 }
 
 export async function signInAll(baseUrl: string, ids: string[], concurrency = 4): Promise<Session[]> {
-  const sessions: Session[] = new Array(ids.length);
+  const sessions = new Array<Session>(ids.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {

@@ -16,7 +16,7 @@ export async function serverActCounts(baseUrl: string): Promise<Map<string, numb
   for (const line of text.split('\n')) {
     const m = /^http_requests_total\{(.*)\} (\d+(?:\.\d+)?)$/.exec(line);
     if (!m) continue;
-    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1]!, x[2]!] as const));
     if (labels.method !== 'POST' || (labels.route !== '/api/tests' && labels.route !== '/api/vaccinations')) continue;
     counts.set(labels.status!, (counts.get(labels.status!) ?? 0) + Number(m[2]));
   }

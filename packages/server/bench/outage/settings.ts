@@ -12,7 +12,7 @@ export const POLICY: BackoffPolicy = { baseMs: intSetting('SIM_BACKOFF_BASE_MS',
 export const SPACING_MS = intSetting('SIM_SPACING_MS', 250, 0, 60_000);
 export const LOST_ANSWERS = intSetting('SIM_LOST_ANSWERS_PERMILLE', 20, 0, 500) / 1000;
 export const OUTAGE_SIGN_INS = intSetting('SIM_OUTAGE_SIGN_INS', 10, 0, 1000);
-export const VARIANTS = (process.env.SIM_VARIANTS || 'jitter,no-jitter').split(',').map((s) => s.trim()) as Variant[];
+export const VARIANTS = (process.env.SIM_VARIANTS || 'jitter,no-jitter').split(',').map((s) => variant(s.trim()));
 export const DATABASE = process.env.SIM_DATABASE || 'pglite';
 export const DATABASE_URL = process.env.SIM_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 // Per variant: the phases, the tail (a cap's worth of waiting for the last retries), and margins.
@@ -20,7 +20,10 @@ const VARIANT_BOUND_S = STEADY_S + OUTAGE_S + RECOVERY_MAX_S + Math.ceil(POLICY.
 export const TIMEOUT_S = intSetting('SIM_TIMEOUT_SECONDS', 180 + Math.ceil(PROFESSIONALS / 5) + VARIANTS.length * VARIANT_BOUND_S, 30, 24 * 3600);
 
 export type Variant = 'jitter' | 'no-jitter' | 'online';
-for (const v of VARIANTS) if (v !== 'jitter' && v !== 'no-jitter' && v !== 'online') throw new Error(`SIM_VARIANTS: unknown variant "${v}"`);
+function variant(name: string): Variant {
+  if (name !== 'jitter' && name !== 'no-jitter' && name !== 'online') throw new Error(`SIM_VARIANTS: unknown variant "${name}"`);
+  return name;
+}
 if (DATABASE !== 'pglite' && DATABASE !== 'postgres') throw new Error(`SIM_DATABASE must be pglite or postgres (got "${DATABASE}")`);
 if (POLICY.capMs < POLICY.baseMs) throw new Error('SIM_BACKOFF_CAP_MS must be at least SIM_BACKOFF_BASE_MS');
 

@@ -85,7 +85,11 @@ export async function runVariant(
   let backlogProfessionals = 0;
   for (const p of pros) {
     let any = false;
-    for (const e of p.entries.values()) if (e.status === 'pending') (backlogKeys.add(e.key), (any = true));
+    for (const e of p.entries.values()) {
+      if (e.status !== 'pending') continue;
+      backlogKeys.add(e.key);
+      any = true;
+    }
     if (any) backlogProfessionals++;
   }
   link.up = true;
