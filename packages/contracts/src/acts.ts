@@ -12,14 +12,17 @@ export const MAX_ACT_AGE_DAYS = 30;
 
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 
+export const EMAIL_MAX_LENGTH = 254;
+export const PHONE_PATTERN = '^\\+?[0-9 .-]{6,20}$';
+
 export const Patient = Type.Object(
   {
     familyName: PersonName(),
     givenName: PersonName(),
     birthDate: IsoDate,
     sex: Type.Union([Type.Literal('F'), Type.Literal('M'), Type.Literal('U')], { description: 'F, M, or U (unspecified)' }),
-    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-    phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 .-]{6,20}$' })),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: EMAIL_MAX_LENGTH })),
+    phone: Type.Optional(Type.String({ pattern: PHONE_PATTERN })),
   },
   { additionalProperties: false },
 );

@@ -5,16 +5,17 @@ import { Type } from 'typebox';
  * What nobody types: control characters, lone surrogate halves (broken UTF-16), and U+FFFD,
  * which is what invalid UTF-8 bytes decode to (Ajv matches patterns in Unicode mode).
  */
-const UNTYPED = '\\u0000-\\u001f\\u007f\\uD800-\\uDFFF\\uFFFD';
-const TYPED = `[^${UNTYPED}]`;
+export const UNTYPED_CHARACTERS = '\\u0000-\\u001f\\u007f\\uD800-\\uDFFF\\uFFFD';
+const TYPED = `[^${UNTYPED_CHARACTERS}]`;
 
 /**
  * Free text a person typed: not blank, no control characters (PostgreSQL refuses NUL, and
  * no document should carry the others). 80 characters at most by default: the EU DCC caps
  * names and places there.
  */
-export const PlainText = (maxLength = 80) =>
-  Type.String({ minLength: 1, maxLength, pattern: `^${TYPED}*[^\\s${UNTYPED}]${TYPED}*$` });
+export const PLAIN_TEXT_MAX_LENGTH = 80;
+export const PlainText = (maxLength = PLAIN_TEXT_MAX_LENGTH) =>
+  Type.String({ minLength: 1, maxLength, pattern: `^${TYPED}*[^\\s${UNTYPED_CHARACTERS}]${TYPED}*$` });
 
 /**
  * A person's family or given name under the one name policy (`@prostopcovid/dcc` names.ts):

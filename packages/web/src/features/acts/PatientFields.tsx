@@ -1,3 +1,4 @@
+import { PERSON_NAME_MAX_LENGTH } from '@prostopcovid/dcc/names';
 import type { Sex } from '../../data/acts';
 import { localDate } from './dates';
 import { FieldError, fieldProps, type FieldErrors } from './field-errors';
@@ -19,12 +20,12 @@ export function PatientFields({ value, onChange, errors }: { value: PatientValue
       <div className="form-grid">
         <div className="field">
           <label htmlFor="patient-familyName">Nom</label>
-          <input type="text" autoComplete="off" value={value.familyName} onChange={set('familyName')} maxLength={80} {...fieldProps('patient-familyName', errors)} />
+          <input type="text" autoComplete="off" value={value.familyName} onChange={set('familyName')} maxLength={PERSON_NAME_MAX_LENGTH} {...fieldProps('patient-familyName', errors)} />
           <FieldError id="patient-familyName" errors={errors} />
         </div>
         <div className="field">
           <label htmlFor="patient-givenName">Prénom</label>
-          <input type="text" autoComplete="off" value={value.givenName} onChange={set('givenName')} maxLength={80} {...fieldProps('patient-givenName', errors)} />
+          <input type="text" autoComplete="off" value={value.givenName} onChange={set('givenName')} maxLength={PERSON_NAME_MAX_LENGTH} {...fieldProps('patient-givenName', errors)} />
           <FieldError id="patient-givenName" errors={errors} />
         </div>
         <div className="field">

@@ -2,6 +2,7 @@ import { normalizePersonName, personNameProblem } from '@prostopcovid/dcc/names'
 import type { PatientInput, Sex } from '../../data/acts';
 import { formatDate, isValidDate, localDate } from './dates';
 import type { FieldErrors } from './field-errors';
+import { EMAIL_MAX_LENGTH, PHONE_PATTERN } from '@prostopcovid/contracts/acts';
 
 /** The patient's identity in the act forms: values as typed, checks, and what is sent. */
 export interface PatientValues {
@@ -15,9 +16,9 @@ export interface PatientValues {
 
 export const emptyPatient: PatientValues = { familyName: '', givenName: '', birthDate: '', sex: '', email: '', phone: '' };
 
-export const EMAIL_MAX_LENGTH = 254;
+export { EMAIL_MAX_LENGTH };
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const PHONE = /^\+?[0-9 .-]{6,20}$/;
+const PHONE = new RegExp(PHONE_PATTERN);
 
 export const sexNames: Record<Sex, string> = { F: 'Femme', M: 'Homme', U: 'Non précisé' };
 

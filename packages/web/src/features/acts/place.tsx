@@ -1,13 +1,14 @@
+import { PLAIN_TEXT_MAX_LENGTH, UNTYPED_CHARACTERS } from '@prostopcovid/contracts/common';
 import { FieldError, fieldProps, type FieldErrors } from './field-errors';
 
 /**
  * Where the act took place: the last one typed on this device is offered again. The server's
- * limits (free text, `PlainText()` in platform/schemas.ts): 80 characters (code points) at
+ * limits (free text, `PlainText()` in the contracts): 80 characters (code points) at
  * most, no control character, broken UTF-16 or U+FFFD; checked here so that no act is
  * refused once offline in the outbox.
  */
-export const PLACE_MAX_LENGTH = 80;
-const UNTYPED = /[\u0000-\u001f\u007f\uD800-\uDFFF\uFFFD]/u;
+export const PLACE_MAX_LENGTH = PLAIN_TEXT_MAX_LENGTH;
+const UNTYPED = new RegExp(`[${UNTYPED_CHARACTERS}]`, 'u');
 
 export function validatePlace(place: string, errors: FieldErrors): void {
   const trimmed = place.trim();
