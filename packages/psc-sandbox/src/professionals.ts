@@ -3,6 +3,17 @@ import type { SandboxProfessional } from './types.js';
 // Synthetic professionals. Names are deliberately fake ("DEMO-..."); RPPS numbers use
 // the 99700xxxxxx test-like range, FINESS numbers use the non-existent "99" department
 // and SIRET numbers start with 9000000, so nothing here matches a real person or site.
+/** The hospital where several of them work (one structure, so the same identifiers). */
+const DEMOVILLE_HOSPITAL = {
+  raisonSocialeSite: 'Centre hospitalier de Démoville',
+  identifiantTechniqueDeLaStructure: 'F990000012',
+  numeroFinessSite: '990000012',
+  numeroSiretSite: '90000002000021',
+  codeModeExercice: 'S',
+  codeSecteurDactivite: 'SA01',
+  libelleCommuneCoordStructure: 'Démoville',
+} as const;
+
 export const professionals: SandboxProfessional[] = [
   {
     idNatPs: '899700100001',
@@ -38,15 +49,7 @@ export const professionals: SandboxProfessional[] = [
         codeProfession: '60',
         codeCategorieProfessionnelle: 'C',
         activities: [
-          {
-            raisonSocialeSite: 'Centre hospitalier de Démoville',
-            identifiantTechniqueDeLaStructure: 'F990000012',
-            numeroFinessSite: '990000012',
-            numeroSiretSite: '90000002000021',
-            codeModeExercice: 'S',
-            codeSecteurDactivite: 'SA01',
-            libelleCommuneCoordStructure: 'Démoville',
-          },
+          DEMOVILLE_HOSPITAL,
         ],
       },
     ],
@@ -107,15 +110,7 @@ export const professionals: SandboxProfessional[] = [
         codeProfession: '50',
         codeCategorieProfessionnelle: 'C',
         activities: [
-          {
-            raisonSocialeSite: 'Centre hospitalier de Démoville - Maternité',
-            identifiantTechniqueDeLaStructure: 'F990000012',
-            numeroFinessSite: '990000012',
-            numeroSiretSite: '90000002000021',
-            codeModeExercice: 'S',
-            codeSecteurDactivite: 'SA01',
-            libelleCommuneCoordStructure: 'Démoville',
-          },
+          { ...DEMOVILLE_HOSPITAL, raisonSocialeSite: 'Centre hospitalier de Démoville - Maternité' },
         ],
       },
     ],
@@ -155,15 +150,7 @@ export const professionals: SandboxProfessional[] = [
         codeSavoirFaire: 'SM54',
         codeTypeSavoirFaire: 'S',
         activities: [
-          {
-            raisonSocialeSite: 'Centre hospitalier de Démoville',
-            identifiantTechniqueDeLaStructure: 'F990000012',
-            numeroFinessSite: '990000012',
-            numeroSiretSite: '90000002000021',
-            codeModeExercice: 'S',
-            codeSecteurDactivite: 'SA01',
-            libelleCommuneCoordStructure: 'Démoville',
-          },
+          DEMOVILLE_HOSPITAL,
         ],
       },
       {
