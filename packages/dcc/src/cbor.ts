@@ -67,7 +67,7 @@ export function decodeCbor(bytes: Uint8Array): unknown {
  * unknown here (the browser's lib has no Node types); at run time it is a `Uint8Array` (a
  * Buffer on Node), which is what callers get.
  */
-export interface CborEncoder {
+interface CborEncoder {
   encode(value: unknown): Uint8Array;
 }
 

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { Encoder, Tag } from 'cbor-x';
+import type { Tag } from 'cbor-x';
 import { encodeBase45 } from '../base45.js';
-import type { CborEncoder } from '../cbor.js';
+import { cborTag, encodeCbor } from '../cbor.js';
 import { ALG_ES256, ALG_PS256, sigStructure } from '../cose.js';
 import { toArrayBuffer } from '../bytes.js';
 import { HC1_PREFIX } from '../hc1.js';
@@ -74,9 +74,7 @@ export interface TestHc1Options {
 }
 
 /** A CBOR tag 0 (RFC 3339 text) or tag 1 (epoch seconds) date-time for a payload field. */
-export const tagDateTime = (iso: string, tag: 0 | 1): Tag => new Tag(tag === 0 ? iso : Date.parse(iso) / 1000, tag);
-
-const encoder: CborEncoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false, useFloat32: 0 });
+export const tagDateTime = (iso: string, tag: 0 | 1): Tag => cborTag(tag, tag === 0 ? iso : Date.parse(iso) / 1000);
 
 async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([toArrayBuffer(bytes)]).stream().pipeThrough(new CompressionStream('deflate'));
@@ -91,17 +89,17 @@ export async function signTestHc1(testSigner: TestSigner, dcc: unknown, options:
     [6, Math.floor(options.issuedAt.getTime() / 1000)],
     [-260, new Map([[1, dcc]])],
   ]);
-  const payload = encoder.encode(claims);
+  const payload = encodeCbor(claims);
   const alg = testSigner.algorithm === 'ES256' ? ALG_ES256 : ALG_PS256;
   const kidIn = options.kidIn ?? 'protected';
   const protectedHeader = new Map<number, unknown>([[1, alg]]);
-  const wrap = (bytes: Uint8Array, tag: number) => (options.tagByteStrings ? new Tag(bytes, tag) : bytes);
+  const wrap = (bytes: Uint8Array, tag: number) => (options.tagByteStrings ? cborTag(tag, bytes) : bytes);
   if (kidIn === 'protected') protectedHeader.set(4, wrap(testSigner.signer.kid, 4));
   if (kidIn === 'empty') protectedHeader.set(4, new Uint8Array(0));
-  const protectedBytes = encoder.encode(protectedHeader);
+  const protectedBytes = encodeCbor(protectedHeader);
   const signAlgorithm = testSigner.algorithm === 'ES256' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSA-PSS', saltLength: 32 };
   const signature = new Uint8Array(await crypto.subtle.sign(signAlgorithm, testSigner.privateKey, toArrayBuffer(sigStructure({ protectedBytes, payload }))));
   const unprotected = kidIn === 'unprotected' ? new Map([[4, testSigner.signer.kid]]) : new Map();
-  const cose = encoder.encode(new Tag([protectedBytes, unprotected, wrap(payload, 2), wrap(signature, 3)], 18));
+  const cose = encodeCbor(cborTag(18, [protectedBytes, unprotected, wrap(payload, 2), wrap(signature, 3)]));
   return HC1_PREFIX + encodeBase45(await deflate(cose));
 }
