@@ -79,6 +79,16 @@ describe('encodeDcc → verifyDcc round trip', () => {
     expect(result.certificate?.expiresAt).toBe(new Date(Math.floor(expiresAt.getTime() / 1000) * 1000).toISOString());
   });
 
+  it('leaves out a property set to undefined, as JSON would (CBOR would write undefined, which verifiers refuse)', async () => {
+    const { dcc, expiresAt } = cases[0]!;
+    const withUndefined = { ...dcc, nam: { ...(dcc as { nam: object }).nam, gn: undefined, gnt: undefined } };
+    const { text: hc1 } = encodeDcc(withUndefined, { signer, issuedAt: now, expiresAt, issuer: 'FR' });
+    const result = await verifyAt(hc1, new Date(now.getTime() + 60_000));
+    expect(result.reason).toBeUndefined();
+    expect(result.certificate?.dcc).toEqual(JSON.parse(JSON.stringify(withUndefined)));
+    expect((result.certificate?.dcc as { nam: object }).nam).not.toHaveProperty('gn');
+  });
+
   it('encodes the COSE / CWT structure with integer labels', async () => {
     const { dcc, expiresAt } = cases[0]!;
     const decoded = await decodeHc1(encodeDcc(dcc, { signer, issuedAt: now, expiresAt, issuer: 'FR' }).text);

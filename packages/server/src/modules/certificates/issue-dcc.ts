@@ -82,12 +82,14 @@ export function encodeDcc(dcc: object, options: EncodeDccOptions): { text: strin
     throw new RangeError("La date d'expiration doit suivre la date d'émission (et le signataire être encore valide).");
   }
 
-  // The DCC passed the schema: text, small integers, arrays and objects only.
+  // The DCC passed the schema: text, small integers, arrays and objects only. The schema
+  // takes an undefined property for an absent one, which CBOR would write as `undefined` and
+  // every verifier refuse: the JSON round trip drops it, as JSON would.
   const claims = new Map<number, unknown>([
     [CLAIM_ISS, issuer],
     [CLAIM_EXP, numericDate(exp)],
     [CLAIM_IAT, numericDate(iat)],
-    [CLAIM_HCERT, new Map([[HCERT_EU_DCC, dcc]])],
+    [CLAIM_HCERT, new Map([[HCERT_EU_DCC, JSON.parse(JSON.stringify(dcc)) as unknown]])],
   ]);
   const payload = encodeCbor(claims);
   const protectedBytes = encodeCbor(
