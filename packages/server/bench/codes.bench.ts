@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import autocannon, { type Options, type Result } from 'autocannon';
 import { freePort, startChild, type ChildServer } from '../src/testing/processes.js';
-import { childEnv, cleanup, serverEnv, createThrowAwayDatabase, intSetting, onCleanup, runBounded, signIn, tempDir, type Session } from './shared.js';
+import { setTimeout as pause } from 'node:timers/promises';
+import { childEnv, cleanup, serverEnv, createThrowAwayDatabase, fmt, intSetting, onCleanup, runBounded, signIn, tempDir, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -59,7 +60,6 @@ function cpuProfArgs(label: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // autocannon, bounded in time
 
-const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 interface Measured {
   result: Result;
@@ -299,10 +299,6 @@ function createBenchDatabase(): Promise<{ url: string } | { skipped: string }> {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-function fmt(value: number, digits = 1): string {
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
 let loadAtStart = 0;
 
 function printReport(rows: Row[], skipped: Map<string, string>, baselines: Map<string, { before: number; after: number }>): void {
@@ -310,7 +306,7 @@ function printReport(rows: Row[], skipped: Map<string, string>, baselines: Map<s
   const lines: string[] = [];
   lines.push('');
   lines.push(`Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`);
-  lines.push(`Load average (1 min): ${fmt(loadAtStart, 2)} at start, ${fmt(os.loadavg()[0]!, 2)} at end (the benchmark itself loads the machine; other work on it skews the figures)`);
+  lines.push(`Load average (1 min): ${fmt(loadAtStart, 2)} at start, ${fmt(os.loadavg()[0], 2)} at end (the benchmark itself loads the machine; other work on it skews the figures)`);
   lines.push(`Load: ${CONNECTIONS} connections, ${SECONDS} s measured per scenario after ${WARMUP_SECONDS} s warm-up; issuing spread over ${PROFESSIONALS} GP sessions`);
   lines.push('');
   const header = ['scenario', 'database', 'req/s (mean, 201 only)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'vs baseline*'];

@@ -39,15 +39,16 @@
  * outbox does not empty, or on errors.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as pause } from 'node:timers/promises';
 import type { ChildServer } from '../src/testing/processes.js';
 import { signInAll, type ClientAct } from './outage/professionals.js';
-import { failures as failuresOf, fmt, report } from './outage/report.js';
+import { failures as failuresOf, report } from './outage/report.js';
 import { serverActCounts } from './outage/server-probes.js';
-import { log, pause, TIMEOUT_S, VARIANTS } from './outage/settings.js';
+import { log, TIMEOUT_S, VARIANTS } from './outage/settings.js';
 import { startSimulatedSystem } from './outage/system.js';
 import { runVariant, type VariantResult } from './outage/variant.js';
 import { verify } from './outage/verify.js';
-import { cleanup, runBounded } from './shared.js';
+import { cleanup, fmt, runBounded } from './shared.js';
 
 async function main(): Promise<number> {
   const { baseUrl, sandboxRef, dbOptions, pros, spares, ...system } = await startSimulatedSystem();

@@ -11,6 +11,11 @@ import { driveLogin } from '@prostopcovid/psc-sandbox';
 import pg from 'pg';
 import { stopAllChildren } from '../src/testing/processes.js';
 
+/** A figure for the printed tables: `digits` decimals, thousands separated; '—' when there is none. */
+export function fmt(value: number | undefined, digits = 1): string {
+  return value === undefined || !Number.isFinite(value) ? '—' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
 export function intSetting(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;

@@ -1,13 +1,10 @@
 /** The printed report (a Markdown table per run) and the failures that make the run exit 1. */
 import os from 'node:os';
+import { fmt } from '../shared.js';
 import type { Traffic } from './network.js';
 import { ACT_INTERVAL_S, DATABASE, LOST_ANSWERS, OUTAGE_S, OUTAGE_SIGN_INS, POLICY, PROFESSIONALS, RECOVERY_MAX_S, SPACING_MS, STEADY_S } from './settings.js';
 import type { VariantResult } from './variant.js';
 import type { Verification } from './verify.js';
-
-export function fmt(value: number | undefined, digits = 1): string {
-  return value === undefined || !Number.isFinite(value) ? '—' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 
 export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

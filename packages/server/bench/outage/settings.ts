@@ -34,4 +34,3 @@ const started = performance.now();
 export function log(message: string): void {
   console.error(`[sim ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
 }
-export const pause = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));

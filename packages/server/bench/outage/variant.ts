@@ -5,7 +5,8 @@ import { signIn, type Session } from '../shared.js';
 import { cutLink, link, newTraffic, transportFor, type Traffic } from './network.js';
 import { Professional, type ClientAct } from './professionals.js';
 import { openIncidents } from './server-probes.js';
-import { ACT_INTERVAL_S, log, OUTAGE_S, OUTAGE_SIGN_INS, pause, POLICY, RECOVERY_MAX_S, STEADY_S, type Variant } from './settings.js';
+import { setTimeout as pause } from 'node:timers/promises';
+import { ACT_INTERVAL_S, log, OUTAGE_S, OUTAGE_SIGN_INS, POLICY, RECOVERY_MAX_S, STEADY_S, type Variant } from './settings.js';
 
 export interface VariantResult {
   variant: Variant;
