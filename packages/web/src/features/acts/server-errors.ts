@@ -1,3 +1,4 @@
+import { MAX_DOSE } from '@prostopcovid/contracts/acts';
 import { PERSON_NAME_MAX_LENGTH } from '@prostopcovid/dcc/names';
 import { ApiError } from '../../data/api';
 import { PLACE_MAX_LENGTH } from './place';
@@ -7,7 +8,7 @@ import { PLACE_MAX_LENGTH } from './place';
  * are `{ path, message }` per refused value (platform/error-handler.ts): `path` is the JSON
  * pointer of the value, the bare name of a missing top-level property, or '' for the body
  * itself; `message` is the schema validator's English and is never shown. What a field
- * accepts is said from the request schema's limits (acts.schemas.ts).
+ * accepts is said from the request schema's limits (@prostopcovid/contracts/acts).
  */
 export interface RefusedField {
   label: string;
@@ -17,7 +18,7 @@ export interface RefusedField {
 const NAME = `lettres latines, grecques ou cyrilliques seulement, mots séparés par des espaces, traits d’union ou apostrophes (${PERSON_NAME_MAX_LENGTH} caractères au plus)`;
 const DAY = 'date attendue au format AAAA-MM-JJ';
 const INSTANT = 'date et heure invalides';
-const DOSE = 'nombre entier de 1 à 9 attendu';
+const DOSE = `nombre entier de 1 à ${MAX_DOSE} attendu`;
 
 const fields: Record<string, RefusedField> = {
   '/patient': { label: 'Patient', message: 'identité incomplète ou invalide' },
