@@ -23,36 +23,8 @@ export const DeviceHeaders = Type.Object({
 });
 
 export const Declared = Type.Object({
-  uploadToken: Type.String({ description: 'Bearer token for one contact upload' }),
+  uploadToken: Type.String({ description: 'The token of one ROBERT report (POST /api/robert/v1/report)' }),
   tokenExpiresAt: Type.String({ format: 'date-time' }),
   window: Type.Object({ from: IsoDate, to: IsoDate }, { description: 'Contacts seen on these days (inclusive) are shared' }),
 });
 export type Declared = Static<typeof Declared>;
-
-export const Contact = Type.Object(
-  {
-    ephemeralId: Type.String({ pattern: '^[A-Za-z0-9+/]{6,88}={0,2}$', description: 'Base64 ephemeral Bluetooth identifier heard' }),
-    seenAt: Type.String({ format: 'date-time' }),
-    durationSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
-    rssi: Type.Integer({ minimum: -127, maximum: 20 }),
-  },
-  { additionalProperties: false },
-);
-export type Contact = Static<typeof Contact>;
-
-/** 14 days of 15-minute epochs with a crowd around: generous, yet bounded. */
-export const MAX_CONTACTS = 50_000;
-
-export const UploadContactsBody = Type.Object(
-  { contacts: Type.Array(Contact, { maxItems: MAX_CONTACTS }) },
-  { additionalProperties: false },
-);
-export type UploadContactsBody = Static<typeof UploadContactsBody>;
-
-export const UploadHeaders = Type.Object({ authorization: Type.Optional(Type.String()) });
-
-export const Uploaded = Type.Object({
-  accepted: Type.Integer(),
-  rejectedOutsideWindow: Type.Integer(),
-});
-export type Uploaded = Static<typeof Uploaded>;

@@ -31,14 +31,19 @@ import { assessCertificate } from './modules/verifier/verifier.service.js';
 import { codesRoutes } from './modules/codes/codes.routes.js';
 import { declarationsRoutes } from './modules/declarations/declarations.routes.js';
 import { labsRoutes } from './modules/labs/labs.routes.js';
+import { ReportWorkers } from './modules/robert/report-worker.js';
+import { DailyKeys, loadRobertSecrets } from './modules/robert/robert-keys.js';
+import { RobertTime } from './modules/robert/robert-time.js';
+import { robertRoutes } from './modules/robert/robert.routes.js';
+import { purgeExpired } from './modules/robert/robert.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
-import { systemClock, type Clock } from './platform/clock.js';
+import { HOUR, systemClock, type Clock } from './platform/clock.js';
 import { AppError } from './platform/errors.js';
 import { registerAdmissionControl } from './platform/admission.js';
 import { registerErrorHandling, send } from './platform/error-handler.js';
 import { loadDevelopmentHmacKey } from './platform/keys.js';
-import { loggerOptions } from './platform/logger.js';
+import { loggerOptions, serializeError } from './platform/logger.js';
 import { addDateFormats } from './platform/formats.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 
@@ -168,6 +173,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const codesDeps = { db: database.db, hasher, publicUrl: config.publicUrl, ...config.codes };
   await app.register(codesRoutes(codesDeps));
   await app.register(declarationsRoutes({ db: database.db, hasher, ...config.codes }));
+  await registerRobert(app, config);
   await app.register(referenceRoutes);
   await app.register(actsRoutes({ codes: codesDeps }));
   await app.register(labsRoutes({ db: database.db, batchMaxResults: config.labBatchMaxResults }));
@@ -194,6 +200,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
+/** ROBERT: the protocol's routes, its report workers and the hourly purge (both off with ROBERT_WORKERS=0). */
+async function registerRobert(app: FastifyInstance, config: Config): Promise<void> {
+  const secrets = await loadRobertSecrets(config.robert, config.keysDir);
+  const base = { db: app.db, secrets, dailyKeys: new DailyKeys(app.db, secrets.keyEncryptionKey), time: new RobertTime(config.robert.timeStart), settings: config.robert };
+  const workers = new ReportWorkers({ ...base, clock: app.clock, log: app.log }, config.robert.workers);
+  await app.register(robertRoutes({ ...base, onReportQueued: () => workers.kick() }));
+  if (config.robert.workers === 0) return;
+  let purge: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    workers.start();
+    purge = setInterval(() => {
+      purgeExpired(base, app.clock.now()).catch((error: unknown) => app.log.error({ err: serializeError(error) }, 'robert purge failed'));
+    }, HOUR).unref();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(purge);
+    await workers.stop();
+  });
+}
+
 /** OpenAPI description of every route at /docs (the app's public API is tagged `app`). */
 async function registerApiDocs(app: FastifyInstance, publicUrl: string): Promise<void> {
   await app.register(fastifySwagger, {
@@ -207,6 +233,7 @@ async function registerApiDocs(app: FastifyInstance, publicUrl: string): Promise
         { name: 'admin', description: 'Authority operators' },
         { name: 'patient', description: 'Patient portal (retrieval code + date of birth)' },
         { name: 'verifier', description: 'Certificate verification (public)' },
+        { name: 'robert', description: 'ROBERT exposure notification, for the StopCovid app (public, versioned)' },
       ],
     },
   });

@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { NTP_UNIX_OFFSET_SECONDS } from '@prostopcovid/contracts/robert';
+import { DEFAULT_SCORING, type ScoringParameters } from './modules/robert/scoring.js';
 
 /** Every setting the server reads, typed, validated once and frozen. */
 export interface Config {
@@ -85,6 +87,27 @@ export interface Config {
   };
   /** Overload: event-loop delay (ms) past which requests are shed with 503 (0: off), and the Retry-After given. */
   readonly admission: { readonly maxEventLoopDelayMs: number; readonly retryAfterSeconds: number };
+  /** Exposure notification (docs/domain.md, Exposure notification). */
+  readonly robert: {
+    /** NTP seconds of epoch 0. */
+    readonly timeStart: number;
+    /** The server's P-256 ECDH key (PKCS#8 PEM); undefined: a development key in keysDir. */
+    readonly ecdhKeyFile: string | undefined;
+    /** Encrypts the daily EBID keys and the registrations' shared keys at rest (32 bytes); undefined: development key. */
+    readonly keyEncryptionKey: Buffer | undefined;
+    /** K_G, the federation key of the ECC (16 bytes); undefined: development key. */
+    readonly federationKey: Buffer | undefined;
+    /** Registrations per address and hour. */
+    readonly registerLimitPerAddress: number;
+    /** Whether register needs a solved proof of work, and its difficulty in bits. */
+    readonly captcha: boolean;
+    readonly captchaDifficulty: number;
+    /** Registrations without a status request for this long are deleted. */
+    readonly inactivityDays: number;
+    /** Report workers in this process (0: run `npm run worker:robert` beside it). */
+    readonly workers: number;
+    readonly scoring: ScoringParameters;
+  };
   /** Where development keys are generated and kept. */
   readonly keysDir: string;
   /** Fastify trustProxy: false, true, or a list of proxy addresses/CIDRs whose X-Forwarded-For is believed. */
@@ -136,6 +159,44 @@ function hmacKeys(env: Env, name: string): Array<{ id: string; key: Buffer }> | 
   });
   if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new ConfigError(`${name} has duplicate key ids`);
   return keys;
+}
+
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) throw new ConfigError(`${name} must be a number between ${min} and ${max} (got "${raw}")`);
+  return value;
+}
+
+function base64Key(env: Env, name: string, bytes: number): Buffer | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== bytes) throw new ConfigError(`${name} must be the Base64 of exactly ${bytes} random bytes`);
+  return key;
+}
+
+function ntpInstant(env: Env, name: string, fallback: string): number {
+  const raw = env[name] || fallback;
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new ConfigError(`${name} must be a UTC instant such as 2020-06-02T00:00:00Z (got "${raw}")`);
+  return ms / 1000 + NTP_UNIX_OFFSET_SECONDS;
+}
+
+function scoring(env: Env): ScoringParameters {
+  const deltas = env.ROBERT_SCORING_DELTAS ? env.ROBERT_SCORING_DELTAS.split(',').map(Number) : DEFAULT_SCORING.deltas;
+  if (deltas.length === 0 || deltas.some((d) => !Number.isFinite(d) || d <= 0)) throw new ConfigError('ROBERT_SCORING_DELTAS must be a comma-separated list of positive numbers');
+  return {
+    ...DEFAULT_SCORING,
+    deltas,
+    p0: decimal(env, 'ROBERT_SCORING_P0', DEFAULT_SCORING.p0, -127, 0),
+    rssiMax: decimal(env, 'ROBERT_SCORING_RSSI_MAX', DEFAULT_SCORING.rssiMax, -127, 0),
+    softMaxA: decimal(env, 'ROBERT_SCORING_SOFT_MAX_A', DEFAULT_SCORING.softMaxA, 0.01, 100),
+    softMaxB: decimal(env, 'ROBERT_SCORING_SOFT_MAX_B', DEFAULT_SCORING.softMaxB, 0.01, 100),
+    r0: decimal(env, 'ROBERT_SCORING_R0', DEFAULT_SCORING.r0, 0.000001, 1),
+    riskThreshold: decimal(env, 'ROBERT_RISK_THRESHOLD', DEFAULT_SCORING.riskThreshold, 0.000001, 0.999999),
+  };
 }
 
 function operators(raw: string | undefined): string[] {
@@ -221,6 +282,9 @@ export function loadConfig(env: Env = process.env): Config {
     if (!env.CODE_HMAC_KEYS) throw new ConfigError('CODE_HMAC_KEYS is required in production');
     if (!env.DSC_KEY_FILE || !env.DSC_CERT_FILE) throw new ConfigError('DSC_KEY_FILE and DSC_CERT_FILE (document signer) are required in production');
     if (!publicUrl.startsWith('https://')) throw new ConfigError('PUBLIC_URL must be https in production');
+    if (!env.ROBERT_ECDH_KEY_FILE || !env.ROBERT_KEY_ENCRYPTION_KEY || !env.ROBERT_FEDERATION_KEY) {
+      throw new ConfigError('ROBERT_ECDH_KEY_FILE, ROBERT_KEY_ENCRYPTION_KEY and ROBERT_FEDERATION_KEY are required in production');
+    }
     if (!issuer.startsWith('https://')) throw new ConfigError('PSC_ISSUER must be https in production');
   }
   if (new URL(publicUrl).pathname !== '/') throw new ConfigError('PUBLIC_URL must be an origin, without a path');
@@ -288,6 +352,18 @@ export function loadConfig(env: Env = process.env): Config {
     admission: {
       maxEventLoopDelayMs: integer(env, 'ADMISSION_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
       retryAfterSeconds: integer(env, 'ADMISSION_RETRY_AFTER_SECONDS', 10, 1, 3600),
+    },
+    robert: {
+      timeStart: ntpInstant(env, 'ROBERT_TIME_START', '2020-06-02T00:00:00Z'),
+      ecdhKeyFile: env.ROBERT_ECDH_KEY_FILE ? resolve(env.ROBERT_ECDH_KEY_FILE) : undefined,
+      keyEncryptionKey: base64Key(env, 'ROBERT_KEY_ENCRYPTION_KEY', 32),
+      federationKey: base64Key(env, 'ROBERT_FEDERATION_KEY', 16),
+      registerLimitPerAddress: integer(env, 'ROBERT_REGISTER_LIMIT_PER_ADDRESS', 200, 1, 10_000_000),
+      captcha: env.ROBERT_CAPTCHA === 'on',
+      captchaDifficulty: integer(env, 'ROBERT_CAPTCHA_DIFFICULTY', 18, 1, 30),
+      inactivityDays: integer(env, 'ROBERT_INACTIVITY_DAYS', 30, 15, 3650),
+      workers: integer(env, 'ROBERT_WORKERS', 1, 0, 16),
+      scoring: scoring(env),
     },
     keysDir: env.KEYS_DIR || resolve(import.meta.dirname, '../../../.data/keys'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),

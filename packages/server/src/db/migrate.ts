@@ -11,6 +11,7 @@ import * as m0007 from './migrations/0007_continuity.js';
 import * as m0008 from './migrations/0008_fallback_pending.js';
 import * as m0009 from './migrations/0009_recovery_certificates.js';
 import * as m0010 from './migrations/0010_session_secrets.js';
+import * as m0011 from './migrations/0011_robert.js';
 
 // Forward-only: migrations have no `down`. Listed here, in order, so bundling never loses one.
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0008_fallback_pending': m0008,
   '0009_recovery_certificates': m0009,
   '0010_session_secrets': m0010,
+  '0011_robert': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -93,15 +93,54 @@ export interface DeclarationsTable {
   uploaded_at: Timestamp | null;
   contacts_accepted: number | null;
   contacts_rejected: number | null;
+  /** SHA-256 of the report sent with the token: the same report again gets the same answer. */
+  report_digest: Buffer | null;
 }
 
-export interface ContactsTable {
-  id: Generated<number>;
-  declaration_id: string;
-  ephemeral_id: Buffer;
-  seen_at: Timestamp;
-  duration_seconds: number;
-  rssi: number;
+export interface RobertRegistrationsTable {
+  id_a: Buffer;
+  keys_sealed: Buffer;
+  created_epoch: number;
+  last_active_epoch: number;
+  last_status_epoch: number | null;
+  tuples_until_epoch: number;
+  scores_from_epoch: Generated<number>;
+  at_risk: Generated<boolean>;
+  last_contact_epoch: number | null;
+  last_contact_day_blurred: number | null;
+  last_risk_scoring_epoch: number | null;
+  notified_epoch: number | null;
+}
+
+export interface RobertExposuresTable {
+  id_a: Buffer;
+  epoch_id: number;
+  score: number;
+}
+
+export interface RobertServerKeysTable {
+  day: number;
+  key_sealed: Buffer;
+  created_at: CreatedAt;
+}
+
+export interface RobertReportsTable {
+  id: Generated<string>;
+  received_at: Timestamp;
+  hellos: number;
+  payload: Buffer;
+  attempts: Generated<number>;
+}
+
+export interface RobertCaptchasUsedTable {
+  id_hash: Buffer;
+  expires_at: Timestamp;
+}
+
+export interface RobertCountersTable {
+  day: string;
+  name: string;
+  value: ColumnType<string, number | string, number | string>;
 }
 
 export interface RateLimitHitsTable {
@@ -235,7 +274,12 @@ export interface Database {
   vaccinations: VaccinationsTable;
   declaration_codes: DeclarationCodesTable;
   declarations: DeclarationsTable;
-  contacts: ContactsTable;
+  robert_registrations: RobertRegistrationsTable;
+  robert_exposures: RobertExposuresTable;
+  robert_server_keys: RobertServerKeysTable;
+  robert_reports: RobertReportsTable;
+  robert_captchas_used: RobertCaptchasUsedTable;
+  robert_counters: RobertCountersTable;
   rate_limit_hits: RateLimitHitsTable;
   professionals: ProfessionalsTable;
   sessions: SessionsTable;

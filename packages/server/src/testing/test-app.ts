@@ -1,3 +1,6 @@
+import { createRobertHttpApi, type RobertApi } from '@prostopcovid/phone';
+import { DailyKeys, loadRobertSecrets } from '../modules/robert/robert-keys.js';
+import { RobertTime } from '../modules/robert/robert-time.js';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +49,8 @@ function testConfig(issuer: string, env: Record<string, string> = {}): Config {
     ADMISSION_MAX_EVENT_LOOP_DELAY_MS: '0',
     // Likewise, no background check of PSC: tests drive the breaker themselves.
     PSC_WATCH_SECONDS: '0',
+    // ROBERT reports are processed when a test says so (processNextReport).
+    ROBERT_WORKERS: '0',
     // A throw-away document signer per app, never the developer's .data/keys.
     KEYS_DIR: mkdtempSync(join(tmpdir(), 'prostopcovid-keys-')),
     DCC_TRUST_LIST_CACHE_FILE: join(mkdtempSync(join(tmpdir(), 'prostopcovid-trust-')), 'trust-list.json'),
@@ -185,4 +190,25 @@ export function newDeviceId(): string {
 /** The app's declaration call. */
 export function declare(app: FastifyInstance, code: string, onset: Record<string, string>, deviceId = newDeviceId()) {
   return app.inject({ method: 'POST', url: '/api/app/v1/declarations', headers: { 'x-device-id': deviceId }, payload: { code, onset } });
+}
+
+/** The phone library's HTTP client, answered by the app in this process (inject): the same code as on a phone. */
+export function robertApi(app: FastifyInstance): RobertApi {
+  const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const response = await app.inject({
+      method: (init?.method ?? 'GET') as 'GET' | 'POST',
+      url: url.pathname + url.search,
+      headers: init?.body === undefined || init.body === null ? {} : { 'content-type': 'application/json' },
+      ...(typeof init?.body === 'string' ? { payload: init.body } : {}),
+    });
+    return new Response(response.body, { status: response.statusCode, headers: { 'content-type': String(response.headers['content-type'] ?? 'text/plain') } });
+  }) as typeof fetch;
+  return createRobertHttpApi(TEST_PUBLIC_URL, fetchFn);
+}
+
+/** What the report workers need, built as app.ts builds it (same keys directory, same database). */
+export async function robertWorkerDeps(t: TestApp) {
+  const secrets = await loadRobertSecrets(t.config.robert, t.config.keysDir);
+  return { db: t.database.db, secrets, dailyKeys: new DailyKeys(t.database.db, secrets.keyEncryptionKey), time: new RobertTime(t.config.robert.timeStart), settings: t.config.robert };
 }

@@ -25,11 +25,14 @@ export async function insertDeclaration(
   return inserted.id;
 }
 
-/** One upload per token: claims it in one statement (rolled back with the transaction on failure). */
-export async function claimUpload(db: Executor, tokenHash: string, now: Date) {
+/**
+ * One report per token: claims it in one statement (rolled back with the transaction on
+ * failure), keeping the report's digest so that the same report sent again is recognised.
+ */
+export async function claimReport(db: Executor, tokenHash: string, digest: Buffer, now: Date) {
   return db
     .updateTable('declarations')
-    .set({ uploaded_at: now })
+    .set({ uploaded_at: now, report_digest: digest })
     .where('upload_token_hash', '=', tokenHash)
     .where('uploaded_at', 'is', null)
     .where('token_expires_at', '>', now)
@@ -37,31 +40,18 @@ export async function claimUpload(db: Executor, tokenHash: string, now: Date) {
     .executeTakeFirst();
 }
 
-export async function recordUploadCounts(db: Executor, id: string, accepted: number, rejected: number): Promise<void> {
-  await db.updateTable('declarations').set({ contacts_accepted: accepted, contacts_rejected: rejected }).where('id', '=', id).execute();
+/** The answer already given to this very report, if it was sent before with this token. */
+export async function findReportReplay(db: Executor, tokenHash: string, digest: Buffer) {
+  return db
+    .selectFrom('declarations')
+    .select(['contacts_accepted', 'contacts_rejected'])
+    .where('upload_token_hash', '=', tokenHash)
+    .where('report_digest', '=', digest)
+    .executeTakeFirst();
 }
 
-const CHUNK = 1000;
-
-export async function insertContacts(
-  db: Executor,
-  declarationId: string,
-  contacts: Array<{ ephemeralId: Buffer; seenAt: Date; durationSeconds: number; rssi: number }>,
-): Promise<void> {
-  for (let i = 0; i < contacts.length; i += CHUNK) {
-    await db
-      .insertInto('contacts')
-      .values(
-        contacts.slice(i, i + CHUNK).map((c) => ({
-          declaration_id: declarationId,
-          ephemeral_id: c.ephemeralId,
-          seen_at: c.seenAt,
-          duration_seconds: c.durationSeconds,
-          rssi: c.rssi,
-        })),
-      )
-      .execute();
-  }
+export async function recordReportCounts(db: Executor, id: string, accepted: number, rejected: number): Promise<void> {
+  await db.updateTable('declarations').set({ contacts_accepted: accepted, contacts_rejected: rejected }).where('id', '=', id).execute();
 }
 
 export interface RedeemStatement {

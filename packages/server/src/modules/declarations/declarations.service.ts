@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.js';
 import { auditRow, recordAudit } from '../../platform/audit.js';
 import { MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
-import { isValidIsoDate, parisDate, parseInstant } from '../../platform/dates.js';
+import { isValidIsoDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { fixedWindow, sweepOldCounters } from '../../platform/rate-limit.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
@@ -10,7 +10,11 @@ import type { CodeHasher } from '../../platform/code-hasher.js';
 import { normalizeDeclarationCode } from '../codes/codes.service.js';
 import { contactWindow, isOnsetDateAllowed } from './contact-window.js';
 import * as repo from './declarations.repository.js';
-import type { DeclareBody, UploadContactsBody } from '@prostopcovid/contracts/declarations';
+import type { DeclareBody } from '@prostopcovid/contracts/declarations';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface DeclarationsDeps {
   db: Db;
@@ -76,34 +80,25 @@ export async function declareWithCode(deps: DeclarationsDeps, ctx: RequestContex
   return { uploadToken, tokenExpiresAt: tokenExpiresAt.toISOString(), window };
 }
 
-/** Stores the contacts seen inside the declaration's window; the others are refused and counted. */
-export async function uploadContacts(deps: DeclarationsDeps, ctx: RequestContext, authorization: string | undefined, input: UploadContactsBody) {
-  const token = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(authorization ?? '')?.[1];
-  if (!token) throw new AppError('DECLARATION_TOKEN_INVALID');
-  const nowMs = ctx.now.getTime();
-  const result = await deps.db.transaction().execute(async (trx) => {
-    const declaration = await repo.claimUpload(trx, hashToken(token), ctx.now);
-    if (!declaration) return null;
-    const accepted: Array<{ ephemeralId: Buffer; seenAt: Date; durationSeconds: number; rssi: number }> = [];
-    for (const contact of input.contacts) {
-      const seenAt = parseInstant(contact.seenAt);
-      if (!seenAt) continue;
-      const day = parisDate(seenAt);
-      if (seenAt.getTime() > nowMs || day < declaration.window_from || day > declaration.window_to) continue;
-      accepted.push({ ephemeralId: Buffer.from(contact.ephemeralId, 'base64'), seenAt, durationSeconds: contact.durationSeconds, rssi: contact.rssi });
-    }
-    const rejected = input.contacts.length - accepted.length;
-    await repo.insertContacts(trx, declaration.id, accepted);
-    await repo.recordUploadCounts(trx, declaration.id, accepted.length, rejected);
-    await recordAudit(trx, ctx, {
-      action: 'declarations.upload_contacts',
-      outcome: 'success',
-      targetType: 'declaration',
-      targetId: declaration.id,
-      details: { accepted: accepted.length, rejectedOutsideWindow: rejected },
-    });
-    return { accepted: accepted.length, rejectedOutsideWindow: rejected };
-  });
-  if (!result) throw new AppError('DECLARATION_TOKEN_INVALID');
-  return result;
+export type ReportClaim =
+  | { kind: 'claimed'; declarationId: string; window: { from: string; to: string } }
+  | { kind: 'replay'; accepted: number; rejectedOutsideWindow: number };
+
+/**
+ * The ROBERT report's credential is a declaration's upload token: single use, except that the
+ * very same report (same digest) sent again gets the first answer back (a lost response).
+ * Runs inside the caller's transaction, so a failed report leaves the token unused.
+ */
+export async function claimReportToken(db: Executor, token: string, digest: Buffer, now: Date): Promise<ReportClaim> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) throw new AppError('DECLARATION_TOKEN_INVALID');
+  const tokenHash = hashToken(token);
+  const claimed = await repo.claimReport(db, tokenHash, digest, now);
+  if (claimed) return { kind: 'claimed', declarationId: claimed.id, window: { from: claimed.window_from, to: claimed.window_to } };
+  const replay = await repo.findReportReplay(db, tokenHash, digest);
+  if (replay?.contacts_accepted != null) return { kind: 'replay', accepted: replay.contacts_accepted, rejectedOutsideWindow: replay.contacts_rejected ?? 0 };
+  throw new AppError('DECLARATION_TOKEN_INVALID');
+}
+
+export async function recordReportCounts(db: Executor, declarationId: string, accepted: number, rejectedOutsideWindow: number): Promise<void> {
+  await repo.recordReportCounts(db, declarationId, accepted, rejectedOutsideWindow);
 }

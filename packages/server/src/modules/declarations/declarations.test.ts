@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE } from '../../platform/clock.js';
 import { addDays, parisDate } from '../../platform/dates.js';
@@ -19,15 +18,6 @@ async function freshCode(): Promise<string> {
   doctor = await signIn(t, createProfessional(t, { profession: '10' }));
   return issueTestCode(t.app, doctor);
 }
-const count = async (table: 'contacts' | 'declarations') =>
-  (await t.database.db.selectFrom(table).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
-
-function upload(token: string, contacts: unknown[]) {
-  return t.app.inject({ method: 'POST', url: '/api/app/v1/declarations/contacts', headers: { authorization: `Bearer ${token}` }, payload: { contacts } });
-}
-
-const contactAt = (instant: Date, id = 'AAECAwQFBgc=') => ({ ephemeralId: id, seenAt: instant.toISOString(), durationSeconds: 600, rssi: -60 });
-
 describe('declaring with a code', () => {
   it('consumes the code and answers an upload token with the window from the symptom onset', async () => {
     const code = await freshCode();
@@ -113,65 +103,5 @@ describe('rate limits on redemption', () => {
     } finally {
       await strict.close();
     }
-  });
-});
-
-describe('uploading contacts', () => {
-  async function declared(onset: Record<string, string>) {
-    const response = await declare(t.app, await freshCode(), onset);
-    expect(response.statusCode).toBe(201);
-    return response.json<{ uploadToken: string; window: { from: string; to: string } }>();
-  }
-
-  it('stores contacts inside the window, refuses and counts the others, once per token', async () => {
-    const before = await count('contacts');
-    const { uploadToken } = await declared({ kind: 'symptoms', date: daysAgo(12) }); // window: 14 … 2 days ago
-    const now = t.clock.now().getTime();
-    const day = 86_400_000;
-    const contacts = [
-      contactAt(new Date(now - 13 * day)),
-      contactAt(new Date(now - 5 * day)),
-      contactAt(new Date(now - 3 * day)),
-      contactAt(new Date(now - 1 * day)), // after the window
-      contactAt(new Date(now - 15 * day)), // before it (beyond retention)
-      contactAt(new Date(now + 3_600_000)), // in the future
-    ];
-    const response = await upload(uploadToken, contacts);
-    expect(response.statusCode).toBe(202);
-    expect(response.json()).toEqual({ accepted: 3, rejectedOutsideWindow: 3 });
-    expect((await count('contacts')) - before).toBe(3);
-
-    const again = await upload(uploadToken, contacts);
-    expect(again.statusCode).toBe(401);
-    expect(again.json().error.code).toBe('DECLARATION_TOKEN_INVALID');
-  });
-
-  it('takes 14 days of history in one request', async () => {
-    const { uploadToken } = await declared({ kind: 'unknown' });
-    const now = t.clock.now().getTime();
-    // One contact every 15 minutes for 13.9 days.
-    const contacts = Array.from({ length: 1334 }, (_, i) => contactAt(new Date(now - i * 15 * MINUTE), Buffer.from([i % 256, i >> 8, 1, 2, 3, 4, 5, 6]).toString('base64')));
-    const response = await upload(uploadToken, contacts);
-    expect(response.statusCode).toBe(202);
-    expect(response.json().accepted).toBe(1334);
-  });
-
-  it('refuses a malformed history without storing anything or using up the token', async () => {
-    const before = await count('contacts');
-    const { uploadToken } = await declared({ kind: 'unknown' });
-    const good = contactAt(new Date(t.clock.now().getTime() - MINUTE));
-    for (const bad of [{ ...good, rssi: 500 }, { ...good, ephemeralId: '%%%' }, { ...good, seenAt: 'yesterday' }, { ...good, extra: true }]) {
-      expect((await upload(uploadToken, [good, bad])).statusCode).toBe(400);
-    }
-    expect(await count('contacts')).toBe(before);
-    expect((await upload(uploadToken, [good])).statusCode).toBe(202);
-  });
-
-  it('refuses a missing, unknown or expired token', async () => {
-    expect((await t.app.inject({ method: 'POST', url: '/api/app/v1/declarations/contacts', payload: { contacts: [] } })).statusCode).toBe(401);
-    expect((await upload('x'.repeat(43), [])).statusCode).toBe(401);
-    const { uploadToken } = await declared({ kind: 'unknown' });
-    t.clock.advance(31 * MINUTE);
-    expect((await upload(uploadToken, [])).statusCode).toBe(401);
   });
 });
