@@ -1,11 +1,10 @@
 import { isAnswer } from '@prostopcovid/contracts/check';
-import { Declared, Uploaded, type Contact, type Onset } from '@prostopcovid/contracts/declarations';
+import { Declared, type Onset } from '@prostopcovid/contracts/declarations';
 import { ErrorAnswer } from '@prostopcovid/contracts/errors';
 import type { Static, TSchema } from 'typebox';
 
 export type { Onset };
 export type Declaration = Declared;
-export type UploadResult = Uploaded;
 
 /**
  * A call that did not succeed. With `status`, the server answered (its French message is
@@ -22,15 +21,13 @@ export class ApiError extends Error {
 
 const TIMEOUT_MS = 30_000;
 
-/** The StopCovid app's two calls against the public API at `baseUrl`. */
+/** The StopCovid app's declaration call against the public API at `baseUrl` (ROBERT calls go through @prostopcovid/phone). */
 export function createAppApi(baseUrl: URL, fetchFn: typeof fetch) {
   // Resolving relative to a base ending in "/" keeps a path prefix (server behind a proxy).
   const base = new URL(baseUrl.href.endsWith('/') ? baseUrl.href : `${baseUrl.href}/`);
   return {
     declare: (deviceId: string, code: string, onset: Onset) =>
       postJson(fetchFn, new URL('api/app/v1/declarations', base), { 'x-device-id': deviceId }, { code, onset }, 201, Declared),
-    uploadContacts: (uploadToken: string, contacts: Contact[]) =>
-      postJson(fetchFn, new URL('api/app/v1/declarations/contacts', base), { authorization: `Bearer ${uploadToken}` }, { contacts }, 202, Uploaded),
   };
 }
 
@@ -100,7 +97,7 @@ const NETWORK_REASONS: Record<string, string> = {
   UND_ERR_SOCKET: 'connexion interrompue',
 };
 
-function describeNetworkFailure(url: URL, error: unknown): string {
+export function describeNetworkFailure(url: URL, error: unknown): string {
   const hint = "Vérifiez l'adresse (--url ou PROSTOPCOVID_URL) et que le serveur est démarré.";
   if (error instanceof Error && error.name === 'TimeoutError') {
     return `Le serveur ${url.origin} n'a pas répondu dans les ${TIMEOUT_MS / 1000} secondes. ${hint}`;

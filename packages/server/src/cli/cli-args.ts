@@ -29,16 +29,29 @@ function optionValue(name: string, type: 'string' | 'boolean', value: string | u
     if (value !== undefined) throw new UsageError(`L'option --${name} ne prend pas de valeur.`);
     return true;
   }
-  // A following option is a forgotten value; `--name=-x` remains possible for odd values.
-  if (value === undefined || (!inline && value.startsWith('-'))) throw new UsageError(`L'option --${name} attend une valeur.`);
+  // A following option is a forgotten value, a negative number is not (`--rssi -50`); `--name=-x` remains possible for odd values.
+  if (value === undefined || (!inline && value.startsWith('-') && !/^-\d+$/.test(value))) throw new UsageError(`L'option --${name} attend une valeur.`);
   return value;
 }
 
-/** A whole number written in plain digits, within bounds. */
+/** A whole number written in plain digits (a leading minus allowed), within bounds. */
 export function parseBoundedInteger(name: string, raw: string, min: number, max: number): number {
-  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  const value = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new UsageError(`L'option --${name} attend un nombre entier entre ${min} et ${max} (reçu : « ${raw} »).`);
   }
   return value;
+}
+
+/** The server's address: --url, else PROSTOPCOVID_URL, else the local development server. */
+export function parseBaseUrl(option: string | undefined, env: Record<string, string | undefined>): URL {
+  const raw = option ?? env.PROSTOPCOVID_URL ?? 'http://localhost:3000';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`Adresse du serveur invalide : « ${raw} ». Exemple : http://localhost:3000`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`L'adresse du serveur doit commencer par http:// ou https:// (reçu : « ${raw} »).`);
+  return url;
 }

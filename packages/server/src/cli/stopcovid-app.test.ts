@@ -1,16 +1,18 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import type { PhoneState } from '@prostopcovid/phone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOUR } from '../platform/clock.js';
+import { MINUTE } from '../platform/clock.js';
 import { addDays, parisDate } from '../platform/dates.js';
-import { createProfessional, createTestApp, issueTestCode, signIn, type TestApp } from '../testing/test-app.js';
+import { processNextReport } from '../modules/robert/report-worker.js';
+import { createProfessional, createTestApp, issueTestCode, robertWorkerDeps, signIn, type TestApp } from '../testing/test-app.js';
 import { runAppCli, type AppCliIo } from './stopcovid-app.js';
 
 const DEVICE_LIMIT = 3;
 let t: TestApp;
+let deps: Awaited<ReturnType<typeof robertWorkerDeps>>;
 let url: string;
 let dir: string;
 
@@ -18,6 +20,7 @@ beforeAll(async () => {
   t = await createTestApp({ env: { CODE_ISSUE_LIMIT_PER_HOUR: '1000', REDEEM_LIMIT_PER_ADDRESS: '100000', REDEEM_LIMIT_PER_DEVICE: String(DEVICE_LIMIT) } });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  deps = await robertWorkerDeps(t);
   dir = await mkdtemp(join(tmpdir(), 'stopcovid-app-'));
 });
 afterAll(async () => {
@@ -25,7 +28,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI against the test server's clock, collecting what it prints. */
+/** Runs the CLI on the test server's clock (phone and server must agree on NTP time), collecting what it prints. */
 async function run(argv: string[], io: Partial<AppCliIo> = {}) {
   let stdout = '';
   let stderr = '';
@@ -51,65 +54,185 @@ async function freshCode(): Promise<string> {
 const today = () => parisDate(t.clock.now());
 const daysAgo = (n: number) => addDays(today(), -n);
 const frenchDate = (iso: string) => iso.split('-').reverse().join('/');
-const hoursAgo = (h: number) => new Date(t.clock.now().getTime() - h * HOUR).toISOString();
-const contact = (seenAt: string, ephemeralId = 'AAECAwQFBgc=') => ({ ephemeralId, seenAt, durationSeconds: 600, rssi: -60 });
+const advance = (minutes: number) => t.clock.advance(minutes * MINUTE);
 
-async function writeJson(name: string, value: unknown): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, JSON.stringify(value));
+let phoneCounter = 0;
+/** A phone registered through the CLI: the path of its state file. */
+async function registeredPhone(label: string): Promise<string> {
+  const path = join(dir, `${label}-${++phoneCounter}.json`);
+  const result = await run(['register', '--state', path, '--url', url]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
   return path;
 }
 
-const contactRows = async () =>
-  (await t.database.db.selectFrom('contacts').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
+async function meet(a: string, b: string, minutes: number, rssi: number) {
+  const result = await run(['meet', '--state', a, '--with', b, '--minutes', String(minutes), '--rssi', String(rssi)]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return result;
+}
 
-describe('declare', () => {
-  it('redeems the code, uploads the contacts of the window and leaves the code spent', async () => {
-    const code = await freshCode();
-    // Onset 3 days ago → window from 5 days ago to today: two contacts inside, two well outside.
-    const file = await writeJson('contacts.json', {
-      contacts: [contact(hoursAgo(1)), contact(hoursAgo(48)), contact(hoursAgo(8 * 24)), contact(hoursAgo(12 * 24))],
-    });
-    const before = await contactRows();
+const readState = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as PhoneState;
 
-    const first = await run(['declare', '--code', code, '--onset', `symptoms:${daysAgo(3)}`, '--contacts', file, '--url', url]);
-    expect(first.stderr).toBe('');
-    expect(first.code).toBe(0);
-    expect(first.stdout).toContain(`Code accepté. Période partagée : du ${frenchDate(daysAgo(5))} au ${frenchDate(today())}.`);
-    expect(first.stdout).toContain('Contacts envoyés : 2 acceptés, 2 hors période.');
-    expect(await contactRows()).toBe(before + 2);
+async function processQueue() {
+  const outcomes = [];
+  for (let outcome = await processNextReport(deps, t.clock.now()); outcome; outcome = await processNextReport(deps, t.clock.now())) outcomes.push(outcome);
+  return outcomes;
+}
 
-    const second = await run(['declare', '--code', code, '--onset', 'unknown', '--url', url]);
-    expect(second.code).toBe(1);
-    expect(second.stdout).toBe('');
-    expect(second.stderr).toContain('invalide, expiré ou déjà utilisé');
-    expect(second.stderr).toContain('CODE_INVALID');
+describe('phones: register, meet, declare, status', () => {
+  it('warns the close contact of a declared case, not the far one, and answers 429 to a second status too soon', async () => {
+    const kase = await registeredPhone('case');
+    const close = await registeredPhone('close');
+    const far = await registeredPhone('far');
+    const state = await readState(kase);
+    expect(state.version).toBe(1);
+    expect(state.tuples.length).toBeGreaterThan(4 * 96);
+    // The file holds the phone's keys; the write went through a temp file that is gone.
+    expect((await stat(kase)).mode & 0o777).toBe(0o600);
+    expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+
+    // A HELLO every 10 s over 30 min, both ends included.
+    const met = await meet(kase, close, 30, -50);
+    expect(met.stdout).toMatch(/Rencontre simulée pendant 30 min à -50 dBm : « .*case-\d+\.json » a entendu 181 messages de « .*close-\d+\.json », « .*close-\d+\.json » en a entendu 181 de/);
+    await meet(kase, far, 30, -90);
+    expect((await readState(close)).heard).toHaveLength(181);
+
+    const declared = await run(['declare', '--code', await freshCode(), '--onset', `symptoms:${daysAgo(2)}`, '--state', kase, '--url', url]);
+    expect(declared.stderr).toBe('');
+    expect(declared.code).toBe(0);
+    expect(declared.stdout).toContain(`Code accepté. Période partagée : du ${frenchDate(daysAgo(4))} au ${frenchDate(today())}.`);
+    expect(declared.stdout).toContain('Historique envoyé : 362 messages retenus, 0 hors période.');
+    expect((await readState(kase)).reportedAt).toBeGreaterThan(0);
+    expect(await processQueue()).toHaveLength(1);
+
+    const exposed = await run(['status', '--state', close, '--url', url]);
+    expect(exposed.stderr).toBe('');
+    expect(exposed.code).toBe(0);
+    expect(exposed.stdout).toMatch(/^Vous avez été exposé\(e\) à un cas de COVID-19\. Dernier contact à risque vers le \d{1,2} [a-zéû]+ \d{4} \(date volontairement approximative/);
+    expect((await readState(close)).status).toMatchObject({ riskLevel: 4, checkedAt: expect.any(Number) as number });
+
+    const safe = await run(['status', '--state', far, '--url', url]);
+    expect(safe.code).toBe(0);
+    expect(safe.stdout).toBe('Aucun contact à risque.\n');
+
+    const tooSoon = await run(['status', '--state', close, '--url', url]);
+    expect(tooSoon.code).toBe(1);
+    expect(tooSoon.stdout).toBe('');
+    expect(tooSoon.stderr).toContain('Votre statut a déjà été vérifié il y a moins de 30 minutes.');
+    expect(tooSoon.stderr).toMatch(/Nouvel essai possible dans (\d+ s|\d+ min)\./);
+    expect(tooSoon.stderr).toContain('HTTP 429, ROBERT_STATUS_TOO_SOON');
+
+    advance(31);
+    const json = await run(['status', '--state', close, '--url', url, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ atRisk: true, riskLevel: 4, lastContactDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) as string });
+
+    // delete-history: the exposure is forgotten by the server.
+    const deleted = await run(['delete-history', '--state', close, '--url', url]);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toContain('effacé sur le serveur');
+    advance(31);
+    expect((await run(['status', '--state', close, '--url', url])).stdout).toBe('Aucun contact à risque.\n');
+
+    // unregister: the server forgets the phone and the file goes; a copy of it is refused.
+    const copy = join(dir, 'close-copy.json');
+    await copyFile(close, copy);
+    const gone = await run(['unregister', '--state', close, '--url', url]);
+    expect(gone.code).toBe(0);
+    expect(gone.stdout).toContain('Téléphone désenregistré');
+    await expect(stat(close)).rejects.toThrow();
+    const refused = await run(['status', '--state', copy, '--url', url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("Cet appareil n'a pas pu être authentifié");
+    expect(refused.stderr).toContain('HTTP 401');
   });
 
-  it('takes a bare array of contacts and answers one JSON object with --json', async () => {
+  it('declares without --state, shows the token, and the report sent by hand keeps only the days of the window', async () => {
+    const kase = await registeredPhone('case');
+    const other = await registeredPhone('other');
+    await meet(kase, other, 10, -60);
+    // Pretend 20 of those HELLOs were heard 10 days ago: outside the window (symptoms 2 days ago).
+    const state = await readState(kase);
+    for (const heard of state.heard.slice(0, 20)) heard.timeCollectedOnDevice -= 10 * 86_400;
+    await writeFile(kase, JSON.stringify(state));
+
     const code = await freshCode();
-    const file = await writeJson('bare.json', [contact(hoursAgo(2)), contact(hoursAgo(3))]);
-    const result = await run(['declare', '--code', code, '--onset', 'unknown', '--contacts', file, '--url', url, '--json']);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const output = JSON.parse(result.stdout);
+    const declared = await run(['declare', '--code', code, '--onset', `symptoms:${daysAgo(2)}`, '--url', url, '--device-id', 'my-test-device-01']);
+    expect(declared.code).toBe(0);
+    expect(declared.stdout).toContain("Aucun historique envoyé (pas d'option --state).");
+    expect(declared.stdout).toMatch(/Jeton d'envoi, valable jusqu'au \d\d\/\d\d\/\d{4} à \d\d:\d\d : [A-Za-z0-9_-]{43}/);
+    const command = /npm run app -- report --state FICHIER --token (\S+) --from (\S+) --to (\S+)\n/.exec(declared.stdout);
+    expect(command?.slice(2)).toEqual([daysAgo(4), today()]);
+
+    const wrongToken = await run(['report', '--state', kase, '--token', 'x'.repeat(43), '--from', daysAgo(4), '--to', today(), '--url', url]);
+    expect(wrongToken.code).toBe(1);
+    expect(wrongToken.stderr).toContain("L'autorisation d'envoi est invalide, expirée ou déjà utilisée.");
+
+    const reported = await run(['report', '--state', kase, '--token', command![1]!, '--from', command![2]!, '--to', command![3]!, '--url', url]);
+    expect(reported.stderr).toBe('');
+    expect(reported.code).toBe(0);
+    expect(reported.stdout).toBe('Historique envoyé : 41 messages retenus, 20 hors période.\n');
+    const [outcome] = await processQueue();
+    expect(outcome).toMatchObject({ hellos: 41, valid: 41 });
+
+    // The code is spent.
+    const again = await run(['declare', '--code', code, '--onset', 'unknown', '--url', url]);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toContain('invalide, expiré ou déjà utilisé');
+    expect(again.stderr).toContain('CODE_INVALID');
+  });
+
+  it('answers one JSON object with declare --json, with and without --state', async () => {
+    const kase = await registeredPhone('case');
+    const other = await registeredPhone('other');
+    await meet(kase, other, 5, -60);
+    const withState = await run(['declare', '--code', await freshCode(), '--onset', 'unknown', '--state', kase, '--url', url, '--json']);
+    expect(withState.stderr).toBe('');
+    const output = JSON.parse(withState.stdout) as { declaration: { window: unknown; uploadToken: string; tokenExpiresAt: string }; report: unknown };
     expect(output.declaration.window).toEqual({ from: daysAgo(14), to: today() });
     expect(output.declaration.uploadToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Date.parse(output.declaration.tokenExpiresAt)).toBeGreaterThan(t.clock.now().getTime());
-    expect(output.upload).toEqual({ accepted: 2, rejectedOutsideWindow: 0 });
+    expect(output.report).toEqual({ accepted: 31, outsideWindow: 0 });
+    await processQueue();
+
+    const without = await run(['declare', '--code', await freshCode(), '--onset', 'unknown', '--url', url, '--json']);
+    expect(Object.keys(JSON.parse(without.stdout) as object)).toEqual(['declaration']);
   });
 
-  it('without --contacts, declares only and shows the upload token', async () => {
-    const code = await freshCode();
-    const text = await run(['declare', '--code', code, '--onset', `test:${daysAgo(1)}`, '--url', url, '--device-id', 'my-test-device-01']);
-    expect(text.code).toBe(0);
-    expect(text.stdout).toContain(`Période partagée : du ${frenchDate(daysAgo(8))} au ${frenchDate(today())}.`);
-    expect(text.stdout).toMatch(/Jeton d'envoi, valable jusqu'au \d\d\/\d\d\/\d{4} à \d\d:\d\d : [A-Za-z0-9_-]{43}/);
+  it('keeps the token and the report command in sight when the report fails after the code is spent', async () => {
+    const kase = await registeredPhone('case');
+    const other = await registeredPhone('other');
+    await meet(kase, other, 5, -60);
+    const reportUnreachable: typeof fetch = async (input, init) => {
+      if (!(input instanceof Request) && String(input).endsWith('/api/robert/v1/report')) throw new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } });
+      return fetch(input, init);
+    };
+    const failed = await run(['declare', '--code', await freshCode(), '--onset', 'unknown', '--state', kase, '--url', url], { fetch: reportUnreachable });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('Code accepté.');
+    expect(failed.stderr).toContain("Le code a été accepté mais l'historique n'a pas été envoyé.");
+    expect(failed.stderr).toContain(`Erreur réseau : Impossible de joindre le serveur ${url} : connexion interrompue (ECONNRESET).`);
+    expect((await readState(kase)).reportedAt).toBeUndefined();
 
-    const json = await run(['declare', '--code', await freshCode(), '--onset', 'unknown', '--url', url, '--json']);
-    expect(Object.keys(JSON.parse(json.stdout))).toEqual(['declaration']);
+    expect(failed.stderr).toContain(`npm run app -- report --state ${kase} --token `);
+    const command = /--token (\S+) --from (\S+) --to (\S+)\n/.exec(failed.stderr);
+    const retried = await run(['report', '--state', kase, '--token', command![1]!, '--from', command![2]!, '--to', command![3]!, '--url', url]);
+    expect(retried.stdout).toBe('Historique envoyé : 31 messages retenus, 0 hors période.\n');
+    await processQueue();
   });
 
+  it('resolves a relative --state against INIT_CWD (where `npm run app` was typed)', async () => {
+    const result = await run(['register', '--state', 'relative.json', '--url', url], { env: { INIT_CWD: dir } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Téléphone enregistré, conservé dans « relative.json »');
+    expect((await readState(join(dir, 'relative.json'))).version).toBe(1);
+  });
+});
+
+describe('declare', () => {
   it("passes on the server's French refusal of an onset date out of range", async () => {
     const code = await freshCode();
     const result = await run(['declare', '--code', code, '--onset', `symptoms:${addDays(today(), 1)}`, '--url', url]);
@@ -130,24 +253,37 @@ describe('declare', () => {
     expect(limited.stderr).toContain('HTTP 429');
   });
 
-  it('reports a server that is not listening as a network failure', async () => {
+  it('uses PROSTOPCOVID_URL when --url is not given', async () => {
+    const result = await run(['declare', '--code', 'ZZZZZZ', '--onset', 'unknown'], { env: { PROSTOPCOVID_URL: url } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('invalide, expiré ou déjà utilisé');
+  });
+});
+
+describe('server not listening', () => {
+  it('is a network failure naming the server and the reason, for declare and the phone commands', async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, '127.0.0.1', () => {
         const { port } = server.address() as AddressInfo;
         server.close(() => resolve(port));
       });
     });
-    const result = await run(['declare', '--code', 'K7Q4XM', '--onset', 'unknown', '--url', `http://127.0.0.1:${closedPort}`]);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`Impossible de joindre le serveur http://127.0.0.1:${closedPort}`);
-    expect(result.stderr).toContain('connexion refusée');
-  });
-
-  it('uses PROSTOPCOVID_URL when --url is not given', async () => {
-    const result = await run(['declare', '--code', 'ZZZZZZ', '--onset', 'unknown'], { env: { PROSTOPCOVID_URL: url } });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('invalide, expiré ou déjà utilisé');
+    const closed = `http://127.0.0.1:${closedPort}`;
+    const phone = await registeredPhone('offline');
+    const fresh = join(dir, 'never-written.json');
+    for (const argv of [
+      ['declare', '--code', 'K7Q4XM', '--onset', 'unknown'],
+      ['register', '--state', fresh],
+      ['status', '--state', phone],
+      ['unregister', '--state', phone],
+    ]) {
+      const result = await run([...argv, '--url', closed]);
+      expect(result.code, argv[0]).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(`Erreur réseau : Impossible de joindre le serveur ${closed} : connexion refusée (ECONNREFUSED).`);
+    }
+    await expect(stat(fresh)).rejects.toThrow();
+    expect((await readState(phone)).version).toBe(1);
   });
 });
 
@@ -164,87 +300,96 @@ describe('bad usage', () => {
     [['declare', '--code', 'K7Q4XM', '--onset', 'unknown', '--json=yes'], "L'option --json ne prend pas de valeur"],
     [['declare', '--code', 'K7Q4XM', '--onset', 'unknown', '--device-id', 'short'], '--device-id'],
     [['declare', '--code', 'K7Q4XM', '--onset', 'unknown', '--url', 'ftp://example.org'], 'http:// ou https://'],
-    [['simulate-contacts'], "L'option --days est obligatoire"],
-    [['simulate-contacts', '--days', '0'], 'entre 1 et 30'],
-    [['simulate-contacts', '--days', '3', '--per-day', 'many'], '--per-day'],
+    [['register'], "L'option --state est obligatoire"],
+    [['status', '--json'], "L'option --state est obligatoire"],
+    [['unregister'], "L'option --state est obligatoire"],
+    [['delete-history'], "L'option --state est obligatoire"],
+    [['meet', '--state', 'a.json'], "L'option --with est obligatoire"],
+    [['meet', '--state', 'a.json', '--with', 'b.json', '--minutes', '0'], "L'option --minutes attend un nombre entier entre 1 et 60 (reçu : « 0 »)"],
+    [['meet', '--state', 'a.json', '--with', 'b.json', '--minutes', '61'], 'entre 1 et 60'],
+    [['meet', '--state', 'a.json', '--with', 'b.json', '--rssi', '-20'], "L'option --rssi attend un nombre entier entre -100 et -30 (reçu : « -20 »)"],
+    [['meet', '--state', 'a.json', '--with', 'b.json', '--rssi', '--minutes', '5'], "L'option --rssi attend une valeur"],
+    [['report', '--state', 'a.json', '--from', '2026-11-20', '--to', '2026-11-21'], "L'option --token est obligatoire"],
+    [['report', '--state', 'a.json', '--token', 'T', '--to', '2026-11-21'], "L'option --from est obligatoire"],
+    [['report', '--state', 'a.json', '--token', 'T', '--from', '2026-11-31', '--to', '2026-12-01'], 'Date invalide pour --from : « 2026-11-31 »'],
+    [['report', '--state', 'a.json', '--token', 'T', '--from', '2026-11-21', '--to', '2026-11-20'], "La période est à l'envers"],
+    [['simulate-contacts', '--days', '3'], 'Commande inconnue : « simulate-contacts »'],
     [['frobnicate'], 'Commande inconnue : « frobnicate »'],
     [[], 'Indiquez une commande'],
   ])('%j exits 2 with a French message', async (argv, message) => {
-    const result = await run(argv, { fetch: noNetwork });
+    const result = await run(argv, { fetch: noNetwork, env: { INIT_CWD: dir } });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(message);
     expect(result.stderr).toContain('npm run app -- help');
   });
 
-  it('refuses a missing, non-JSON or invalid contacts file before spending the code', async () => {
-    const code = await freshCode();
+  it('refuses a missing, non-JSON or foreign state file, naming it, before spending the code', async () => {
+    const good = await readState(await registeredPhone('good'));
     const files = {
       missing: join(dir, 'nope.json'),
       notJson: join(dir, 'not-json.json'),
-      wrongShape: await writeJson('wrong-shape.json', { contact: [] }),
-      badContact: await writeJson('bad-contact.json', { contacts: [contact(hoursAgo(1)), { ...contact(hoursAgo(1)), rssi: 99 }] }),
-      badDate: await writeJson('bad-date.json', [contact('2026-11-20 10:00')]),
+      array: join(dir, 'array.json'),
+      otherVersion: join(dir, 'other-version.json'),
+      badShape: join(dir, 'bad-shape.json'),
+      badHello: join(dir, 'bad-hello.json'),
     };
-    await writeFile(files.notJson, '{ "contacts": [');
+    await writeFile(files.notJson, '{ "version": 1, ');
+    await writeFile(files.array, '[]');
+    await writeFile(files.otherVersion, JSON.stringify({ ...good, version: 2 }));
+    await writeFile(files.badShape, JSON.stringify({ ...good, tuples: 'none' }));
+    await writeFile(files.badHello, JSON.stringify({ ...good, heard: [{ ebid: 'AAAAAAAAAAA=', ecc: 'AA==', timeCollectedOnDevice: 1, timeFromHelloMessage: 1, mac: 'AAAAAAA=', rssiCalibrated: 500 }] }));
     const expected: Record<keyof typeof files, string> = {
-      missing: 'fichier introuvable',
-      notJson: "n'est pas du JSON valide",
-      wrongShape: 'doit contenir un tableau de contacts',
-      badContact: 'contact n° 2 : rssi est invalide',
-      badDate: 'contact n° 1 : seenAt est invalide',
+      missing: `Impossible de lire le téléphone « ${files.missing} » : fichier ou dossier introuvable.`,
+      notJson: `Le fichier « ${files.notJson} » n'est pas du JSON valide`,
+      array: `Le fichier « ${files.array} » n'est pas un téléphone de cette application`,
+      otherVersion: `Le fichier « ${files.otherVersion} » n'est pas un téléphone de cette application (version 1 attendue).`,
+      badShape: `Le fichier « ${files.badShape} » est un téléphone abîmé`,
+      badHello: `Le fichier « ${files.badHello} » est un téléphone abîmé`,
     };
+    const code = await freshCode();
     for (const [name, path] of Object.entries(files) as Array<[keyof typeof files, string]>) {
-      const result = await run(['declare', '--code', code, '--onset', 'unknown', '--contacts', path, '--url', url], { fetch: noNetwork });
-      expect(result.code, name).toBe(2);
-      expect(result.stderr, name).toContain(expected[name]);
+      for (const argv of [
+        ['declare', '--code', code, '--onset', 'unknown', '--state', path, '--url', url],
+        ['status', '--state', path, '--url', url],
+        ['meet', '--state', path, '--with', path],
+        ['report', '--state', path, '--token', 'T', '--from', today(), '--to', today(), '--url', url],
+      ]) {
+        const result = await run(argv, { fetch: noNetwork });
+        expect(result.code, `${name} ${argv[0]}`).toBe(2);
+        expect(result.stderr, `${name} ${argv[0]}`).toContain(expected[name]);
+      }
     }
     // Still unspent.
     expect((await run(['declare', '--code', code, '--onset', 'unknown', '--url', url])).code).toBe(0);
+  });
+
+  it('refuses to register over an existing file unless --force, and to meet a phone with itself', async () => {
+    const path = await registeredPhone('existing');
+    const before = await readState(path);
+    const refused = await run(['register', '--state', path, '--url', url], { fetch: noNetwork });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`Le fichier « ${path} » existe déjà`);
+    expect(refused.stderr).toContain('--force');
+
+    const forced = await run(['register', '--state', path, '--url', url, '--force']);
+    expect(forced.code).toBe(0);
+    expect((await readState(path)).kaMac).not.toBe(before.kaMac);
+
+    const alone = await run(['meet', '--state', path, '--with', path], { fetch: noNetwork });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--state et --with désignent le même fichier');
   });
 });
 
 describe('help', () => {
   it('prints the usage in French and exits 0', async () => {
-    for (const argv of [['help'], ['--help'], ['declare', '--help']]) {
-      const result = await run(argv);
+    for (const argv of [['help'], ['--help'], ['declare', '--help'], ['meet', '-h']]) {
+      const result = await run(argv, { fetch: noNetwork });
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Utilisation : npm run app -- <commande> [options]');
       expect(result.stdout).toContain('symptoms:AAAA-MM-JJ');
+      expect(result.stdout).toContain('meet --state alice.json --with bob.json');
     }
-  });
-});
-
-describe('simulate-contacts', () => {
-  it('produces contacts over the last days that the server accepts', async () => {
-    const result = await run(['simulate-contacts', '--days', '3']);
-    expect(result.code).toBe(0);
-    const { contacts } = JSON.parse(result.stdout) as { contacts: Array<{ ephemeralId: string; seenAt: string; durationSeconds: number; rssi: number }> };
-    expect(contacts).toHaveLength(60);
-    const nowMs = t.clock.now().getTime();
-    for (const c of contacts) {
-      expect(Buffer.from(c.ephemeralId, 'base64')).toHaveLength(8);
-      const seenAt = Date.parse(c.seenAt);
-      expect(seenAt).toBeLessThanOrEqual(nowMs);
-      expect(seenAt).toBeGreaterThan(nowMs - 3 * 24 * HOUR);
-      expect(c.rssi).toBeGreaterThanOrEqual(-90);
-      expect(c.rssi).toBeLessThanOrEqual(-40);
-      expect(c.durationSeconds).toBeGreaterThanOrEqual(60);
-      expect(c.durationSeconds).toBeLessThanOrEqual(1800);
-    }
-
-    const file = join(dir, 'simulated.json');
-    await writeFile(file, result.stdout);
-    const declared = await run(['declare', '--code', await freshCode(), '--onset', 'unknown', '--contacts', file, '--url', url]);
-    expect(declared.stderr).toBe('');
-    expect(declared.stdout).toContain('Contacts envoyés : 60 acceptés, 0 hors période.');
-  });
-
-  it('writes the document to --out', async () => {
-    const file = join(dir, 'out.json');
-    const result = await run(['simulate-contacts', '--days', '2', '--per-day', '5', '--out', file]);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('10 contacts fictifs sur 2 jours écrits dans');
-    expect(JSON.parse(await readFile(file, 'utf8')).contacts).toHaveLength(10);
   });
 });

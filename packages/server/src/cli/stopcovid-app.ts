@@ -1,138 +1,186 @@
 /**
- * A command-line StopCovid app: redeems a declaration code and uploads a contact history
- * through the public API, for scripts, tests and trying the server by hand.
+ * A command-line StopCovid app: simulated phones in state files (register, meet, status) and the
+ * declaration of a case (code, then the phone's ROBERT report), through the public API, for
+ * scripts, tests and trying the server by hand.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MAX_CONTACTS } from '@prostopcovid/contracts/declarations';
+import type { Reported } from '@prostopcovid/contracts/robert';
+import { createRobertHttpApi, RobertApiError } from '@prostopcovid/phone';
 import { isValidIsoDate } from '../platform/dates.js';
-import { ApiError, createAppApi, type Declaration, type Onset, type UploadResult } from './app-api.js';
-import { parseBoundedInteger, parseOptions, UsageError } from './cli-args.js';
-import { parseContactsDocument, simulateContacts, type Contact } from './contacts.js';
+import { ApiError, createAppApi, describeNetworkFailure, type Declaration, type Onset } from './app-api.js';
+import { parseBaseUrl, parseOptions, UsageError } from './cli-args.js';
+import { EXIT, Failure, frenchDate, frenchDateTime, reportFailure, type AppCliIo } from './cli-output.js';
+import {
+  deleteHistoryCommand,
+  historyLine,
+  meetCommand,
+  nowNtp,
+  registerCommand,
+  reportCommand,
+  reportedCounts,
+  statusCommand,
+  unregisterCommand,
+  type CliIo,
+} from './phone-commands.js';
+import { readPhoneFile, writePhoneFile } from './phone-file.js';
 
-export interface AppCliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  fetch?: typeof fetch;
-  now?: () => Date;
-  readFile?: (path: string) => Promise<string>;
-  writeFile?: (path: string, content: string) => Promise<void>;
-  /** Environment variables (PROSTOPCOVID_URL); defaults to process.env. */
-  env?: Record<string, string | undefined>;
-}
-
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export { EXIT, type AppCliIo };
 
 export const USAGE = `Utilisation : npm run app -- <commande> [options]
 
-Fait ce que fait l'application StopCovid, en ligne de commande.
+Fait ce que fait l'application StopCovid, en ligne de commande. Un téléphone est un fichier
+(--state FICHIER) qui garde ses clés, ses identifiants et les messages qu'il a entendus.
 
 Commandes :
-  declare             Saisit un code de déclaration, puis envoie l'historique de contacts s'il est fourni.
+  register            Enregistre un nouveau téléphone auprès du serveur.
+    --state FICHIER     Fichier du téléphone à créer (obligatoire)
+    --force             Remplace FICHIER s'il existe déjà
+
+  meet                Simule deux téléphones proches l'un de l'autre pendant les dernières minutes :
+                      chacun entend le message de l'autre toutes les 10 secondes.
+    --state FICHIER     Premier téléphone (obligatoire)
+    --with FICHIER      Second téléphone (obligatoire)
+    --minutes N         Durée de la rencontre, jusqu'à maintenant (1 à 60, défaut : 20)
+    --rssi R            Puissance du signal reçu en dBm, plus forte si plus proche (-100 à -30, défaut : -55)
+
+  status              Demande au serveur si le téléphone a croisé un cas de COVID-19.
+    --state FICHIER     Téléphone (obligatoire)
+    --json              Écrit { atRisk, riskLevel, lastContactDate? } sur la sortie standard
+
+  declare             Saisit un code de déclaration, puis envoie l'historique du téléphone s'il est donné.
     --code CODE         Code à 6 caractères remis par le professionnel de santé (obligatoire)
     --onset DÉBUT       symptoms:AAAA-MM-JJ (début des symptômes), test:AAAA-MM-JJ (date du test
                         positif, sans symptômes) ou unknown (date inconnue) (obligatoire)
-    --contacts FICHIER  Contacts à envoyer : JSON { "contacts": [...] } ou tableau
-    --url URL           Adresse du serveur (défaut : $PROSTOPCOVID_URL, sinon http://localhost:3000)
+    --state FICHIER     Téléphone dont l'historique est envoyé (sans cette option : le jeton
+                        d'envoi est affiché, pour la commande report)
     --device-id ID      Identifiant de l'appareil, 8 à 128 caractères parmi A-Z a-z 0-9 _ -
                         (défaut : un identifiant aléatoire à chaque exécution)
-    --json              Écrit sur la sortie standard un objet JSON { declaration, upload? }
+    --json              Écrit sur la sortie standard un objet JSON { declaration, report? }
 
-  simulate-contacts   Génère un historique de contacts fictifs, à essayer avec declare --contacts.
-    --days N            Nombre de jours couverts, jusqu'à maintenant (1 à 30, obligatoire)
-    --per-day N         Contacts par jour (défaut : 20)
-    --out FICHIER       Écrit le document dans FICHIER plutôt que sur la sortie standard
+  report              Envoie l'historique d'un téléphone avec un jeton affiché par declare.
+    --state FICHIER     Téléphone (obligatoire)
+    --token JETON       Jeton d'envoi (obligatoire)
+    --from AAAA-MM-JJ   Premier jour de la période partagée (obligatoire)
+    --to AAAA-MM-JJ     Dernier jour (obligatoire) ; seuls les messages de ces jours quittent le téléphone
+
+  delete-history      Efface sur le serveur l'historique d'exposition du téléphone.
+    --state FICHIER     Téléphone (obligatoire)
+
+  unregister          Retire le téléphone du serveur, puis supprime son fichier.
+    --state FICHIER     Téléphone (obligatoire)
 
   help                Affiche cette aide.
 
-Exemples :
-  npm run app -- simulate-contacts --days 14 --out contacts.json
-  npm run app -- declare --code K7Q4XM --onset symptoms:2026-11-20 --contacts contacts.json
+  Toutes les commandes qui appellent le serveur acceptent :
+    --url URL           Adresse du serveur (défaut : $PROSTOPCOVID_URL, sinon http://localhost:3000)
 
-Codes de sortie : 0 succès, 1 refus du serveur ou serveur injoignable, 2 utilisation incorrecte.
+Exemples :
+  npm run app -- register --state alice.json
+  npm run app -- register --state bob.json
+  npm run app -- meet --state alice.json --with bob.json --minutes 30 --rssi -50
+  npm run app -- declare --code K7Q4XM --onset symptoms:2026-11-20 --state alice.json
+  npm run app -- status --state bob.json
+
+Codes de sortie : 0 succès, 1 refus du serveur, serveur injoignable ou fichier impossible à écrire,
+2 utilisation incorrecte.
 `;
 
-const DEVICE_ID = /^[A-Za-z0-9_-]{8,128}$/;
-const MAX_SIMULATED_DAYS = 30;
+const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
+  register: registerCommand,
+  meet: meetCommand,
+  status: statusCommand,
+  declare: declareCommand,
+  report: reportCommand,
+  'delete-history': deleteHistoryCommand,
+  unregister: unregisterCommand,
+};
 
 /** Runs one command; never throws for expected failures, answers the exit code. */
 export async function runAppCli(argv: string[], io: AppCliIo): Promise<number> {
   const [command, ...rest] = argv;
+  // The phone library only says "unreachable": keep the reason, as declare's client gives it.
+  let unreachable: string | undefined;
+  const fetchFn = io.fetch ?? fetch;
+  const cliIo: CliIo = {
+    ...io,
+    env: io.env ?? process.env,
+    now: io.now ?? (() => new Date()),
+    fetch: async (input, init) => {
+      try {
+        return await fetchFn(input, init);
+      } catch (error) {
+        unreachable = describeNetworkFailure(new URL(input instanceof Request ? input.url : String(input)), error);
+        throw error;
+      }
+    },
+  };
   try {
-    switch (command) {
-      case 'declare':
-        return await declareCommand(rest, io);
-      case 'simulate-contacts':
-        return await simulateContactsCommand(rest, io);
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout(USAGE);
-        return EXIT.ok;
-      case undefined:
-        throw new UsageError('Indiquez une commande : declare, simulate-contacts ou help.');
-      default:
-        throw new UsageError(`Commande inconnue : « ${command} ». Commandes : declare, simulate-contacts, help.`);
+    if (command === 'help' || command === '--help' || command === '-h' || rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(USAGE);
+      return EXIT.ok;
     }
+    const names = Object.keys(COMMANDS).join(', ');
+    if (command === undefined) throw new UsageError(`Indiquez une commande : ${names} ou help.`);
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) throw new UsageError(`Commande inconnue : « ${command} ». Commandes : ${names}, help.`);
+    return await run(rest, cliIo);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr(`Erreur : ${error.message}\nVoir l'aide : npm run app -- help\n`);
-    return EXIT.usage;
+    if (error instanceof UsageError) {
+      io.stderr(`Erreur : ${error.message}\nVoir l'aide : npm run app -- help\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof Failure) {
+      io.stderr(`Erreur : ${error.message}\n`);
+      return EXIT.failed;
+    }
+    if (error instanceof ApiError || error instanceof RobertApiError) return reportFailure(error, io, unreachable);
+    throw error;
   }
 }
 
 // ————— declare —————
 
-const DECLARE_OPTIONS = {
-  code: { type: 'string' },
-  onset: { type: 'string' },
-  contacts: { type: 'string' },
-  url: { type: 'string' },
-  'device-id': { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const DEVICE_ID = /^[A-Za-z0-9_-]{8,128}$/;
 
-async function declareCommand(args: string[], io: AppCliIo): Promise<number> {
-  const options = parseOptions(args, DECLARE_OPTIONS);
-  if (options.help) {
-    io.stdout(USAGE);
-    return EXIT.ok;
-  }
+async function declareCommand(args: string[], io: CliIo): Promise<number> {
+  const options = parseOptions(args, {
+    code: { type: 'string' },
+    onset: { type: 'string' },
+    state: { type: 'string' },
+    url: { type: 'string' },
+    'device-id': { type: 'string' },
+    json: { type: 'boolean' },
+  });
   const code = requiredCode(options.code);
   const onset = parseOnset(options.onset);
-  const baseUrl = parseBaseUrl(options.url ?? (io.env ?? process.env).PROSTOPCOVID_URL ?? 'http://localhost:3000');
+  const baseUrl = parseBaseUrl(options.url, io.env);
   const deviceId = parseDeviceId(options['device-id']);
   // Read before declaring: a bad file must not cost the patient their single-use code.
-  const contacts = options.contacts === undefined ? undefined : await readContacts(options.contacts, io);
+  const file = options.state === undefined ? undefined : await readPhoneFile(options.state, io.env);
 
-  const api = createAppApi(baseUrl, io.fetch ?? fetch);
-  let declaration: Declaration;
-  try {
-    declaration = await api.declare(deviceId, code, onset);
-  } catch (error) {
-    return reportApiError(error, io);
-  }
-  if (!options.json) io.stdout(`Code accepté. Période partagée : du ${frenchDate(declaration.window.from)} au ${frenchDate(declaration.window.to)}.\n`);
-  if (contacts === undefined) {
+  const declaration = await createAppApi(baseUrl, io.fetch).declare(deviceId, code, onset);
+  const { window } = declaration;
+  if (!options.json) io.stdout(`Code accepté. Période partagée : du ${frenchDate(window.from)} au ${frenchDate(window.to)}.\n`);
+  if (file === undefined) {
     if (options.json) io.stdout(`${JSON.stringify({ declaration }, null, 2)}\n`);
-    else io.stdout(`Aucun contact envoyé (pas d'option --contacts). ${tokenLine(declaration)}\n`);
+    else io.stdout(`Aucun historique envoyé (pas d'option --state). ${tokenLines(declaration, 'FICHIER')}`);
     return EXIT.ok;
   }
 
-  let upload: UploadResult;
+  let answer: Reported;
   try {
-    upload = await api.uploadContacts(declaration.uploadToken, contacts);
+    answer = await file.phone.report(createRobertHttpApi(baseUrl, io.fetch), declaration.uploadToken, window, nowNtp(io));
   } catch (error) {
-    // The code is spent: keep the token visible so the upload can still be done by hand.
+    // The code is spent: keep the token visible so the report can still be sent by hand.
     if (options.json) io.stdout(`${JSON.stringify({ declaration }, null, 2)}\n`);
-    else io.stderr(`Le code a été accepté mais les contacts n'ont pas été envoyés. ${tokenLine(declaration)}\n`);
-    return reportApiError(error, io);
+    else io.stderr(`Le code a été accepté mais l'historique n'a pas été envoyé. ${tokenLines(declaration, file.name)}`);
+    throw error;
   }
-  if (options.json) io.stdout(`${JSON.stringify({ declaration, upload }, null, 2)}\n`);
-  else io.stdout(`Contacts envoyés : ${upload.accepted} ${plural(upload.accepted, 'accepté')}, ${upload.rejectedOutsideWindow} hors période.\n`);
+  await writePhoneFile(file, file.phone.state);
+  const counts = reportedCounts(file, window, answer);
+  if (options.json) io.stdout(`${JSON.stringify({ declaration, report: counts }, null, 2)}\n`);
+  else io.stdout(`${historyLine(counts)}\n`);
   return EXIT.ok;
 }
 
@@ -144,7 +192,7 @@ function requiredCode(code: string | undefined): string {
 }
 
 /** `symptoms:YYYY-MM-DD`, `test:YYYY-MM-DD` or `unknown`; whether the date is recent enough is the server's call. */
-export function parseOnset(raw: string | undefined): Onset {
+function parseOnset(raw: string | undefined): Onset {
   const expected = 'Valeurs possibles : symptoms:AAAA-MM-JJ, test:AAAA-MM-JJ ou unknown.';
   if (raw === undefined) throw new UsageError(`L'option --onset est obligatoire. ${expected}`);
   if (raw === 'unknown') return { kind: 'unknown' };
@@ -156,119 +204,21 @@ export function parseOnset(raw: string | undefined): Onset {
   return { kind, date };
 }
 
-function parseBaseUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`Adresse du serveur invalide : « ${raw} ». Exemple : http://localhost:3000`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`L'adresse du serveur doit commencer par http:// ou https:// (reçu : « ${raw} »).`);
-  return url;
-}
-
 function parseDeviceId(raw: string | undefined): string {
   if (raw === undefined) return randomUUID().replaceAll('-', '');
   if (!DEVICE_ID.test(raw)) throw new UsageError("L'identifiant d'appareil (--device-id) doit compter 8 à 128 caractères parmi A-Z a-z 0-9 _ -.");
   return raw;
 }
 
-async function readContacts(path: string, io: AppCliIo): Promise<Contact[]> {
-  let text: string;
-  try {
-    text = await (io.readFile ?? readFromUserDirectory)(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'fichier introuvable' : code === 'EACCES' ? 'accès refusé' : (code ?? (error as Error).message);
-    throw new UsageError(`Impossible de lire le fichier de contacts « ${path} » : ${reason}.`);
-  }
-  return parseContactsDocument(text, path);
-}
-
-/** The server's French message on stderr; 429 gets when to try again. */
-function reportApiError(error: unknown, io: AppCliIo): number {
-  if (!(error instanceof ApiError)) throw error;
-  const { status, code, requestId, retryAfterSeconds, details } = error.info;
-  if (status === undefined) {
-    io.stderr(`Erreur réseau : ${error.message}\n`);
-    return EXIT.failed;
-  }
-  const retry = status === 429 && retryAfterSeconds !== undefined ? ` Nouvel essai possible dans ${frenchDelay(retryAfterSeconds)}.` : '';
-  const reference = [`HTTP ${status}`, code, requestId && `référence ${requestId}`].filter(Boolean).join(', ');
-  io.stderr(`Refusé par le serveur : ${error.message}${retry} (${reference})\n${detailLines(details)}`);
-  return EXIT.failed;
-}
-
-/** REQUEST_INVALID carries the schema's findings: worth showing to whoever wrote the file. */
-function detailLines(details: unknown): string {
-  if (!Array.isArray(details)) return '';
-  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
-  return details.map((d: { path?: unknown; message?: unknown }) => `  - ${text(d.path)} : ${text(d.message)}\n`).join('');
-}
-
-function tokenLine(declaration: Declaration): string {
-  return `Jeton d'envoi, valable jusqu'au ${frenchDateTime(declaration.tokenExpiresAt)} : ${declaration.uploadToken}`;
-}
-
-// ————— simulate-contacts —————
-
-const SIMULATE_OPTIONS = {
-  days: { type: 'string' },
-  'per-day': { type: 'string' },
-  out: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-async function simulateContactsCommand(args: string[], io: AppCliIo): Promise<number> {
-  const options = parseOptions(args, SIMULATE_OPTIONS);
-  if (options.help) {
-    io.stdout(USAGE);
-    return EXIT.ok;
-  }
-  if (options.days === undefined) throw new UsageError("L'option --days est obligatoire (nombre de jours d'historique, par exemple 14).");
-  const days = parseBoundedInteger('days', options.days, 1, MAX_SIMULATED_DAYS);
-  const perDay = parseBoundedInteger('per-day', options['per-day'] ?? '20', 1, Math.floor(MAX_CONTACTS / days));
-  const contacts = simulateContacts({ days, perDay, now: (io.now ?? (() => new Date()))() });
-  const document = `${JSON.stringify({ contacts }, null, 2)}\n`;
-  if (options.out === undefined) {
-    io.stdout(document);
-    return EXIT.ok;
-  }
-  try {
-    await (io.writeFile ?? writeToUserDirectory)(options.out, document);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`Impossible d'écrire le fichier « ${options.out} » : ${code ?? (error as Error).message}.`);
-  }
-  io.stdout(`${contacts.length} contacts fictifs sur ${days} jour${plural(days, '')} écrits dans ${options.out}.\n`);
-  return EXIT.ok;
-}
-
-// ————— French formatting —————
-
-/** French agreement: 0 and 1 are singular. */
-const plural = (count: number, word: string) => (count >= 2 ? `${word}s` : word);
-
-/** 2026-11-18 → 18/11/2026 */
-const frenchDate = (isoDate: string) => isoDate.split('-').reverse().join('/');
-
-const parisDateTime = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' });
-const frenchDateTime = (instant: string) => parisDateTime.format(new Date(instant)).replace(' ', ' à ');
-
-function frenchDelay(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.ceil(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+function tokenLines(declaration: Declaration, state: string): string {
+  const { uploadToken, tokenExpiresAt, window } = declaration;
+  return (
+    `Jeton d'envoi, valable jusqu'au ${frenchDateTime(tokenExpiresAt)} : ${uploadToken}\n` +
+    `Pour envoyer l'historique d'un téléphone : npm run app -- report --state ${state} --token ${uploadToken} --from ${window.from} --to ${window.to}\n`
+  );
 }
 
 // ————— entry point —————
-
-// `npm run app` runs at the repository root: relative paths mean the user's own directory.
-const userPath = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
-const readFromUserDirectory = (path: string) => readFile(userPath(path), 'utf8');
-const writeToUserDirectory = (path: string, content: string) => writeFile(userPath(path), content, 'utf8');
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const code = await runAppCli(process.argv.slice(2), {
