@@ -156,16 +156,28 @@ export const Clock = Type.Object({
 });
 export type Clock = Static<typeof Clock>;
 
-/** Operator view: what the protocol did (counters since the start of the day range asked). */
+/** The protocol's key figures (operator API and page, and /metrics). */
 export const RobertKpis = Type.Object({
-  reports: Type.Integer(),
-  hellosReceived: Type.Integer(),
+  reports: Type.Integer({ description: 'Reports validated and scored by the workers' }),
+  reportsReceived: Type.Integer({ description: 'Reports accepted by the API (queued)' }),
+  hellosReceived: Type.Integer({ description: 'HELLOs sent in reports' }),
+  hellosChecked: Type.Integer({ description: 'HELLOs kept (inside the declaration window) and checked by the workers' }),
   hellosValidated: Type.Integer(),
-  dropped: Type.Record(Type.String(), Type.Integer()),
-  alertedUsers: Type.Integer({ description: 'Registrations that became at risk' }),
-  notifiedUsers: Type.Integer({ description: 'At-risk answers given to a status request (first of each alert)' }),
-  exposedButNotAtRiskUsers: Type.Integer(),
-  registrations: Type.Integer(),
+  dropped: Type.Record(Type.String(), Type.Integer(), { description: 'HELLOs not counted, by reason: outside_window, country, ebid, unknown_ida, mac, time, epoch, duplicate, overrun' }),
+  alertedUsers: Type.Integer({ description: 'Times a registration became at risk' }),
+  notifiedUsers: Type.Integer({ description: 'At-risk answers given to a status request (once per alert)' }),
+  atRiskUsers: Type.Integer({ description: 'Registrations at risk now' }),
+  exposedButNotAtRiskUsers: Type.Integer({ description: 'Registrations with exposures, not at risk' }),
+  registrationsEstimate: Type.Integer({ description: "The planner's estimate of the registrations (exact counts cost too much)" }),
   queuedReports: Type.Integer(),
 });
 export type RobertKpis = Static<typeof RobertKpis>;
+
+export const KpisQuery = Type.Object(
+  {
+    from: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'First day (Europe/Paris), inclusive' })),
+    to: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Last day, inclusive' })),
+  },
+  { additionalProperties: false },
+);
+export type KpisQuery = Static<typeof KpisQuery>;

@@ -1,6 +1,5 @@
 import {
   CONTACT_HISTORY_DAYS,
-  EPOCH_SECONDS,
   EPOCHS_PER_DAY,
   RISK_LEVEL,
   SALT,
@@ -19,6 +18,8 @@ const DAY_SECONDS = 86_400;
 /** Status about once a day: 24 h plus a random 0-12 h, so phones do not all ask at once. */
 const STATUS_BASE_SECONDS = DAY_SECONDS;
 const STATUS_SPREAD_SECONDS = DAY_SECONDS / 2;
+/** The server hands out the last hour's EBIDs too; the phone keeps them as long. */
+const KEPT_PAST_EPOCHS = 4;
 
 /** A HELLO as heard and kept for 14 days: what a report sends. */
 export interface HeardHello {
@@ -131,12 +132,12 @@ export class Phone {
     });
   }
 
-  /** Forgets HELLOs older than 14 days and tuples of past epochs. */
+  /** Forgets HELLOs older than 14 days and tuples older than an hour (kept that long for a replayed meeting). */
   prune(nowNtp: number): void {
     const oldest = nowNtp - CONTACT_HISTORY_DAYS * DAY_SECONDS;
     this.state.heard = this.state.heard.filter((h) => h.timeCollectedOnDevice >= oldest);
     const epoch = this.epochAt(nowNtp);
-    this.state.tuples = this.state.tuples.filter((t) => t.epochId >= epoch);
+    this.state.tuples = this.state.tuples.filter((t) => t.epochId >= epoch - KEPT_PAST_EPOCHS);
   }
 
   isStatusDue(nowNtp: number): boolean {
@@ -222,4 +223,3 @@ export class Phone {
   }
 }
 
-export { EPOCH_SECONDS };

@@ -34,6 +34,7 @@ import { labsRoutes } from './modules/labs/labs.routes.js';
 import { ReportWorkers } from './modules/robert/report-worker.js';
 import { DailyKeys, loadRobertSecrets } from './modules/robert/robert-keys.js';
 import { RobertTime } from './modules/robert/robert-time.js';
+import { registerRobertMetrics } from './modules/robert/robert-metrics.js';
 import { robertRoutes } from './modules/robert/robert.routes.js';
 import { purgeExpired } from './modules/robert/robert.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -206,6 +207,7 @@ async function registerRobert(app: FastifyInstance, config: Config): Promise<voi
   const base = { db: app.db, secrets, dailyKeys: new DailyKeys(app.db, secrets.keyEncryptionKey), time: new RobertTime(config.robert.timeStart), settings: config.robert };
   const workers = new ReportWorkers({ ...base, clock: app.clock, log: app.log }, config.robert.workers);
   await app.register(robertRoutes({ ...base, onReportQueued: () => workers.kick() }));
+  registerRobertMetrics(app.metrics.registry, base);
   if (config.robert.workers === 0) return;
   let purge: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {

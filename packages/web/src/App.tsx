@@ -11,7 +11,7 @@ import { IncidentsPage } from './features/incidents/IncidentsPage';
 import { OutboxPage } from './features/outbox/OutboxPage';
 import { SignInPage } from './features/auth/SignInPage';
 import { CodesPage } from './features/codes/CodesPage';
-import { DeclarationPage } from './features/declaration/DeclarationPage';
+import { StopCovidAppPage } from './features/declaration/StopCovidAppPage';
 import { HomePage } from './features/home/HomePage';
 import { NotFoundPage } from './features/home/NotFoundPage';
 import { PatientPortalPage } from './features/patient/PatientPortalPage';
@@ -133,7 +133,7 @@ function ProPortal({ route }: { route: Extract<AnyRoute, { access: 'pro' }> }) {
 
 /** The pages for patients and verifiers (no professional session), by path. */
 const publicPages: Record<PublicPath, { header: string; audience: BannerAudience; render: () => ReactNode }> = {
-  '/app': { header: 'Application StopCovid (simulation web)', audience: 'patient', render: () => <DeclarationPage /> },
+  '/app': { header: 'Application StopCovid (simulation web)', audience: 'patient', render: () => <StopCovidAppPage /> },
   '/patient': { header: 'Portail patient', audience: 'patient', render: () => <PatientPortalPage /> },
   '/connexion-secours': { header: 'Connexion de secours', audience: 'pro', render: () => <FallbackSignInPage /> },
   '/verifier': {

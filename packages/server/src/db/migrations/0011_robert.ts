@@ -42,6 +42,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // The purges: inactive registrations, exposures past 14 days.
   await sql`create index robert_registrations_active_idx on robert_registrations (last_active_epoch)`.execute(db);
   await sql`create index robert_exposures_epoch_idx on robert_exposures (epoch_id)`.execute(db);
+  // KPIs count the registrations at risk: a few among millions.
+  await sql`create index robert_registrations_at_risk_idx on robert_registrations (id_a) where at_risk`.execute(db);
 
   await sql`create table robert_server_keys (
     day integer primary key,

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuthenticatedBody, CaptchaChallenge, Clock, Done, RegisterBody, Registered, ReportBody, Reported, RobertConfig, Status } from '@prostopcovid/contracts/robert';
+import { AuthenticatedBody, CaptchaChallenge, Clock, Done, KpisQuery, RegisterBody, Registered, ReportBody, Reported, RobertConfig, RobertKpis, Status } from '@prostopcovid/contracts/robert';
 import { contextOf } from '../../platform/context.js';
-import { createCaptcha, deleteExposureHistory, getClock, getConfig, getStatus, register, report, unregister, type RobertDeps } from './robert.service.js';
+import { isValidIsoDate } from '../../platform/dates.js';
+import { AppError } from '../../platform/errors.js';
+import { createCaptcha, deleteExposureHistory, getClock, getConfig, getKpis, getStatus, register, report, unregister, type RobertDeps } from './robert.service.js';
 
 /** A report of the largest allowed size is about 6 MB of JSON. */
 const REPORT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -51,6 +53,15 @@ export function robertRoutes(deps: RobertDeps): FastifyPluginAsyncTypebox {
       '/api/robert/v1/deleteExposureHistory',
       { ...common, schema: { tags: ['robert'], summary: 'Delete the exposures recorded for this registration', body: AuthenticatedBody, response: { 200: Done } } },
       async (request) => deleteExposureHistory(deps, contextOf(request), request.body),
+    );
+    app.get(
+      '/api/robert/kpis',
+      { schema: { tags: ['admin'], summary: 'ROBERT key figures (operators)', querystring: KpisQuery, response: { 200: RobertKpis } }, config: { right: 'operator' } },
+      async (request) => {
+        const { from, to } = request.query;
+        if ((from && !isValidIsoDate(from)) || (to && !isValidIsoDate(to)) || (from && to && from > to)) throw new AppError('REQUEST_INVALID');
+        return getKpis(deps, from, to);
+      },
     );
   };
 }

@@ -21,6 +21,7 @@ import {
   type ReportBody,
   type Reported,
   type RobertConfig,
+  type RobertKpis,
   type Status,
   type Tuple,
 } from '@prostopcovid/contracts/robert';
@@ -314,4 +315,29 @@ export async function purgeExpired(deps: Pick<RobertDeps, 'db' | 'dailyKeys' | '
   const keys = await repo.deleteServerKeysBefore(deps.db, oldestDay);
   deps.dailyKeys.forget(oldestDay);
   return { ...purged, keys };
+}
+
+/** The protocol's key figures, for the whole deployment (from the database): counters since `fromDay`, and users now. */
+export async function getKpis(deps: Pick<RobertDeps, 'db'>, fromDay = '2020-01-01', toDay = '9999-12-31'): Promise<RobertKpis> {
+  const totals = await repo.sumCounters(deps.db, fromDay, toDay);
+  const users = await repo.countUsers(deps.db);
+  const dropped = Object.fromEntries(
+    Object.entries(totals)
+      .filter(([name]) => name.startsWith('dropped_'))
+      .map(([name, value]) => [name.slice('dropped_'.length), value]),
+  );
+  return {
+    reports: totals.reports ?? 0,
+    reportsReceived: totals.reports_received ?? 0,
+    hellosReceived: totals.hellos_received ?? 0,
+    hellosChecked: totals.hellos_checked ?? 0,
+    hellosValidated: totals.hellos_valid ?? 0,
+    dropped,
+    alertedUsers: totals.alerted ?? 0,
+    notifiedUsers: totals.notified ?? 0,
+    atRiskUsers: users.atRisk,
+    exposedButNotAtRiskUsers: users.exposedButNotAtRisk,
+    registrationsEstimate: users.registrationsEstimate,
+    queuedReports: await repo.countQueuedReports(deps.db),
+  };
 }

@@ -9,12 +9,13 @@ import { processNextReport } from './report-worker.js';
 import { computeEcc } from './robert-crypto.js';
 import { purgeExpired } from './robert.service.js';
 
+const OPERATOR_ID = '899900000002';
 let t: TestApp;
 let api: RobertApi;
 let deps: Awaited<ReturnType<typeof robertWorkerDeps>>;
 
 beforeAll(async () => {
-  t = await createTestApp({ env: { CODE_ISSUE_LIMIT_PER_HOUR: '1000', REDEEM_LIMIT_PER_ADDRESS: '100000' } });
+  t = await createTestApp({ env: { CODE_ISSUE_LIMIT_PER_HOUR: '1000', REDEEM_LIMIT_PER_ADDRESS: '100000', OPERATOR_ID_NAT_PS: OPERATOR_ID, SESSION_IDLE_MINUTES: '1440' } });
   api = robertApi(t.app);
   deps = await robertWorkerDeps(t);
 });
@@ -354,5 +355,31 @@ describe('ROBERT bad input: a clear 4xx, never a 500, nothing partial stored', (
     expect(response.json().accepted).toBe(60_000);
     const [outcome] = await processAll();
     expect(outcome!.hellos).toBe(60_000);
+  });
+});
+
+describe('ROBERT KPIs', () => {
+  it('gives operators the key figures, refuses others, and shows them on /metrics', async () => {
+    const account = createProfessional(t, { profession: '10' });
+    account.idNatPs = OPERATOR_ID;
+    const operator = await signIn(t, account);
+    const doctor = await signIn(t, createProfessional(t, { profession: '10' }));
+    const kpis = await t.app.inject({ method: 'GET', url: '/api/robert/kpis', headers: operator.headers });
+    expect(kpis.statusCode).toBe(200);
+    const body = kpis.json();
+    expect(body.reports).toBeGreaterThan(0);
+    expect(body.alertedUsers).toBeGreaterThan(0);
+    expect(body.dropped.mac).toBeGreaterThan(0);
+    expect(body.queuedReports).toBe(0);
+    expect((await t.app.inject({ method: 'GET', url: '/api/robert/kpis', headers: doctor.headers })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: '/api/robert/kpis' })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'GET', url: '/api/robert/kpis?from=2026-02-30', headers: operator.headers })).statusCode).toBe(400);
+    const today = parisDate(t.clock.now());
+    const none = await t.app.inject({ method: 'GET', url: `/api/robert/kpis?from=${addDays(today, 400)}`, headers: operator.headers });
+    expect(none.json().reports).toBe(0);
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain(`robert_reports{stage="processed"} ${body.reports}`);
+    expect(metrics).toMatch(/robert_hellos_dropped\{reason="mac"\} [1-9]/);
+    expect(metrics).toMatch(/robert_users\{state="alerted"\} [1-9]/);
   });
 });

@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { declare, formatDate, localDate, simulateContactHistory, uploadContacts, type Declared, type Onset } from '../../data/declaration';
+import type { Phone } from '@prostopcovid/phone';
+import { declare, formatDate, localDate, type Declared, type Onset } from '../../data/declaration';
+import { nowNtp, robertApi } from '../../data/phone';
 import { ErrorAlert, SubmitButton } from '../../ui/form-feedback';
 
 type OnsetChoice = 'symptoms' | 'test' | 'unknown';
@@ -11,9 +13,9 @@ function codeFromLink(): string {
 /**
  * What the StopCovid app does after a diagnosis: the patient enters (or scans, through the
  * link in the QR code) the code from their doctor, answers the onset question, and shares
- * the contact history of the period that follows from it.
+ * the HELLOs this phone heard in the period that follows from it (a ROBERT report).
  */
-export function DeclarationPage() {
+export function DeclarationPage({ phone, onReported }: { phone: Phone | null; onReported: () => void }) {
   const [code, setCode] = useState(codeFromLink);
   const [choice, setChoice] = useState<OnsetChoice | null>(null);
   const [date, setDate] = useState('');
@@ -47,11 +49,12 @@ export function DeclarationPage() {
   }
 
   async function sendHistory() {
-    if (!declared) return;
+    if (!declared || !phone) return;
     setBusy(true);
     setError(null);
     try {
-      setUploaded(await uploadContacts(declared.uploadToken, simulateContactHistory()));
+      setUploaded(await phone.report(robertApi(), declared.uploadToken, declared.window, nowNtp()));
+      onReported();
     } catch (e) {
       setError(e instanceof Error ? e.message : 'Erreur inconnue');
     } finally {
@@ -61,7 +64,7 @@ export function DeclarationPage() {
 
   return (
     <section className="card narrow" aria-labelledby="titre-declaration">
-      <h1 id="titre-declaration">Me déclarer comme cas COVID-19</h1>
+      <h2 id="titre-declaration">Me déclarer comme cas COVID-19</h2>
       {!declared && (
         <form onSubmit={(event) => void submit(event)} noValidate>
           <label htmlFor="code">Code remis par votre médecin ou infirmier</label>
@@ -108,17 +111,24 @@ export function DeclarationPage() {
             Code accepté. Les contacts du <strong>{formatDate(declared.window.from)}</strong> au <strong>{formatDate(declared.window.to)}</strong>{' '}
             seront partagés pour prévenir les personnes exposées.
           </p>
-          {!uploaded ? (
+          {!phone ? (
+            <p className="alert alert-warning">
+              StopCovid n&apos;est pas activé sur ce téléphone : il n&apos;a enregistré aucun contact à partager. Prévenez vous-même les personnes que vous avez côtoyées.
+            </p>
+          ) : !uploaded ? (
             <>
-              <p className="hint">Cette page simule un téléphone : elle envoie un historique de contacts Bluetooth fictif sur 14 jours.</p>
+              <p className="hint">
+                Seuls les messages Bluetooth entendus pendant cette période sont envoyés ; ils ne disent ni qui vous êtes, ni où vous étiez.
+              </p>
               <ErrorAlert>{error}</ErrorAlert>
               <button type="button" onClick={() => void sendHistory()} disabled={busy}>
                 {busy ? 'Envoi…' : 'Partager mon historique de contacts'}
               </button>
             </>
           ) : (
-            <p className="alert alert-info" data-testid="uploaded">
-              Merci. {uploaded.accepted} contact(s) partagé(s) ; {uploaded.rejectedOutsideWindow} hors de la période, écarté(s).
+            <p className="alert alert-success" data-testid="uploaded">
+              Merci. {uploaded.accepted} message(s) Bluetooth partagé(s) ; {uploaded.rejectedOutsideWindow} hors de la période, écarté(s). Les personnes exposées seront
+              prévenues par leur application.
             </p>
           )}
         </div>
