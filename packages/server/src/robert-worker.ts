@@ -2,7 +2,6 @@ import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
 import { ReportWorkers } from './modules/robert/report-worker.js';
 import { DailyKeys, loadRobertSecrets } from './modules/robert/robert-keys.js';
 import { RobertTime } from './modules/robert/robert-time.js';
@@ -14,7 +13,8 @@ import { loggerOptions, serializeError } from './platform/logger.js';
  * `npm run worker:robert`: ROBERT report workers as a process of their own, beside servers
  * started with ROBERT_WORKERS=0, on the same PostgreSQL. Several such processes share the
  * queue (FOR UPDATE SKIP LOCKED): each report is taken by one of them. WORKER_LOOPS (default 2)
- * reports are processed at once per process.
+ * reports are processed at once per process. The servers own the schema: start a worker once
+ * a server has run the migrations.
  */
 async function main(): Promise<void> {
   let config;
@@ -38,7 +38,6 @@ async function main(): Promise<void> {
   }
   const log = pino(loggerOptions(config.logLevel));
   const database = await openDatabase({ url: config.databaseUrl, poolSize: loops + 1 });
-  await migrateToLatest(database);
   const secrets = await loadRobertSecrets(config.robert, config.keysDir);
   const deps = { db: database.db, secrets, dailyKeys: new DailyKeys(database.db, secrets.keyEncryptionKey), time: new RobertTime(config.robert.timeStart), settings: config.robert };
   const workers = new ReportWorkers({ ...deps, clock: systemClock, log }, loops);
