@@ -169,6 +169,13 @@ function decimal(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function onOff(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (!raw || raw === 'off') return false;
+  if (raw === 'on') return true;
+  throw new ConfigError(`${name} must be on or off (got "${raw}")`);
+}
+
 function base64Key(env: Env, name: string, bytes: number): Buffer | undefined {
   const raw = env[name];
   if (!raw) return undefined;
@@ -359,7 +366,7 @@ export function loadConfig(env: Env = process.env): Config {
       keyEncryptionKey: base64Key(env, 'ROBERT_KEY_ENCRYPTION_KEY', 32),
       federationKey: base64Key(env, 'ROBERT_FEDERATION_KEY', 16),
       registerLimitPerAddress: integer(env, 'ROBERT_REGISTER_LIMIT_PER_ADDRESS', 200, 1, 10_000_000),
-      captcha: env.ROBERT_CAPTCHA === 'on',
+      captcha: onOff(env, 'ROBERT_CAPTCHA'),
       captchaDifficulty: integer(env, 'ROBERT_CAPTCHA_DIFFICULTY', 18, 1, 30),
       inactivityDays: integer(env, 'ROBERT_INACTIVITY_DAYS', 30, 15, 3650),
       workers: integer(env, 'ROBERT_WORKERS', 1, 0, 16),
