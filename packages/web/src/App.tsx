@@ -8,6 +8,7 @@ import { FallbackAccountPage } from './features/account/FallbackAccountPage';
 import { FallbackSignInPage } from './features/auth/FallbackSignInPage';
 import { IncidentBanner, type BannerAudience } from './features/incidents/IncidentBanner';
 import { IncidentsPage } from './features/incidents/IncidentsPage';
+import { ExposureKpisPage } from './features/exposure/ExposureKpisPage';
 import { OutboxPage } from './features/outbox/OutboxPage';
 import { SignInPage } from './features/auth/SignInPage';
 import { CodesPage } from './features/codes/CodesPage';
@@ -60,6 +61,7 @@ function Header({ title, me }: { title: string; me?: Me }) {
             {me.rights.includes('vaccinations:record') && <NavLink href="/vaccinations">Vaccinations</NavLink>}
             {(me.rights.includes('tests:record') || me.rights.includes('vaccinations:record')) && <OutboxLink />}
             {isOperator(me) && <NavLink href="/incidents">Incidents</NavLink>}
+            {isOperator(me) && <NavLink href="/exposition">Exposition</NavLink>}
             <NavLink href="/compte">Accès de secours</NavLink>
           </nav>
         )}
@@ -97,6 +99,7 @@ const proPages: Record<ProPath, (me: Me, offline: boolean) => ReactNode> = {
   '/vaccinations': (me) => <VaccinationPage me={me} />,
   '/envois': (me) => <OutboxPage me={me} />,
   '/incidents': (me) => <IncidentsPage me={me} />,
+  '/exposition': (me) => <ExposureKpisPage me={me} />,
   '/compte': (me) => <FallbackAccountPage me={me} />,
 };
 

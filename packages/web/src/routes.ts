@@ -20,6 +20,7 @@ export const PAGE_ROUTES = [
   { path: '/vaccinations', title: 'Enregistrer une vaccination', access: 'pro' },
   { path: '/envois', title: 'Envois', access: 'pro' },
   { path: '/incidents', title: 'Incidents', access: 'pro' },
+  { path: '/exposition', title: "Notifications d'exposition", access: 'pro' },
   { path: '/compte', title: 'Accès de secours', access: 'pro' },
   { path: '/app', title: 'Application StopCovid', access: 'public' },
   { path: '/patient', title: 'Portail patient', access: 'public' },
