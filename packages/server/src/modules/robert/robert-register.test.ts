@@ -8,10 +8,12 @@ import { createProfessional, createTestApp, declare, issueTestCode, robertApi, s
 
 let t: TestApp;
 let api: RobertApi;
+const logLines: string[] = [];
 
 beforeAll(async () => {
   t = await createTestApp({
-    env: { ROBERT_CAPTCHA: 'on', ROBERT_CAPTCHA_DIFFICULTY: '8', ROBERT_REGISTER_LIMIT_PER_ADDRESS: '8', ROBERT_WORKERS: '1', CODE_ISSUE_LIMIT_PER_HOUR: '100' },
+    env: { ROBERT_CAPTCHA: 'on', ROBERT_CAPTCHA_DIFFICULTY: '8', ROBERT_REGISTER_LIMIT_PER_ADDRESS: '8', ROBERT_WORKERS: '1', CODE_ISSUE_LIMIT_PER_HOUR: '100', LOG_LEVEL: 'debug' },
+    logStream: { write: (line: string) => void logLines.push(line) },
   });
   api = robertApi(t.app);
 });
@@ -74,5 +76,14 @@ describe('the report worker inside the server (ROBERT_WORKERS=1)', () => {
     const queued = async () => (await t.database.db.selectFrom('robert_reports').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
     await expect.poll(queued, { timeout: 10_000, interval: 50 }).toBe(0);
     expect((await contact.checkStatus(api, now())).riskLevel).toBe(4);
+
+    // Nothing in any log line ties a phone to an address, or names its identifiers.
+    const everything = logLines.join('\n');
+    expect(logLines.length).toBeGreaterThan(20);
+    expect(everything).not.toContain('127.0.0.1');
+    for (const phone of [kase, contact]) {
+      for (const tuple of phone.state.tuples) expect(everything).not.toContain(tuple.key.ebid);
+    }
+    for (const heard of kase.state.heard.slice(0, 50)) expect(everything).not.toContain(heard.mac);
   });
 });
