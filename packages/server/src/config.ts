@@ -388,3 +388,14 @@ function deepFreeze<T extends object>(value: T): T {
   }
   return Object.freeze(value);
 }
+
+/** For entry points: the configuration, or a French message and exit code 1 when a setting is wrong. */
+export function loadConfigOrExit(env: Env = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Configuration invalide : ${error.message}`);
+    process.exit(1);
+  }
+}

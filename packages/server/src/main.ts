@@ -1,20 +1,11 @@
 import { professionals, startPscSandbox, type RunningSandbox } from '@prostopcovid/psc-sandbox';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit } from './config.js';
 
 /** `npm start`: the embedded database, the PSC sandbox when no PSC is configured, the server and the web client. */
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`Configuration invalide : ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  let config = loadConfigOrExit();
 
   let sandbox: RunningSandbox | undefined;
   if (!config.psc.issuer) {

@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/database.js';
 import { ReportWorkers } from './modules/robert/report-worker.js';
 import { DailyKeys, loadRobertSecrets } from './modules/robert/robert-keys.js';
@@ -17,16 +17,7 @@ import { loggerOptions, serializeError } from './platform/logger.js';
  * a server has run the migrations.
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`Configuration invalide : ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   if (!config.databaseUrl) {
     console.error('Configuration invalide : DATABASE_URL est requis (PGlite ne se partage pas entre processus ; sans PostgreSQL, le serveur traite les rapports lui-même).');
     process.exit(1);

@@ -81,77 +81,48 @@ export function ExposureKpisPage({ me }: { me: Me }) {
   );
 }
 
+function KpiTable({ caption, rows }: { caption: string; rows: Array<[string, number]> }) {
+  return (
+    <table>
+      <caption>{caption}</caption>
+      <tbody>
+        {rows.map(([label, value]) => (
+          <tr key={label}>
+            <th scope="row">{label}</th>
+            <td>{n(value)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function KpiTables({ kpis }: { kpis: RobertKpis }) {
   const drops = Object.entries(kpis.dropped).filter(([, value]) => value > 0);
   return (
     <div data-testid="exposure-kpis">
-      <table>
-        <caption>Déclarations et personnes prévenues</caption>
-        <tbody>
-          <tr>
-            <th scope="row">Historiques reçus (déclarations)</th>
-            <td>{n(kpis.reportsReceived)}</td>
-          </tr>
-          <tr>
-            <th scope="row">Historiques traités</th>
-            <td>{n(kpis.reports)}</td>
-          </tr>
-          <tr>
-            <th scope="row">En attente de traitement</th>
-            <td>{n(kpis.queuedReports)}</td>
-          </tr>
-          <tr>
-            <th scope="row">Personnes devenues « à risque » (alertes)</th>
-            <td>{n(kpis.alertedUsers)}</td>
-          </tr>
-          <tr>
-            <th scope="row">Personnes prévenues (notification affichée)</th>
-            <td>{n(kpis.notifiedUsers)}</td>
-          </tr>
-          <tr>
-            <th scope="row">À risque en ce moment</th>
-            <td>{n(kpis.atRiskUsers)}</td>
-          </tr>
-          <tr>
-            <th scope="row">Exposées sans être à risque, en ce moment</th>
-            <td>{n(kpis.exposedButNotAtRiskUsers)}</td>
-          </tr>
-          <tr>
-            <th scope="row">Téléphones enregistrés (estimation)</th>
-            <td>{n(kpis.registrationsEstimate)}</td>
-          </tr>
-        </tbody>
-      </table>
-      <table>
-        <caption>Messages Bluetooth (HELLO)</caption>
-        <tbody>
-          <tr>
-            <th scope="row">Reçus dans les historiques</th>
-            <td>{n(kpis.hellosReceived)}</td>
-          </tr>
-          <tr>
-            <th scope="row">Vérifiés</th>
-            <td>{n(kpis.hellosChecked)}</td>
-          </tr>
-          <tr>
-            <th scope="row">Valides</th>
-            <td>{n(kpis.hellosValidated)}</td>
-          </tr>
-          {drops.length === 0 ? (
-            <tr>
-              <th scope="row">Écartés</th>
-              <td>0</td>
-            </tr>
-          ) : (
-            drops.map(([reason, value]) => (
-              <tr key={reason}>
-                <th scope="row">Écartés : {dropLabels[reason] ?? reason}</th>
-                <td>{n(value)}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </table>
+      <KpiTable
+        caption="Déclarations et personnes prévenues"
+        rows={[
+          ['Historiques reçus (déclarations)', kpis.reportsReceived],
+          ['Historiques traités', kpis.reports],
+          ['En attente de traitement', kpis.queuedReports],
+          ['Personnes devenues « à risque » (alertes)', kpis.alertedUsers],
+          ['Personnes prévenues (notification affichée)', kpis.notifiedUsers],
+          ['À risque en ce moment', kpis.atRiskUsers],
+          ['Exposées sans être à risque, en ce moment', kpis.exposedButNotAtRiskUsers],
+          ['Téléphones enregistrés (estimation)', kpis.registrationsEstimate],
+        ]}
+      />
+      <KpiTable
+        caption="Messages Bluetooth (HELLO)"
+        rows={[
+          ['Reçus dans les historiques', kpis.hellosReceived],
+          ['Vérifiés', kpis.hellosChecked],
+          ['Valides', kpis.hellosValidated],
+          ...(drops.length === 0 ? [['Écartés', 0] as [string, number]] : drops.map(([reason, value]): [string, number] => [`Écartés : ${dropLabels[reason] ?? reason}`, value])),
+        ]}
+      />
     </div>
   );
 }
