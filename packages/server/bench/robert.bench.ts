@@ -19,14 +19,14 @@
  *
  * Everything runs on 127.0.0.1. Exit code 0 whether targets are met or not; non-zero on errors.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createDecipheriv, createECDH, createHmac, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as pause } from 'node:timers/promises';
 import { startPscSandbox } from '@prostopcovid/psc-sandbox';
 import { EPOCH_SECONDS, SALT } from '@prostopcovid/contracts/robert';
-import { createRobertHttpApi, fromBase64, ntpSeconds, Phone } from '@prostopcovid/phone';
+import { ntpSeconds } from '@prostopcovid/phone';
 import autocannon, { type Options, type Result } from 'autocannon';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
@@ -49,7 +49,11 @@ const REPORT_HELLOS = intSetting('BENCH_REPORT_HELLOS', 10_000, 100, 60_000);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const TIMEOUT_SECONDS = intSetting('BENCH_TIMEOUT_SECONDS', 600, 60, 3600);
 
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+
 const TARGET_STATUS_RPS = 2000;
+/** The default ROBERT_TIME_START (2020-06-02T00:00:00Z) in NTP seconds. */
+const TIME_START = 3_800_044_800;
 const TARGET_STATUS_P99_MS = 50;
 const TARGET_HELLOS_PER_SECOND = 20_000;
 
@@ -94,8 +98,13 @@ interface Registered {
   tuples: Array<{ epochId: number; ebid: Buffer; ecc: number }>;
 }
 
+/**
+ * Registers phones with a lean client on node:crypto (the phone library's WebCrypto and answer
+ * checks would make this load generator, not the server, the bottleneck).
+ */
 async function registerPhones(baseUrl: string, count: number): Promise<Registered[]> {
-  const api = createRobertHttpApi(baseUrl);
+  const config = (await (await fetch(`${baseUrl}/api/robert/v1/config`)).json()) as { serverPublicECDHKey: string };
+  const serverPoint = Buffer.from(config.serverPublicECDHKey, 'base64').subarray(26);
   const phones: Registered[] = [];
   let next = 0;
   const started = performance.now();
@@ -103,13 +112,24 @@ async function registerPhones(baseUrl: string, count: number): Promise<Registere
     Array.from({ length: 16 }, async () => {
       while (next < count) {
         next++;
-        const phone = await Phone.register(api, ntpSeconds(new Date()));
-        const epoch = phone.epochAt(ntpSeconds(new Date()));
+        const ecdh = createECDH('prime256v1');
+        const spki = Buffer.concat([P256_SPKI_PREFIX, ecdh.generateKeys()]);
+        const response = await fetch(`${baseUrl}/api/robert/v1/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientPublicECDHKey: spki.toString('base64') }) });
+        if (response.status !== 201) throw new Error(`register answered ${response.status}: ${await response.text()}`);
+        const { tuples } = (await response.json()) as { tuples: string };
+        const secret = ecdh.computeSecret(serverPoint);
+        const kaMac = createHmac('sha256', secret).update('mac').digest();
+        const kaTuples = createHmac('sha256', secret).update('tuples').digest();
+        const sealed = Buffer.from(tuples, 'base64');
+        const decipher = createDecipheriv('aes-256-gcm', kaTuples, sealed.subarray(0, 12));
+        decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+        const plain = JSON.parse(Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]).toString()) as Array<{ epochId: number; key: { ebid: string; ecc: string } }>;
+        const epoch = Math.floor((ntpSeconds(new Date()) - TIME_START) / EPOCH_SECONDS);
         phones.push({
-          kaMac: Buffer.from(fromBase64(phone.state.kaMac)),
-          tuples: phone.state.tuples
+          kaMac,
+          tuples: plain
             .filter((t) => t.epochId >= epoch && t.epochId <= epoch + 1)
-            .map((t) => ({ epochId: t.epochId, ebid: Buffer.from(fromBase64(t.key.ebid)), ecc: fromBase64(t.key.ecc)[0]! })),
+            .map((t) => ({ epochId: t.epochId, ebid: Buffer.from(t.key.ebid, 'base64'), ecc: Buffer.from(t.key.ecc, 'base64')[0]! })),
         });
       }
     }),
@@ -211,6 +231,7 @@ async function main(): Promise<number> {
 
   const config = loadConfig({ NODE_ENV: 'development', ...env, PSC_ISSUER: sandbox.issuer });
   const timeStart = config.robert.timeStart;
+  if (timeStart !== TIME_START) throw new Error('ROBERT_TIME_START must be left to its default for this benchmark');
   const phones = await registerPhones(baseUrl, PHONES);
   await pause(1000);
   const { clock, status, exhausted } = await measureStatus(baseUrl, phones, timeStart);

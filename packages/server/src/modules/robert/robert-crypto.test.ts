@@ -11,12 +11,15 @@ const EBID = Buffer.from('0102030405060708', 'hex');
 
 describe('ROBERT byte layouts, phone (WebCrypto) against server (node:crypto)', () => {
   it('derives the same KA_mac and KA_tuples on both sides of the ECDH', async () => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const serverSpki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+    const server = createECDH('prime256v1');
+    server.generateKeys();
+    const serverSpki = Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), server.getPublicKey()]);
+    // The same key as node:crypto reads it.
+    expect(createPublicKey({ key: serverSpki, format: 'der', type: 'spki' }).asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     const phone = await generateEcdhKeyPair();
     expect(phone.publicKeySpki).toHaveLength(91);
     const onPhone = await phoneDerive(phone.privateKey, serverSpki);
-    const onServer = deriveSharedKeys(privateKey, Buffer.from(phone.publicKeySpki))!;
+    const onServer = deriveSharedKeys(server, Buffer.from(phone.publicKeySpki))!;
     expect(toHex(onPhone.kaMac)).toBe(onServer.kaMac.toString('hex'));
     expect(toHex(onPhone.kaTuples)).toBe(onServer.kaTuples.toString('hex'));
     expect(onServer.kaMac.equals(onServer.kaTuples)).toBe(false);
@@ -28,13 +31,27 @@ describe('ROBERT byte layouts, phone (WebCrypto) against server (node:crypto)', 
     expect(toHex(await hmacSha256(secret, new TextEncoder().encode('tuples')))).toBe('467745d038ef24a98226b8b436613eb6c7afdd9fc0871bc7a1ae532e633b9cd1');
   });
 
-  it('refuses a key that is not P-256 SubjectPublicKeyInfo', () => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const p384 = createPublicKey(generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey).export({ format: 'der', type: 'spki' });
-    expect(deriveSharedKeys(privateKey, p384)).toBeUndefined();
-    expect(deriveSharedKeys(privateKey, Buffer.from('not a key'))).toBeUndefined();
+  it('refuses a key that is not P-256 SubjectPublicKeyInfo or not on the curve, and takes a compressed point', () => {
+    const server = createECDH('prime256v1');
+    server.generateKeys();
+    const spkiOf = (privateKey: ReturnType<typeof generateKeyPairSync>['privateKey']) => createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+    expect(deriveSharedKeys(server, spkiOf(generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey))).toBeUndefined();
+    expect(deriveSharedKeys(server, spkiOf(generateKeyPairSync('ed25519').privateKey))).toBeUndefined();
+    expect(deriveSharedKeys(server, Buffer.from('not a key'))).toBeUndefined();
     // A raw uncompressed point is not SubjectPublicKeyInfo.
-    expect(deriveSharedKeys(privateKey, createECDH('prime256v1').generateKeys())).toBeUndefined();
+    const phone = createECDH('prime256v1');
+    const point = phone.generateKeys();
+    expect(deriveSharedKeys(server, point)).toBeUndefined();
+    // The right prefix before a point that is not on the curve.
+    const valid = spkiOf(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
+    const offCurve = Buffer.from(valid);
+    offCurve[offCurve.length - 1]! ^= 1;
+    expect(deriveSharedKeys(server, offCurve)).toBeUndefined();
+    expect(deriveSharedKeys(server, valid)).toBeDefined();
+    // The same phone key, compressed: the same secret.
+    const compressed = Buffer.concat([Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'), phone.getPublicKey(null, 'compressed')]);
+    const uncompressed = Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), point]);
+    expect(deriveSharedKeys(server, compressed)!.kaMac.equals(deriveSharedKeys(server, uncompressed)!.kaMac)).toBe(true);
   });
 
   it('builds HELLO = ECC ‖ EBID ‖ time16 ‖ MAC40 on the phone, which the server recomputes', async () => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, createPublicKey, diffieHellman, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual, type ECDH } from 'node:crypto';
 import { COUNTRY_CODE_FRANCE, EBID_BYTES, HELLO_MAC_BYTES, SALT, type Tuple } from '@prostopcovid/contracts/robert';
 
 /*
@@ -11,20 +11,28 @@ export interface SharedKeys {
   kaTuples: Buffer;
 }
 
+/** SubjectPublicKeyInfo DER of a P-256 key up to its point: uncompressed (65-byte point) or compressed (33). */
+const P256_SPKI_PREFIX = {
+  65: Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'),
+  33: Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'),
+} as const;
+
 /**
  * ECDH P-256 between the server's key and the phone's, then KA_mac = HMAC-SHA256(secret, "mac")
  * and KA_tuples = HMAC-SHA256(secret, "tuples"). Undefined when the phone's key is not a
- * P-256 public key (SubjectPublicKeyInfo, DER).
+ * P-256 public key (SubjectPublicKeyInfo, DER) on the curve. The SPKI is read by its fixed
+ * prefix: OpenSSL's generic key decoder costs more than the key agreement itself.
  */
-export function deriveSharedKeys(serverPrivateKey: KeyObject, clientSpki: Buffer): SharedKeys | undefined {
-  let publicKey: KeyObject;
+export function deriveSharedKeys(serverEcdh: ECDH, clientSpki: Buffer): SharedKeys | undefined {
+  const pointLength = clientSpki.length - 26;
+  const prefix = pointLength === 65 || pointLength === 33 ? P256_SPKI_PREFIX[pointLength] : undefined;
+  if (!prefix || !clientSpki.subarray(0, 26).equals(prefix)) return undefined;
+  let secret: Buffer;
   try {
-    publicKey = createPublicKey({ key: clientSpki, format: 'der', type: 'spki' });
+    secret = serverEcdh.computeSecret(clientSpki.subarray(26));
   } catch {
-    return undefined;
+    return undefined; // not a point of the curve
   }
-  if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') return undefined;
-  const secret = diffieHellman({ privateKey: serverPrivateKey, publicKey });
   return { kaMac: hmac(secret, Buffer.from('mac')), kaTuples: hmac(secret, Buffer.from('tuples')) };
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createECDH, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type ECDH } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import { openAesGcm, sealAesGcm } from './robert-crypto.js';
 import * as repo from './robert.repository.js';
 
 export interface RobertSecrets {
-  ecdhPrivateKey: KeyObject;
+  /** The server's ECDH key, ready for key agreement. */
+  ecdh: ECDH;
   /** SubjectPublicKeyInfo DER, as /config gives it to phones. */
   ecdhPublicSpki: Buffer;
   /** Seals daily keys and registrations' shared keys at rest. */
@@ -29,9 +30,11 @@ export async function loadRobertSecrets(
   const pem = settings.ecdhKeyFile ? await readFile(settings.ecdhKeyFile, 'utf8') : developmentEcdhKey(keysDir);
   const ecdhPrivateKey = createPrivateKey(pem);
   if (ecdhPrivateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('ROBERT_ECDH_KEY_FILE must hold a P-256 private key');
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(Buffer.from(ecdhPrivateKey.export({ format: 'jwk' }).d!, 'base64url'));
   const keyEncryptionKey = settings.keyEncryptionKey ?? loadDevelopmentHmacKey(keysDir, 'robert-kek').key;
   return {
-    ecdhPrivateKey,
+    ecdh,
     ecdhPublicSpki: createPublicKey(ecdhPrivateKey).export({ format: 'der', type: 'spki' }),
     keyEncryptionKey,
     federationKey: settings.federationKey ?? loadDevelopmentHmacKey(keysDir, 'robert-federation').key.subarray(0, 16),

@@ -148,7 +148,7 @@ export async function register(deps: RobertDeps, ctx: RequestContext, body: Regi
   const limit = await countHit(deps.db, `robert:register:${ctx.ip}`, deps.settings.registerLimitPerAddress, REGISTER_WINDOW_MS, ctx.now);
   if (!limit.allowed) throw new AppError('ROBERT_REGISTER_RATE_LIMITED', { retryAfterSeconds: limit.retryAfterSeconds });
   if (deps.settings.captcha) await checkCaptcha(deps, ctx, body.captchaId, body.captcha);
-  const keys = deriveSharedKeys(deps.secrets.ecdhPrivateKey, Buffer.from(body.clientPublicECDHKey, 'base64'));
+  const keys = deriveSharedKeys(deps.secrets.ecdh, Buffer.from(body.clientPublicECDHKey, 'base64'));
   if (!keys) throw new AppError('ROBERT_KEY_INVALID');
   const epoch = deps.time.epoch(ctx.now);
   let idA: Buffer | undefined;
