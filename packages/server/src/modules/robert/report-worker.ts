@@ -69,7 +69,7 @@ export async function processNextReport(deps: WorkerDeps, now: Date): Promise<Re
   });
 }
 
-async function scoreReport(deps: WorkerDeps, trx: Parameters<typeof repo.findRegistrations>[0], contacts: QueuedContact[], now: Date): Promise<ReportOutcome> {
+async function scoreReport(deps: WorkerDeps, trx: Parameters<typeof repo.lockRegistrations>[0], contacts: QueuedContact[], now: Date): Promise<ReportOutcome> {
   const outcome: ReportOutcome = { hellos: 0, valid: 0, dropped: {}, exposedUsers: 0, alertedUsers: 0 };
   const drop = (reason: DropReason, n: number) => {
     if (n > 0) outcome.dropped[reason] = (outcome.dropped[reason] ?? 0) + n;
@@ -91,7 +91,7 @@ async function scoreReport(deps: WorkerDeps, trx: Parameters<typeof repo.findReg
   }
 
   // 2. Registered idA, then each HELLO: MAC, time, epoch.
-  const registrations = new Map((await repo.findRegistrations(trx, uniqueBuffers(identified.map((c) => c.idA)))).map((r) => [r.id_a.toString('hex'), r]));
+  const registrations = new Map((await repo.lockRegistrations(trx, uniqueBuffers(identified.map((c) => c.idA)))).map((r) => [r.id_a.toString('hex'), r]));
   const keys = new Map<string, SharedKeys>();
   const scores = new Map<string, { idA: Buffer; epochId: number; score: number }>();
   for (const { contact, epochId, idA } of identified) {
@@ -175,7 +175,7 @@ function spansTooLong(hellos: readonly QueuedHello[], seconds: number): boolean 
  * of the first HELLO's receive time and its neighbours are tried. Under a wrong key the epoch
  * comes out random and almost never falls in that key's day (96 in 2^24).
  */
-async function identify(deps: WorkerDeps, trx: Parameters<typeof repo.findRegistrations>[0], contact: QueuedContact): Promise<{ epochId: number; idA: Buffer } | undefined> {
+async function identify(deps: WorkerDeps, trx: Parameters<typeof repo.lockRegistrations>[0], contact: QueuedContact): Promise<{ epochId: number; idA: Buffer } | undefined> {
   const receivedEpoch = deps.time.epochOfNtp(contact.hellos[0]!.timeCollectedOnDevice);
   const day = deps.time.dayOfEpoch(receivedEpoch);
   for (const candidate of [day, day - 1, day + 1]) {

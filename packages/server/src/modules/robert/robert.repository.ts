@@ -74,27 +74,35 @@ export interface RegistrationRow {
   notified_epoch: number | null;
 }
 
-export async function findRegistrations(db: Executor, idAs: Buffer[]): Promise<RegistrationRow[]> {
+/**
+ * The registrations a report worker scores, locked until its transaction ends (in idA order, so
+ * two workers never wait on each other in a cycle): a status request meanwhile waits, then
+ * sees the new risk.
+ */
+export async function lockRegistrations(db: Executor, idAs: Buffer[]): Promise<RegistrationRow[]> {
   if (idAs.length === 0) return [];
-  const rows = await db.selectFrom('robert_registrations').select(registrationColumns).where('id_a', 'in', idAs).execute();
+  const rows = await db.selectFrom('robert_registrations').select(registrationColumns).where('id_a', 'in', idAs).orderBy('id_a').forUpdate().execute();
   return rows.map((r) => ({ ...r, id_a: asBuffer(r.id_a), keys_sealed: asBuffer(r.keys_sealed) }));
 }
 
 /**
  * Records a status request, only if the previous one is at least `minEpochs` old: the check and
- * the write are one statement, so two concurrent requests cannot both pass.
+ * the write are one statement, so two concurrent requests cannot both pass. The risk answered
+ * is computed from the row as this statement finds it (a report worker may have just changed
+ * it): still at risk while the last contact is at or after `notifyFromEpoch`; the first such
+ * answer is the notification, which spends the exposures up to that contact. Undefined when
+ * the rate limit refused it.
  */
-export async function recordStatus(
-  db: Executor,
-  s: { idA: Buffer; epoch: number; minEpochs: number; tuplesUntilEpoch: number; notifiedEpoch: number | null; scoresFromEpoch: number; atRisk: boolean },
-): Promise<boolean> {
-  const { rows } = await sql`/* prepared:robert_record_status */
+export async function recordStatus(db: Executor, s: { idA: Buffer; epoch: number; minEpochs: number; tuplesUntilEpoch: number; notifyFromEpoch: number }) {
+  const { rows } = await sql<{ at_risk: boolean; notified_epoch: number | null; last_contact_day_blurred: number | null; last_risk_scoring_epoch: number | null }>`/* prepared:robert_record_status */
     update robert_registrations set last_status_epoch = ${s.epoch}, last_active_epoch = ${s.epoch},
-      tuples_until_epoch = ${s.tuplesUntilEpoch}, notified_epoch = ${s.notifiedEpoch}::int,
-      scores_from_epoch = ${s.scoresFromEpoch}, at_risk = ${s.atRisk}
-    where id_a = ${s.idA} and (last_status_epoch is null or last_status_epoch <= ${s.epoch - s.minEpochs})
-    returning 1`.execute(db);
-  return rows.length > 0;
+      tuples_until_epoch = greatest(tuples_until_epoch, ${s.tuplesUntilEpoch}::int),
+      at_risk = at_risk and last_contact_epoch >= ${s.notifyFromEpoch}::int,
+      notified_epoch = case when at_risk and last_contact_epoch >= ${s.notifyFromEpoch}::int and notified_epoch is null then ${s.epoch}::int else notified_epoch end,
+      scores_from_epoch = case when at_risk and last_contact_epoch >= ${s.notifyFromEpoch}::int and notified_epoch is null then last_contact_epoch + 1 else scores_from_epoch end
+    where id_a = ${s.idA} and (last_status_epoch is null or last_status_epoch <= ${s.epoch - s.minEpochs}::int)
+    returning at_risk, notified_epoch, last_contact_day_blurred, last_risk_scoring_epoch`.execute(db);
+  return rows[0];
 }
 
 export async function deleteRegistration(db: Executor, idA: Buffer): Promise<void> {

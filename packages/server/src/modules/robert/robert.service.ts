@@ -213,25 +213,20 @@ export async function getStatus(deps: RobertDeps, ctx: RequestContext, body: Aut
   };
   if (r.last_status_epoch !== null && r.last_status_epoch > epoch - STATUS_MIN_EPOCHS) throw tooSoon();
 
-  // At risk while the last exposure is recent; the first answer that says so is the notification.
-  const atRisk = r.at_risk && r.last_contact_epoch !== null && r.last_contact_epoch >= epoch - NOTIFICATION_EPOCHS;
-  const notifying = atRisk && r.notified_epoch === null;
   const refresh = r.tuples_until_epoch - epoch < TUPLE_REFRESH_EPOCHS;
   const recorded = await repo.recordStatus(deps.db, {
     idA: r.id_a,
     epoch,
     minEpochs: STATUS_MIN_EPOCHS,
     tuplesUntilEpoch: refresh ? epoch + TUPLE_EPOCHS - 1 : r.tuples_until_epoch,
-    notifiedEpoch: notifying ? epoch : r.notified_epoch,
-    // Exposures up to the notified contact are spent: the next alert needs new ones.
-    scoresFromEpoch: notifying ? r.last_contact_epoch! + 1 : r.scores_from_epoch,
-    atRisk,
+    // At risk while the last exposure is recent; the first answer that says so is the notification.
+    notifyFromEpoch: epoch - NOTIFICATION_EPOCHS,
   });
   if (!recorded) throw tooSoon();
-  if (notifying) await repo.addCounters(deps.db, parisDate(ctx.now), { notified: 1 });
-  const status: Status = { riskLevel: atRisk ? RISK_LEVEL.high : RISK_LEVEL.none, config: clientConfig() };
-  if (atRisk && r.last_contact_day_blurred !== null) status.lastContactDate = String(deps.time.dayStartNtp(r.last_contact_day_blurred));
-  if (r.last_risk_scoring_epoch !== null) status.lastRiskScoringDate = String(deps.time.epochStartNtp(r.last_risk_scoring_epoch));
+  if (recorded.at_risk && recorded.notified_epoch === epoch) await repo.addCounters(deps.db, parisDate(ctx.now), { notified: 1 });
+  const status: Status = { riskLevel: recorded.at_risk ? RISK_LEVEL.high : RISK_LEVEL.none, config: clientConfig() };
+  if (recorded.at_risk && recorded.last_contact_day_blurred !== null) status.lastContactDate = String(deps.time.dayStartNtp(recorded.last_contact_day_blurred));
+  if (recorded.last_risk_scoring_epoch !== null) status.lastRiskScoringDate = String(deps.time.epochStartNtp(recorded.last_risk_scoring_epoch));
   if (refresh) status.tuples = sealTuples(keys.kaTuples, await buildTuples(deps, r.id_a, epoch, TUPLE_EPOCHS)).toString('base64');
   return status;
 }
