@@ -21,6 +21,11 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c', PUBLIC_URL: 'http://x' }, /PUBLIC_URL must be https/],
     [{ CODE_HMAC_KEYS: 'k1:c2hvcnQ=' }, /at least 32 bytes/],
     [{ NODE_ENV: 'production', PSC_ISSUER: 'http://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c', PUBLIC_URL: 'https://x' }, /PSC_ISSUER must be https/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c', PUBLIC_URL: 'https://x' }, /ROBERT_ECDH_KEY_FILE, ROBERT_KEY_ENCRYPTION_KEY and ROBERT_FEDERATION_KEY are required/],
+    [{ ROBERT_KEY_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, /ROBERT_KEY_ENCRYPTION_KEY must be the Base64 of exactly 32 random bytes/],
+    [{ ROBERT_CAPTCHA: 'yes' }, /ROBERT_CAPTCHA must be on or off/],
+    [{ ROBERT_SCORING_DELTAS: '39,x' }, /ROBERT_SCORING_DELTAS/],
+    [{ ROBERT_TIME_START: '2020-06-02' }, /ROBERT_TIME_START must be a UTC instant/],
     [{ PUBLIC_URL: 'http://localhost:3000/portal' }, /without a path/],
     [{ TRUST_PROXY: 'everyone' }, /TRUST_PROXY must be/],
     [{ CODE_HMAC_KEYS: `a:${Buffer.alloc(32).toString('base64')},a:${Buffer.alloc(32).toString('base64')}` }, /duplicate key ids/],
@@ -36,7 +41,21 @@ describe('loadConfig', () => {
   });
 
   it('accepts a complete production configuration with secure cookies', () => {
-    const config = loadConfig({ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example/realm/', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', PUBLIC_URL: 'https://pro.example', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PSC_ISSUER: 'https://psc.example/realm/',
+      PSC_CLIENT_SECRET: 's',
+      DATABASE_URL: 'postgres://db/x',
+      PUBLIC_URL: 'https://pro.example',
+      CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`,
+      DSC_KEY_FILE: '/k',
+      DSC_CERT_FILE: '/c',
+      ROBERT_ECDH_KEY_FILE: '/robert.pem',
+      ROBERT_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+      ROBERT_FEDERATION_KEY: Buffer.alloc(16, 2).toString('base64'),
+    });
+    expect(config.robert.keyEncryptionKey).toHaveLength(32);
+    expect(config.robert.federationKey).toHaveLength(16);
     expect(config.codes.hmacKeys).toHaveLength(1);
     expect(config.psc.issuer).toBe('https://psc.example/realm');
     expect(config.session.cookies).toEqual({ session: '__Host-pscv_session', login: '__Host-pscv_login', secure: true, hsts: true });

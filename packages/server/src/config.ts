@@ -289,10 +289,10 @@ export function loadConfig(env: Env = process.env): Config {
     if (!env.CODE_HMAC_KEYS) throw new ConfigError('CODE_HMAC_KEYS is required in production');
     if (!env.DSC_KEY_FILE || !env.DSC_CERT_FILE) throw new ConfigError('DSC_KEY_FILE and DSC_CERT_FILE (document signer) are required in production');
     if (!publicUrl.startsWith('https://')) throw new ConfigError('PUBLIC_URL must be https in production');
+    if (!issuer.startsWith('https://')) throw new ConfigError('PSC_ISSUER must be https in production');
     if (!env.ROBERT_ECDH_KEY_FILE || !env.ROBERT_KEY_ENCRYPTION_KEY || !env.ROBERT_FEDERATION_KEY) {
       throw new ConfigError('ROBERT_ECDH_KEY_FILE, ROBERT_KEY_ENCRYPTION_KEY and ROBERT_FEDERATION_KEY are required in production');
     }
-    if (!issuer.startsWith('https://')) throw new ConfigError('PSC_ISSUER must be https in production');
   }
   if (new URL(publicUrl).pathname !== '/') throw new ConfigError('PUBLIC_URL must be an origin, without a path');
   if (env.DATABASE_URL && !/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
