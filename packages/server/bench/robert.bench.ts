@@ -16,6 +16,7 @@
  *   BENCH_REPORTS          queued reports for the validation run (20), each BENCH_REPORT_HELLOS HELLOs (10,000)
  *   BENCH_DATABASE_URL     PostgreSQL server to create a throw-away database on (postgres://postgres@127.0.0.1:5432/test)
  *   BENCH_TIMEOUT_SECONDS  hard limit for the whole run (600)
+ *   BENCH_CPU_PROF         a folder: the server runs with --cpu-prof and writes its profile there
  *
  * Everything runs on 127.0.0.1. Exit code 0 whether targets are met or not; non-zero on errors.
  */
@@ -43,11 +44,12 @@ const SECONDS = intSetting('BENCH_SECONDS', 10, 1, 50);
 const WARMUP_SECONDS = intSetting('BENCH_WARMUP_SECONDS', 2, 0, 5);
 /** Status bodies must reach the server within 60 s of being made: warm-up and run fit in that. */
 const EXPECTED_RATE = 3000;
-const PHONES = intSetting('BENCH_PHONES', Math.ceil(EXPECTED_RATE * 1.5 * (SECONDS + WARMUP_SECONDS)), 100, 1_000_000);
+const PHONES = intSetting('BENCH_PHONES', Math.ceil(EXPECTED_RATE * 1.2 * (SECONDS + WARMUP_SECONDS)), 100, 1_000_000);
 const REPORTS = intSetting('BENCH_REPORTS', 20, 1, 1000);
 const REPORT_HELLOS = intSetting('BENCH_REPORT_HELLOS', 10_000, 100, 60_000);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const TIMEOUT_SECONDS = intSetting('BENCH_TIMEOUT_SECONDS', 600, 60, 3600);
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF || undefined;
 
 const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
 
@@ -225,7 +227,7 @@ async function main(): Promise<number> {
     ROBERT_REGISTER_LIMIT_PER_ADDRESS: '10000000',
     ADMISSION_MAX_EVENT_LOOP_DELAY_MS: '0',
   };
-  const server = await startChild({ name: 'server', script: 'packages/server/src/main.ts', env: serverEnv({ port, issuer: sandbox.issuer, client }, env), readyMarker: 'ProStopCovid est prêt' });
+  const server = await startChild({ name: 'server', script: 'packages/server/src/main.ts', env: serverEnv({ port, issuer: sandbox.issuer, client }, env), readyMarker: 'ProStopCovid est prêt', nodeArgs: CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [] });
   const pinned = pin(server.pid, 0) && pin(process.pid, 1);
   log(pinned ? 'server pinned to core 0, load generator and worker to core 1' : 'not pinned (one core or no taskset)');
 
