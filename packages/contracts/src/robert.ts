@@ -30,10 +30,16 @@ export const TUPLE_DAYS = 4;
 export const CONTACT_HISTORY_DAYS = 14;
 /** The notification holds while the last exposure is this recent. */
 export const NOTIFICATION_WINDOW_DAYS = 7;
-/** What a report may hold: a crowded fortnight, yet bounded (about 100 bytes of JSON per HELLO). */
-export const MAX_REPORT_CONTACTS = 20_000;
-export const MAX_REPORT_HELLOS = 60_000;
+/**
+ * What a report may hold. Ten days in a classroom heard every 10 s come to about 300,000 HELLOs;
+ * scoring saturates at 6 HELLOs in a 2-minute window, so a phone over these bounds thins each
+ * contact evenly (`contactsToReport`) and loses little or nothing of its score. About 100 bytes
+ * of JSON per HELLO: the body limit follows.
+ */
+export const MAX_REPORT_CONTACTS = 50_000;
+export const MAX_REPORT_HELLOS = 200_000;
 export const MAX_HELLOS_PER_CONTACT = 1_000;
+export const MAX_REPORT_BODY_BYTES = 24 * 1024 * 1024;
 /** riskLevel values: robert-server's scale, of which this service uses the two ends. */
 export const RISK_LEVEL = { none: 0, high: 4 } as const;
 

@@ -1,6 +1,9 @@
 import {
   CONTACT_HISTORY_DAYS,
   EPOCHS_PER_DAY,
+  MAX_HELLOS_PER_CONTACT,
+  MAX_REPORT_CONTACTS,
+  MAX_REPORT_HELLOS,
   RISK_LEVEL,
   SALT,
   type AuthenticatedBody,
@@ -20,6 +23,30 @@ const STATUS_BASE_SECONDS = DAY_SECONDS;
 const STATUS_SPREAD_SECONDS = DAY_SECONDS / 2;
 /** The server hands out the last hour's EBIDs too; the phone keeps them as long. */
 const KEPT_PAST_EPOCHS = 4;
+
+/** Every k-th HELLO of a contact, and its last: the contact keeps its span (its score's duration). */
+function thin(ids: Hello[], k: number): Hello[] {
+  if (k <= 1 || ids.length <= 2) return ids;
+  return ids.filter((_, i) => i % k === 0 || i === ids.length - 1);
+}
+
+/**
+ * A report within the server's bounds: a contact heard more than MAX_HELLOS_PER_CONTACT times is
+ * thinned evenly; then, if the whole is still over MAX_REPORT_HELLOS, every contact is thinned by
+ * the smallest factor that fits; past MAX_REPORT_CONTACTS the contacts heard least are left out.
+ */
+export function fitReport(contacts: ReportContact[]): ReportContact[] {
+  let fitted = contacts.map((c) => ({ ...c, ids: thin([...c.ids].sort((a, b) => a.timeCollectedOnDevice - b.timeCollectedOnDevice), Math.ceil(c.ids.length / (MAX_HELLOS_PER_CONTACT - 1))) }));
+  if (fitted.length > MAX_REPORT_CONTACTS) fitted = fitted.sort((a, b) => b.ids.length - a.ids.length).slice(0, MAX_REPORT_CONTACTS);
+  const total = (list: ReportContact[]) => list.reduce((n, c) => n + c.ids.length, 0);
+  for (let k = 2; total(fitted) > MAX_REPORT_HELLOS; k++) {
+    const base = fitted;
+    fitted = base.map((c) => ({ ...c, ids: thin(c.ids, k) }));
+    if (total(fitted) <= MAX_REPORT_HELLOS) break;
+    fitted = base;
+  }
+  return fitted;
+}
 
 /** A HELLO as heard and kept for 14 days: what a report sends. */
 export interface HeardHello {
@@ -189,7 +216,7 @@ export class Phone {
       };
       contact.ids.push(id);
     }
-    return [...contacts.values()];
+    return fitReport([...contacts.values()]);
   }
 
   /** Sends the history of the declaration window with the token of the redeemed code. */

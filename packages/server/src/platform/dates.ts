@@ -61,6 +61,11 @@ export function parisDate(instant: Date): IsoDate {
   return day;
 }
 
+/** The instant a Paris calendar day starts (00:00 Europe/Paris, whatever the offset that day). */
+export function parisDayStart(date: IsoDate): Date {
+  return new Date(Temporal.PlainDate.from(date).toZonedDateTime('Europe/Paris').epochMilliseconds);
+}
+
 export function addDays(date: IsoDate, days: number): IsoDate {
   return Temporal.PlainDate.from(date).add({ days }).toString();
 }

@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuthenticatedBody, CaptchaChallenge, Clock, Done, KpisQuery, RegisterBody, Registered, ReportBody, Reported, RobertConfig, RobertKpis, Status } from '@prostopcovid/contracts/robert';
+import { AuthenticatedBody, CaptchaChallenge, Clock, Done, KpisQuery, MAX_REPORT_BODY_BYTES, RegisterBody, Registered, ReportBody, Reported, RobertConfig, RobertKpis, Status } from '@prostopcovid/contracts/robert';
 import { contextOf } from '../../platform/context.js';
 import { isValidIsoDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { createCaptcha, deleteExposureHistory, getClock, getConfig, getKpis, getStatus, register, report, unregister, type RobertDeps } from './robert.service.js';
 
-/** A report of the largest allowed size is about 6 MB of JSON. */
-const REPORT_BODY_LIMIT = 8 * 1024 * 1024;
 
 /** ROBERT, the StopCovid app's exposure-notification protocol: public, versioned, robert-server's field names. */
 export function robertRoutes(deps: RobertDeps): FastifyPluginAsyncTypebox {
@@ -39,7 +37,7 @@ export function robertRoutes(deps: RobertDeps): FastifyPluginAsyncTypebox {
       '/api/robert/v1/report',
       {
         ...common,
-        bodyLimit: REPORT_BODY_LIMIT,
+        bodyLimit: MAX_REPORT_BODY_BYTES,
         schema: { tags: ['robert'], summary: 'A declared patient sends the HELLOs heard during the contact window', body: ReportBody, response: { 200: Reported } },
       },
       async (request) => report(deps, contextOf(request), request.body),

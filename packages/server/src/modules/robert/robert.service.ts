@@ -30,7 +30,7 @@ import type { Db } from '../../db/database.js';
 import { recordAudit } from '../../platform/audit.js';
 import { HOUR } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
-import { parisDate } from '../../platform/dates.js';
+import { addDays, parisDate, parisDayStart } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { countHit } from '../../platform/rate-limit.js';
 import { claimReportToken, recordReportCounts } from '../declarations/declarations.service.js';
@@ -256,14 +256,13 @@ export async function report(deps: RobertDeps, ctx: RequestContext, body: Report
   const result = await deps.db.transaction().execute(async (trx) => {
     const claim = await claimReportToken(trx, body.token, digest, ctx.now);
     if (claim.kind === 'replay') return { accepted: claim.accepted, rejectedOutsideWindow: claim.rejectedOutsideWindow, queued: false };
+    // The window's Paris days as NTP bounds, computed once: a report may hold hundreds of thousands of HELLOs.
+    const from = deps.time.ntp(parisDayStart(claim.window.from));
+    const until = Math.min(deps.time.ntp(parisDayStart(addDays(claim.window.to, 1))), latest + 1);
     const kept: QueuedContact[] = [];
     let accepted = 0;
     for (const contact of body.contacts) {
-      const inWindow = contact.ids.filter((hello) => {
-        if (hello.timeCollectedOnDevice > latest) return false;
-        const day = parisDate(deps.time.dateOfNtp(hello.timeCollectedOnDevice));
-        return day >= claim.window.from && day <= claim.window.to;
-      });
+      const inWindow = contact.ids.filter((hello) => hello.timeCollectedOnDevice >= from && hello.timeCollectedOnDevice < until);
       if (inWindow.length === 0) continue;
       accepted += inWindow.length;
       kept.push({

@@ -333,7 +333,7 @@ describe('ROBERT bad input: a clear 4xx, never a 500, nothing partial stored', (
     const good = kase.contactsToReport();
     const bad = { ...good[0]!, ids: [{ ...good[0]!.ids[0]!, mac: '!!!!!!!=' }] };
     expect((await post('report', { token: uploadToken, contacts: [...good, bad] })).statusCode).toBe(400);
-    const many = Array.from({ length: 61 }, () => ({ ...good[0]!, ids: Array.from({ length: 1000 }, () => good[0]!.ids[0]!) }));
+    const many = Array.from({ length: 201 }, () => ({ ...good[0]!, ids: Array.from({ length: 1000 }, () => good[0]!.ids[0]!) }));
     const tooLarge = await post('report', { token: uploadToken, contacts: many });
     expect(tooLarge.statusCode).toBe(413);
     expect(tooLarge.json().error.code).toBe('ROBERT_REPORT_TOO_LARGE');
@@ -342,19 +342,19 @@ describe('ROBERT bad input: a clear 4xx, never a 500, nothing partial stored', (
     await processAll();
   });
 
-  it('takes a report of the largest allowed size (60,000 HELLOs) in one request', async () => {
+  it('takes a report of the largest allowed size (200,000 HELLOs) in one request', async () => {
     const phone = await register();
     const { uploadToken } = await declaredToken();
-    const heard = await Promise.all(Array.from({ length: 60 }, async (_, i) => {
+    const heard = await Promise.all(Array.from({ length: 200 }, async (_, i) => {
       const at = now() - 3000 + i * 10;
       const bytes = (await phone.hello(at))!;
       return { ebid: toBase64(bytes.subarray(1, 9)), ecc: toBase64(bytes.subarray(0, 1)), ids: Array.from({ length: 1000 }, (_, j) => ({ timeCollectedOnDevice: at + (j % 50), timeFromHelloMessage: at % 0x10000, mac: toBase64(bytes.subarray(11)), rssiCalibrated: -60 })) };
     }));
     const response = await post('report', { token: uploadToken, contacts: heard });
     expect(response.statusCode).toBe(200);
-    expect(response.json().accepted).toBe(60_000);
+    expect(response.json().accepted).toBe(200_000);
     const [outcome] = await processAll();
-    expect(outcome!.hellos).toBe(60_000);
+    expect(outcome!.hellos).toBe(200_000);
   });
 });
 
