@@ -1,4 +1,5 @@
 /** The figures of a run: against the ground truth, against the protocol's own decision, and the server's work. */
+import { MAX_REPORT_HELLOS } from '@prostopcovid/contracts/robert';
 import { DEFAULT_SCORING } from '../../src/modules/robert/scoring.js';
 import { fmt } from '../shared.js';
 import { parisMidnight, type SimulationOutcome } from './simulation.js';
@@ -256,7 +257,7 @@ export function printSummary(s: Summary): string {
       [
         'HELLOs in range (1 per 10 s)',
         `${fmt(s.cases.hellosInRangeAt10s, 0)} in the cases' windows (per case p50 ${fmt(s.cases.hellosInRangePerCase.p50, 0)}, max ${fmt(s.cases.hellosInRangePerCase.max, 0)}); ` +
-          `reported ${fmt(s.cases.hellosReported, 0)} (${s.cases.thinnedReports} reports thinned to fit 60,000: ${record(s.cases.thinning)})`,
+          `reported ${fmt(s.cases.hellosReported, 0)} (${s.cases.thinnedReports} reports thinned to fit ${fmt(MAX_REPORT_HELLOS, 0)}: ${record(s.cases.thinning)})`,
       ],
       ['HELLOs received / checked / valid', `${fmt(s.server.hellosReceived, 0)} / ${fmt(s.server.hellosChecked, 0)} / ${fmt(s.server.hellosValid, 0)}`],
       ['dropped by reason', Object.values(s.server.dropped).some((n) => n > 0) ? record(s.server.dropped) : `none (0 of ${fmt(s.server.hellosChecked, 0)} checked)`],
