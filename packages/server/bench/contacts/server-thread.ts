@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { startPscSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
-import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import type { Clock } from '../../src/platform/clock.js';
+import { openThrowAwayDatabase } from '../../src/testing/database.js';
 import { freePort } from '../../src/testing/processes.js';
 
 export interface ServerThreadInput {
@@ -35,23 +34,6 @@ const view = new BigInt64Array(input.clock);
 const clock: Clock = { now: () => new Date(Number(Atomics.load(view, 0))) };
 
 const cleanups: Array<() => Promise<void> | void> = [];
-
-async function openSimDatabase(url: string | undefined): Promise<DatabaseHandle> {
-  if (!url) return openDatabase({ dataDir: 'memory://' });
-  // As src/testing/database.ts: a throw-away schema, dropped at the end.
-  const schema = `sim_${randomBytes(6).toString('hex')}`;
-  const handle = await openDatabase({ url, schema, poolSize: 4 });
-  cleanups.push(async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      await admin.query(`drop schema if exists ${schema} cascade`);
-    } finally {
-      await admin.end();
-    }
-  });
-  return handle;
-}
 
 async function start(): Promise<void> {
   const appPort = await freePort();
@@ -83,7 +65,7 @@ async function start(): Promise<void> {
     WEB_DIR: '/nonexistent',
     ...input.env,
   });
-  const database = await openSimDatabase(input.databaseUrl);
+  const database = await openThrowAwayDatabase(input.databaseUrl, 'sim');
   cleanups.push(() => database.close());
   const app = await buildApp({ config, database, clock });
   cleanups.push(() => app.close());
