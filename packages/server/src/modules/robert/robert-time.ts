@@ -1,15 +1,16 @@
-import { EPOCH_SECONDS, EPOCHS_PER_DAY, NTP_UNIX_OFFSET_SECONDS } from '@prostopcovid/contracts/robert';
+import { EPOCH_SECONDS, EPOCHS_PER_DAY } from '@prostopcovid/contracts/robert';
+import { dateOfNtp, epochOf, epochStart, ntpSeconds } from '@prostopcovid/phone';
 
-/** The protocol's clock: NTP seconds, epochs of 15 minutes and days counted from timeStart. */
+/** The protocol's clock for the server (the phone library's definitions, bound to timeStart), and days counted from it. */
 export class RobertTime {
   constructor(readonly timeStart: number) {}
 
   ntp(at: Date): number {
-    return Math.floor(at.getTime() / 1000) + NTP_UNIX_OFFSET_SECONDS;
+    return ntpSeconds(at);
   }
 
   epochOfNtp(ntp: number): number {
-    return Math.floor((ntp - this.timeStart) / EPOCH_SECONDS);
+    return epochOf(ntp, this.timeStart);
   }
 
   epoch(at: Date): number {
@@ -21,7 +22,7 @@ export class RobertTime {
   }
 
   epochStartNtp(epochId: number): number {
-    return this.timeStart + epochId * EPOCH_SECONDS;
+    return epochStart(epochId, this.timeStart);
   }
 
   dayStartNtp(day: number): number {
@@ -29,6 +30,6 @@ export class RobertTime {
   }
 
   dateOfNtp(ntp: number): Date {
-    return new Date((ntp - NTP_UNIX_OFFSET_SECONDS) * 1000);
+    return dateOfNtp(ntp);
   }
 }

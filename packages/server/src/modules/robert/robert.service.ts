@@ -25,6 +25,7 @@ import {
   type Status,
   type Tuple,
 } from '@prostopcovid/contracts/robert';
+import { leadingZeroBits } from '@prostopcovid/phone';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { recordAudit } from '../../platform/audit.js';
@@ -115,15 +116,6 @@ async function checkCaptcha(deps: RobertDeps, ctx: RequestContext, id: string | 
   const digest = createHash('sha256').update(`${id}:${answer}`).digest();
   if (leadingZeroBits(digest) < deps.settings.captchaDifficulty) throw new AppError('ROBERT_CAPTCHA_INVALID');
   if (!(await repo.useCaptcha(deps.db, createHash('sha256').update(id).digest(), expiresAt))) throw new AppError('ROBERT_CAPTCHA_INVALID');
-}
-
-function leadingZeroBits(bytes: Buffer): number {
-  let bits = 0;
-  for (const byte of bytes) {
-    if (byte !== 0) return bits + Math.clz32(byte) - 24;
-    bits += 8;
-  }
-  return bits;
 }
 
 /** The (EBID, ECC) of each epoch from `fromEpoch`, for one idA. */
