@@ -4,6 +4,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
+import { PoolPressure } from './pool-pressure.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -13,6 +14,8 @@ export interface DatabaseHandle {
   readonly kind: 'pglite' | 'postgres';
   /** The schema the tables live in. */
   readonly schema: string;
+  /** Who waits for a connection, and since when (admission control reads it). */
+  readonly pressure: PoolPressure;
   close(): Promise<void>;
 }
 
@@ -69,17 +72,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
     pool.on('connect', prepareMarkedStatements);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', schema: options.schema ?? 'public', close: () => db.destroy() };
+    const pressure = new PoolPressure();
+    const tracked = { connect: () => pressure.track(() => pool.connect()), end: () => pool.end() };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: tracked }) });
+    return { db, kind: 'postgres', schema: options.schema ?? 'public', pressure, close: () => db.destroy() };
   }
   const dataDir = options.dataDir ?? 'memory://';
   const unlock = dataDir.includes('://') ? () => {} : lockDataDir(dataDir);
   const pglite = new PGlite(dataDir, { parsers: pgliteParsers });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const pressure = new PoolPressure();
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite, pressure) });
   return {
     db,
     kind: 'pglite',
     schema: 'public',
+    pressure,
     close: async () => {
       await db.destroy();
       unlock();

@@ -10,6 +10,7 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
+import { PoolPressure } from './pool-pressure.js';
 
 /**
  * Kysely dialect for PGlite. PGlite is one connection: a Kysely transaction must hold it
@@ -17,12 +18,15 @@ import {
  * serialised with a queue.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly pressure = new PoolPressure(),
+  ) {}
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
+    return new PGliteDriver(this.pglite, this.pressure);
   }
   createIntrospector(db: Kysely<unknown>) {
     return new PostgresIntrospector(db);
@@ -38,7 +42,10 @@ class PGliteDriver implements Driver {
   private tail: Promise<void> = Promise.resolve();
   private readonly connection: DatabaseConnection;
 
-  constructor(private readonly pglite: PGlite) {
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly pressure: PoolPressure,
+  ) {
     this.connection = {
       executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
         const result = await pglite.query<R>(query.sql, query.parameters as unknown[]);
@@ -64,10 +71,9 @@ class PGliteDriver implements Driver {
     // A query on `db` inside a transaction would wait for the transaction forever (PostgreSQL
     // would just take another connection): fail loudly instead of hanging every request.
     let timer: NodeJS.Timeout | undefined;
-    const waited = await Promise.race([
-      previous.then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ACQUIRE_TIMEOUT_MS))),
-    ]);
+    const waited = await this.pressure.track(() =>
+      Promise.race([previous.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ACQUIRE_TIMEOUT_MS)))]),
+    );
     clearTimeout(timer);
     if (!waited) {
       // Keep the queue intact: this slot is handed on once the holder releases.
