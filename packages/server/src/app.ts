@@ -8,10 +8,12 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Gauge } from 'prom-client';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import type { PoolPressure } from './db/pool-pressure.js';
 import { attestationsRoutes } from './modules/attestations/attestations.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { fallbackRoutes } from './modules/auth/fallback.routes.js';
@@ -42,6 +44,7 @@ import { referenceRoutes } from './modules/reference/reference.routes.js';
 import { HOUR, systemClock, type Clock } from './platform/clock.js';
 import { AppError } from './platform/errors.js';
 import { registerAdmissionControl } from './platform/admission.js';
+import { ClientLimiter } from './platform/client-limits.js';
 import { registerErrorHandling, send } from './platform/error-handler.js';
 import { loadDevelopmentHmacKey } from './platform/keys.js';
 import { loggerOptions, serializeError } from './platform/logger.js';
@@ -125,7 +128,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  registerAdmissionControl(app, config.admission);
+  registerAdmissionControl(app, config.admission, database.pressure, config.session.cookies.session);
+  database.pressure.onWait = (seconds) => app.metrics.poolWait.observe(seconds);
+  registerLoadGauges(app, database.pressure);
+  app.decorate('clientLimiter', new ClientLimiter(database.db));
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
   await registerApiDocs(app, config.publicUrl);
@@ -162,7 +168,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     incidents,
     continuity: config.continuity,
   };
-  registerSessionHooks(app, authDeps);
+  registerSessionHooks(app, authDeps, config.admission.proRequestsPerMinute);
 
   await app.register(healthRoutes);
   await app.register(authRoutes({ ...authDeps, publicUrl: config.publicUrl }));
@@ -177,7 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerRobert(app, config);
   await app.register(referenceRoutes);
   await app.register(actsRoutes({ codes: codesDeps }));
-  await app.register(labsRoutes({ db: database.db, batchMaxResults: config.labBatchMaxResults }));
+  await app.register(labsRoutes({ db: database.db, batchMaxResults: config.labBatchMaxResults, keyRequestsPerMinute: config.admission.labKeyRequestsPerMinute }));
   const { signerKeyFile, signerCertFile, ...certificateSettings } = config.certificates;
   const signer = signerKeyFile && signerCertFile ? await loadSignerFromFiles(signerKeyFile, signerCertFile) : await loadOrCreateDevelopmentSigner(config.keysDir, app.clock.now());
   const lists = new VerifierLists({
@@ -219,6 +225,26 @@ async function registerRobert(app: FastifyInstance, config: Config): Promise<voi
   app.addHook('onClose', async () => {
     clearInterval(purge);
     await workers.stop();
+  });
+}
+
+/** What admission control reads, on /metrics too: requests in flight and callers waiting for a database connection. */
+function registerLoadGauges(app: FastifyInstance, pool: PoolPressure): void {
+  new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'Admitted requests being served by this process',
+    registers: [app.metrics.registry],
+    collect() {
+      this.set(app.inFlight());
+    },
+  });
+  new Gauge({
+    name: 'db_pool_waiting',
+    help: 'Callers waiting for a database connection in this process',
+    registers: [app.metrics.registry],
+    collect() {
+      this.set(pool.waiting);
+    },
   });
 }
 

@@ -85,8 +85,21 @@ export interface Config {
     /** Default validity of provisional test attestations when an incident does not set one. */
     readonly provisionalTestHours: number;
   };
-  /** Overload: event-loop delay (ms) past which requests are shed with 503 (0: off), and the Retry-After given. */
-  readonly admission: { readonly maxEventLoopDelayMs: number; readonly retryAfterSeconds: number };
+  /** Overload (docs/domain.md, Continuity: overload): when requests are shed with 503, and per-caller limits. */
+  readonly admission: {
+    /** Admitted requests in flight per process (0: no limit). */
+    readonly maxInFlight: number;
+    /** Longest a critical request may queue for a database connection or before its handler (ms; 0: not checked). */
+    readonly maxQueueMs: number;
+    /** Median event-loop delay (ms) past which normal and low requests are shed (0: off). */
+    readonly maxEventLoopDelayMs: number;
+    /** Retry-After of a shed request: a random value in [n, 2n] seconds. */
+    readonly retryAfterSeconds: number;
+    /** Requests per minute of each professional on the routes that need a session, across processes. */
+    readonly proRequestsPerMinute: number;
+    /** Requests per minute of each laboratory API key, across processes. */
+    readonly labKeyRequestsPerMinute: number;
+  };
   /** Exposure notification (docs/domain.md, Exposure notification). */
   readonly robert: {
     /** NTP seconds of epoch 0. */
@@ -357,8 +370,12 @@ export function loadConfig(env: Env = process.env): Config {
       provisionalTestHours: integer(env, 'PROVISIONAL_TEST_HOURS', 12, 1, 72),
     },
     admission: {
-      maxEventLoopDelayMs: integer(env, 'ADMISSION_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
-      retryAfterSeconds: integer(env, 'ADMISSION_RETRY_AFTER_SECONDS', 10, 1, 3600),
+      maxInFlight: integer(env, 'ADMISSION_MAX_IN_FLIGHT', 128, 0, 100_000),
+      maxQueueMs: integer(env, 'ADMISSION_MAX_QUEUE_MS', 80, 0, 60_000),
+      maxEventLoopDelayMs: integer(env, 'ADMISSION_MAX_EVENT_LOOP_DELAY_MS', 200, 0, 60_000),
+      retryAfterSeconds: integer(env, 'ADMISSION_RETRY_AFTER_SECONDS', 5, 1, 3600),
+      proRequestsPerMinute: integer(env, 'PRO_REQUESTS_PER_MINUTE', 600, 1, 10_000_000),
+      labKeyRequestsPerMinute: integer(env, 'LAB_KEY_REQUESTS_PER_MINUTE', 120, 1, 10_000_000),
     },
     robert: {
       timeStart: ntpInstant(env, 'ROBERT_TIME_START', '2020-06-02T00:00:00Z'),

@@ -6,7 +6,8 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route'>;
   signIns: Counter<'outcome'>;
   pscCircuitOpen: Gauge;
-  requestsShed: Counter<'reason'>;
+  requestsShed: Counter<'reason' | 'priority'>;
+  poolWait: Histogram;
   passVerifications: Counter<'status'>;
   trustedSigners: Gauge<'origin'>;
 }
@@ -43,8 +44,14 @@ export function createMetrics(): Metrics {
     }),
     requestsShed: new Counter({
       name: 'http_requests_shed_total',
-      help: 'Requests refused with 503 by admission control, by cause (event-loop delay)',
-      labelNames: ['reason'],
+      help: 'Requests refused with 503 by admission control, by cause (inFlight, poolWait, queueTime, eventLoopDelay) and priority',
+      labelNames: ['reason', 'priority'],
+      registers: [registry],
+    }),
+    poolWait: new Histogram({
+      name: 'db_pool_wait_seconds',
+      help: 'Time spent waiting for a database connection in this process',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers: [registry],
     }),
     passVerifications: new Counter({

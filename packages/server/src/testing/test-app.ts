@@ -45,8 +45,13 @@ function testConfig(issuer: string, env: Record<string, string> = {}): Config {
     PSC_TIMEOUT_MS: '2000',
     WEB_DIR: '/nonexistent',
     CODE_HMAC_KEYS: TEST_HMAC_KEYS.k1,
-    // Off unless a test is about it: a slow CI machine must not shed the suite's own requests.
+    // Off unless a test is about it: a slow CI machine must not shed the suite's own requests,
+    // and tests make many requests as one professional within one (manual) minute.
     ADMISSION_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ADMISSION_MAX_IN_FLIGHT: '0',
+    ADMISSION_MAX_QUEUE_MS: '0',
+    PRO_REQUESTS_PER_MINUTE: '10000000',
+    LAB_KEY_REQUESTS_PER_MINUTE: '10000000',
     // Likewise, no background check of PSC: tests drive the breaker themselves.
     PSC_WATCH_SECONDS: '0',
     // ROBERT reports are processed when a test says so (processNextReport).

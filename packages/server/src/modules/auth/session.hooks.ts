@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionCookies } from '../../config.js';
 import { recordAudit } from '../../platform/audit.js';
+import { enforceClientLimit } from '../../platform/client-limits.js';
 import { contextOf } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import { safeEqual } from '../../platform/secrets.js';
@@ -37,7 +38,8 @@ function needsSession(request: FastifyRequest): boolean {
   return request.routeOptions.config.auth === 'session' || (url.startsWith('/api/') && request.routeOptions.config.auth !== 'public');
 }
 
-export function registerSessionHooks(app: FastifyInstance, deps: AuthDeps): void {
+/** `proRequestsPerMinute`: each professional's limit on the routes that need a session, across processes. */
+export function registerSessionHooks(app: FastifyInstance, deps: AuthDeps, proRequestsPerMinute: number): void {
   app.decorateRequest('session', null);
   app.decorateRequest('sessionExpired', false);
 
@@ -62,6 +64,7 @@ export function registerSessionHooks(app: FastifyInstance, deps: AuthDeps): void
     if (!SAFE_METHODS.has(request.method)) await verifyCsrf(request, session);
     const right = request.routeOptions.config.right;
     if (right && !session.professional.rights.includes(right)) await refuse(request, 'AUTH_FORBIDDEN', { right });
+    await enforceClientLimit(request, `pro:${session.professional.idNatPs}`, proRequestsPerMinute);
   });
 }
 

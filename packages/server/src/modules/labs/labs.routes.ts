@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { enforceClientLimit } from '../../platform/client-limits.js';
 import { contextOf } from '../../platform/context.js';
 import { CreatedKey, CreateLabBody, Lab, LabBatchAnswer, LabBatchBody, LabKeyParams, LabList, LabParams } from '@prostopcovid/contracts/labs';
 import { authenticateLab, createLab, createLabKey, ingestLabResults, listLabs, revokeLabKey, type LabsDeps } from './labs.service.js';
@@ -27,7 +28,9 @@ export function labsRoutes(deps: LabsDeps): FastifyPluginAsyncTypebox {
       '/api/labs/v1/results',
       {
         preValidation: async (request) => {
-          labs.set(request, await authenticateLab(deps, request.headers.authorization));
+          const lab = await authenticateLab(deps, request.headers.authorization);
+          await enforceClientLimit(request, `lab-key:${lab.keyId}`, deps.keyRequestsPerMinute);
+          labs.set(request, lab);
         },
         bodyLimit: deps.batchMaxResults * 1024 + 1024,
         schema: { tags: ['labs'], summary: 'A batch of RT-PCR results (Authorization: Bearer <lab API key>)', body: LabBatchBody, response: { 200: LabBatchAnswer } },

@@ -15,6 +15,8 @@ import { LabResult } from '@prostopcovid/contracts/labs';
 export interface LabsDeps {
   db: Db;
   batchMaxResults: number;
+  /** Requests per minute of each API key, across processes. */
+  keyRequestsPerMinute: number;
 }
 
 export async function createLab(deps: LabsDeps, ctx: RequestContext, input: { name: string; finess?: string }) {
