@@ -20,10 +20,10 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { join } from 'node:path';
 import { professionals as shippedProfessionals, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
-import autocannon, { type Options, type Result } from 'autocannon';
+import type { Options, Result } from 'autocannon';
 import { freePort, startChild, type ChildServer } from '../src/testing/processes.js';
 import { setTimeout as pause } from 'node:timers/promises';
-import { childEnv, cleanup, serverEnv, createThrowAwayDatabase, fmt, intSetting, onCleanup, runBounded, signIn, tempDir, type Session } from './shared.js';
+import { childEnv, cleanup, serverEnv, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, signIn, statusSummary, tempDir, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -48,18 +48,19 @@ const SERVER_SCRIPT = 'packages/server/src/main.ts';
 const SANDBOX_GP = '899700100001';
 const BASELINE_SCRIPT = 'packages/server/bench/baseline-server.ts';
 
+/** Server (or baseline) on core 0, this load generator on core 1: neither takes the other's CPU. PostgreSQL is not pinned. */
+let pinned = false;
+function pinServer(pid: number): void {
+  pinned = pin(pid, 0) && pin(process.pid, 1);
+}
+
 function cpuProfArgs(label: string): string[] {
   // One folder per child: Node writes a profile per thread (tsx's loader runs in a worker), named by pid and thread.
   return CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF_DIR, label)}`] : [];
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cleanup: temp dirs and bench databases are registered as they are created.
-
-
-// ---------------------------------------------------------------------------------------------
-// autocannon, bounded in time
-
+// autocannon
 
 interface Measured {
   result: Result;
@@ -69,25 +70,14 @@ interface Measured {
 }
 
 async function cannon(options: Options, expectStatus: number): Promise<Measured> {
-  // With a callback autocannon returns its instance (which can be stopped) rather than a promise.
-  let instance: autocannon.Instance | undefined;
-  const done = new Promise<Result>((resolve, reject) => {
-    instance = autocannon({ connections: CONNECTIONS, timeout: 10, ...options }, (error, result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)));
-  });
-  const limitMs = (Number(options.duration ?? 0) + 30) * 1000 + (options.amount ? 120_000 : 0);
-  const guard = setTimeout(() => instance?.stop(), limitMs);
-  try {
-    const result = await done;
-    const status = `${expectStatus}` as const;
-    const ok = result.statusCodeStats?.[status]?.count ?? 0;
-    const invalid: string[] = [];
-    const others = Object.entries(result.statusCodeStats ?? {}).filter(([other]) => other !== status);
-    if (others.length) invalid.push(`other statuses ${others.map(([s, v]) => `${s}×${v.count ?? 0}`).join(', ')}`);
-    if (result.errors) invalid.push(`${result.errors} errors (${result.timeouts} timeouts)`);
-    return { result, ok, rps: ok / result.duration, invalid };
-  } finally {
-    clearTimeout(guard);
-  }
+  const result = await runCannon({ connections: CONNECTIONS, ...options });
+  const status = `${expectStatus}` as const;
+  const ok = result.statusCodeStats?.[status]?.count ?? 0;
+  const invalid: string[] = [];
+  const others = statusSummary(result, status);
+  if (others) invalid.push(`other statuses ${others}`);
+  if (result.errors) invalid.push(`${result.errors} errors (${result.timeouts} timeouts)`);
+  return { result, ok, rps: ok / result.duration, invalid };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,6 +104,7 @@ async function runBaseline(database: 'pglite' | 'postgres', dbEnv: Record<string
     readyMarker: 'BASELINE_READY',
     nodeArgs: cpuProfArgs(`baseline-${database}`),
   });
+  pinServer(server.pid);
   try {
     const options: Options = {
       url: `http://127.0.0.1:${port}/baseline`,
@@ -173,6 +164,9 @@ async function runSystem(database: 'pglite' | 'postgres', dbEnv: Record<string, 
           ...dbEnv,
           // Capacity is measured: the server must not shed the load it is given.
           ADMISSION_MAX_EVENT_LOOP_DELAY_MS: '0',
+          ADMISSION_MAX_IN_FLIGHT: '0',
+          ADMISSION_MAX_QUEUE_MS: '0',
+          PRO_REQUESTS_PER_MINUTE: '10000000',
           // The highest values config.ts accepts.
           CODE_ISSUE_LIMIT_PER_HOUR: '1000000',
           REDEEM_LIMIT_PER_DEVICE: '1000000',
@@ -183,6 +177,7 @@ async function runSystem(database: 'pglite' | 'postgres', dbEnv: Record<string, 
       readyMarker: 'ProStopCovid est prêt',
       nodeArgs: cpuProfArgs(`server-${database}`),
     });
+    pinServer(server.pid);
     return await runSystemScenarios(database, baseUrl, gps);
   } catch (error) {
     if (server) console.error(`server output:\n${server.output().slice(-5000)}`);
@@ -307,6 +302,7 @@ function printReport(rows: Row[], skipped: Map<string, string>, baselines: Map<s
   lines.push('');
   lines.push(`Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`);
   lines.push(`Load average (1 min): ${fmt(loadAtStart, 2)} at start, ${fmt(os.loadavg()[0], 2)} at end (the benchmark itself loads the machine; other work on it skews the figures)`);
+  lines.push(pinned ? 'Cores: server (and baseline) pinned to core 0, load generator to core 1 (taskset); PostgreSQL not pinned' : 'Cores: not pinned (one core or no taskset)');
   lines.push(`Load: ${CONNECTIONS} connections, ${SECONDS} s measured per scenario after ${WARMUP_SECONDS} s warm-up; issuing spread over ${PROFESSIONALS} GP sessions`);
   lines.push('');
   const header = ['scenario', 'database', 'req/s (mean, 201 only)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'vs baseline*'];

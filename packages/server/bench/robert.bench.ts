@@ -21,14 +21,13 @@
  * Everything runs on 127.0.0.1. Exit code 0 whether targets are met or not; non-zero on errors.
  */
 import { createDecipheriv, createECDH, createHmac, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as pause } from 'node:timers/promises';
 import { startPscSandbox } from '@prostopcovid/psc-sandbox';
 import { EPOCH_SECONDS, SALT } from '@prostopcovid/contracts/robert';
 import { ntpSeconds } from '@prostopcovid/phone';
-import autocannon, { type Options, type Result } from 'autocannon';
+import type { Options, Result } from 'autocannon';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { encodeReport, type QueuedContact } from '../src/modules/robert/report-payload.js';
@@ -37,7 +36,7 @@ import { DailyKeys, loadRobertSecrets } from '../src/modules/robert/robert-keys.
 import { RobertTime } from '../src/modules/robert/robert-time.js';
 import { insertReport } from '../src/modules/robert/robert.repository.js';
 import { freePort, startChild } from '../src/testing/processes.js';
-import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, runBounded, serverEnv, tempDir } from './shared.js';
+import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, serverEnv, statusSummary, tempDir } from './shared.js';
 
 const CONNECTIONS = intSetting('BENCH_CONNECTIONS', 20, 1, 1000);
 const SECONDS = intSetting('BENCH_SECONDS', 10, 1, 50);
@@ -63,36 +62,10 @@ function log(message: string): void {
   console.error(`[bench:robert ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
-/** Pins a process (all its threads) to one core; false when taskset is missing or the machine has one core. */
-function pin(pid: number, core: number): boolean {
-  if (os.cpus().length < 2) return false;
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function cannon(options: Options): Promise<Result> {
-  let instance: autocannon.Instance | undefined;
-  const done = new Promise<Result>((resolve, reject) => {
-    instance = autocannon({ connections: CONNECTIONS, timeout: 10, ...options }, (error, result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)));
-  });
-  const guard = setTimeout(() => instance?.stop(), (Number(options.duration ?? 0) + 30) * 1000);
-  try {
-    return await done;
-  } finally {
-    clearTimeout(guard);
-  }
-}
+const cannon = (options: Options) => runCannon({ connections: CONNECTIONS, ...options });
 
 const ok = (result: Result, status: string) => result.statusCodeStats?.[status as '200']?.count ?? 0;
-const others = (result: Result, status: string) =>
-  Object.entries(result.statusCodeStats ?? {})
-    .filter(([s]) => s !== status)
-    .map(([s, v]) => `${s}×${v.count ?? 0}`)
-    .join(', ');
+const others = (result: Result, status: string) => statusSummary(result, status);
 
 /** The phone's KA_mac and the tuples of the current and next epoch: all a status request needs. */
 interface Registered {

@@ -3,11 +3,13 @@
  * environment, the server's environment, signing professionals in through the real PSC flow
  * (the sandbox), and a throw-away PostgreSQL database on this machine.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { driveLogin } from '@prostopcovid/psc-sandbox';
+import autocannon, { type Options, type Result } from 'autocannon';
 import pg from 'pg';
 import { stopAllChildren } from '../src/testing/processes.js';
 
@@ -204,4 +206,56 @@ export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(os.tmpdir(), prefix));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load generation
+
+/**
+ * Pins a process (all its threads) to one core, so that the server and the load generator do
+ * not take each other's CPU; false when taskset is missing or the machine has one core.
+ */
+export function pin(pid: number, core: number): boolean {
+  if (os.cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One autocannon run, bounded in time (stopped 30 s past its duration, or 2 min past an
+ * `amount`). `onResponse` sees every answer's status and latency (ms).
+ */
+export async function runCannon(options: Options, onResponse?: (status: number, latencyMs: number) => void): Promise<Result> {
+  // With a callback autocannon returns its instance (which can be stopped) rather than a promise.
+  let instance: autocannon.Instance | undefined;
+  const done = new Promise<Result>((resolve, reject) => {
+    instance = autocannon({ timeout: 10, ...options }, (error, result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)));
+  });
+  if (onResponse) instance!.on('response', (_client, status, _bytes, latencyMs) => onResponse(status, latencyMs));
+  const limitMs = (Number(options.duration ?? 0) + 30) * 1000 + (options.amount ? 120_000 : 0);
+  const guard = setTimeout(() => instance?.stop(), limitMs);
+  try {
+    return await done;
+  } finally {
+    clearTimeout(guard);
+  }
+}
+
+/** Answers of a run counted by status, as `201×10, 503×3`. */
+export function statusSummary(result: Result, except?: string): string {
+  return Object.entries(result.statusCodeStats ?? {})
+    .filter(([status]) => status !== except)
+    .map(([status, value]) => `${status}×${value.count ?? 0}`)
+    .join(', ');
+}
+
+/** The p-th percentile (0-100) of `values` (sorted in place); undefined when empty. */
+export function percentile(values: number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  values.sort((a, b) => a - b);
+  return values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
 }

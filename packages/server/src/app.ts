@@ -41,10 +41,11 @@ import { robertRoutes } from './modules/robert/robert.routes.js';
 import { purgeExpired } from './modules/robert/robert.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
-import { HOUR, systemClock, type Clock } from './platform/clock.js';
+import { HOUR, MINUTE, systemClock, type Clock } from './platform/clock.js';
 import { AppError } from './platform/errors.js';
-import { registerAdmissionControl } from './platform/admission.js';
+import { AdmissionControl } from './platform/admission.js';
 import { ClientLimiter } from './platform/client-limits.js';
+import { sweepOldCounters } from './platform/rate-limit.js';
 import { registerErrorHandling, send } from './platform/error-handler.js';
 import { loadDevelopmentHmacKey } from './platform/keys.js';
 import { loggerOptions, serializeError } from './platform/logger.js';
@@ -92,7 +93,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       reply.header('content-security-policy', contentSecurityPolicy);
     }
   };
+  const admission = new AdmissionControl(config.admission, database.pressure, config.session.cookies.session);
   const app = Fastify({
+    serverFactory: admission.serverFactory,
     logger: { ...loggerOptions(config.logLevel), ...(options.logStream ? { stream: options.logStream } : {}) },
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
@@ -128,10 +131,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  registerAdmissionControl(app, config.admission, database.pressure, config.session.cookies.session);
+  admission.register(app);
   database.pressure.onWait = (seconds) => app.metrics.poolWait.observe(seconds);
   registerLoadGauges(app, database.pressure);
   app.decorate('clientLimiter', new ClientLimiter(database.db));
+  registerCounterSweep(app);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
   await registerApiDocs(app, config.publicUrl);
@@ -226,6 +230,17 @@ async function registerRobert(app: FastifyInstance, config: Config): Promise<voi
     clearInterval(purge);
     await workers.stop();
   });
+}
+
+/** Old rate-limit windows are deleted every ten minutes, never inside a request. */
+function registerCounterSweep(app: FastifyInstance): void {
+  let timer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    timer = setInterval(() => {
+      sweepOldCounters(app.db, app.clock.now()).catch((error: unknown) => app.log.error({ err: serializeError(error) }, 'rate-limit sweep failed'));
+    }, 10 * MINUTE).unref();
+  });
+  app.addHook('onClose', async () => clearInterval(timer));
 }
 
 /** What admission control reads, on /metrics too: requests in flight and callers waiting for a database connection. */

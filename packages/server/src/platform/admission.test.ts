@@ -179,3 +179,40 @@ describe('admission control on requests in flight', () => {
     await waitFor(() => t.app.inFlight() === 0);
   });
 });
+
+describe('admission control over HTTP (before Fastify routes the request)', () => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { ADMISSION_MAX_IN_FLIGHT: '2', ADMISSION_RETRY_AFTER_SECONDS: '4' } });
+    base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(() => t?.close());
+
+  it('answers a shed request with the catalogue’s 503 (JSON, or a French page for a browser) and still serves the probes', async () => {
+    const release = await holdEveryConnection(t);
+    const declare = () => fetch(`${base}/api/app/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-device-id': 'admission-http-device' }, body: JSON.stringify({ code: 'ABCDEF', onset: { kind: 'unknown' } }) });
+    const admitted = declare(); // low priority: one slot of two
+    await waitFor(() => t.app.inFlight() === 1);
+    const shed = await declare();
+    expect(shed.status).toBe(503);
+    const retryAfter = Number(shed.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(4);
+    expect(retryAfter).toBeLessThanOrEqual(8);
+    expect(shed.headers.get('cache-control')).toBe('no-store');
+    const body = (await shed.json()) as { error: Record<string, unknown> };
+    expect(body.error).toMatchObject({ code: 'SERVICE_OVERLOADED', message: expect.stringContaining('très sollicité'), retryAfterSeconds: retryAfter });
+    expect(shed.headers.get('x-request-id')).toBe(body.error.requestId);
+
+    const page = await fetch(`${base}/auth/login`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(page.status).toBe(503);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('Service indisponible');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+
+    await release();
+    expect((await admitted).status).not.toBe(503);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/http_requests_shed_total\{reason="inFlight",priority="low"\} 2\b/);
+  });
+});

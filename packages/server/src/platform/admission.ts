@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { PoolPressure } from '../db/pool-pressure.js';
-import { send } from './error-handler.js';
-import { AppError } from './errors.js';
+import { errorPage, send } from './error-handler.js';
+import { AppError, errorCatalogue } from './errors.js';
 
 export interface AdmissionSettings {
   /** Admitted requests in flight in this process past which new ones are shed (0: no limit). */
@@ -45,7 +47,7 @@ const SMALL_BODY_BYTES = 64 * 1024;
  * cookie or Idempotency-Key buys no right, only a place in the queue; per-professional and
  * per-key limits (client-limits.ts) apply once the caller is known.
  */
-export function classifyRequest(method: string, url: string, headers: FastifyRequest['headers'], sessionCookie: string): Priority | 'exempt' {
+export function classifyRequest(method: string, url: string, headers: IncomingMessage['headers'], sessionCookie: string): Priority | 'exempt' {
   if (EXEMPT.test(url)) return 'exempt';
   if (CRITICAL_PATH.test(url)) return 'critical';
   const hasSession = typeof headers.cookie === 'string' && headers.cookie.includes(`${sessionCookie}=`);
@@ -60,12 +62,18 @@ declare module 'fastify' {
     /** Admitted requests being served by this process now. */
     inFlight(): number;
   }
-  interface FastifyRequest {
-    /** performance.now() when admitted; 0 for exempt requests. */
-    admittedAt: number;
-    priority: Priority | 'exempt';
-  }
 }
+
+/** What admission control decided for a request, kept on the raw request. */
+interface Admitted {
+  priority: Priority | 'exempt';
+  /** performance.now() when admitted. */
+  at: number;
+}
+const ADMITTED = Symbol('admitted');
+type ScreenedRequest = IncomingMessage & { [ADMITTED]?: Admitted };
+
+const SHED_MESSAGE = errorCatalogue.SERVICE_OVERLOADED[1];
 
 /**
  * Admission control: when the process is short of capacity, a new request is refused at once
@@ -77,75 +85,145 @@ declare module 'fastify' {
  *    forms in the pool while the event loop stays calm;
  *  - the time a request waited between its arrival and its handler;
  *  - the median event-loop delay, when the process itself is saturated.
- * Each priority sheds at its own share of each limit, so anonymous reads go first.
+ * Each priority sheds at its own share of each limit, so anonymous requests go first.
+ *
+ * The decision is taken on the raw request, before Fastify routes it (`serverFactory`): under
+ * a surge most requests are only refused, and a refusal must cost next to nothing or the
+ * refusals themselves saturate the process. Requests injected by tests, which bypass the
+ * HTTP server, are screened by the same rules in the first onRequest hook.
  */
-export function registerAdmissionControl(app: FastifyInstance, settings: AdmissionSettings, pool: PoolPressure, sessionCookie: string): void {
-  let inFlight = 0;
-  let overWindows = 0;
-  app.decorate('isOverloaded', () => overWindows >= 2);
-  app.decorate('inFlight', () => inFlight);
-  app.decorateRequest('admittedAt', 0);
-  app.decorateRequest('priority', 'low');
+export class AdmissionControl {
+  private inFlight = 0;
+  private overWindows = 0;
+  private onShed: ((priority: Priority, reason: ShedReason) => void) | undefined;
 
-  if (settings.maxEventLoopDelayMs > 0) {
-    const histogram = monitorEventLoopDelay({ resolution: 10 });
-    histogram.enable();
-    const timer = setInterval(() => {
-      // The median: one long query blocking the loop once is not overload; a saturated process delays every turn.
-      const medianMs = histogram.percentile(50) / 1e6;
-      histogram.reset();
-      overWindows = medianMs > settings.maxEventLoopDelayMs ? overWindows + 1 : 0;
-    }, settings.windowMs ?? 500);
-    timer.unref();
-    app.addHook('onClose', async () => {
-      clearInterval(timer);
-      histogram.disable();
+  constructor(
+    private readonly settings: AdmissionSettings,
+    private readonly pool: PoolPressure,
+    private readonly sessionCookie: string,
+  ) {}
+
+  /** For Fastify's `serverFactory`: an HTTP server that screens each request before Fastify sees it. */
+  readonly serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void, options: FastifyServerOptions): Server => {
+    const server = createServer((req: ScreenedRequest, res) => {
+      const priority = classifyRequest(req.method ?? 'GET', req.url ?? '/', req.headers, this.sessionCookie);
+      const reason = priority === 'exempt' ? undefined : this.reasonToShed(priority);
+      if (reason && priority !== 'exempt') {
+        this.writeShed(req, res, priority, reason);
+        return;
+      }
+      req[ADMITTED] = this.admit(priority, res);
+      handler(req, res);
     });
+    // What Fastify does to the servers it creates itself.
+    server.keepAliveTimeout = options.keepAliveTimeout ?? 72_000;
+    server.requestTimeout = options.requestTimeout ?? 0;
+    server.setTimeout(options.connectionTimeout ?? 0);
+    return server;
+  };
+
+  private admit(priority: Priority | 'exempt', res: ServerResponse): Admitted {
+    if (priority !== 'exempt') {
+      this.inFlight++;
+      res.once('close', () => this.inFlight--);
+    }
+    return { priority, at: performance.now() };
   }
 
-  // One log line a second at most: a surge must not turn into a surge of log lines.
-  const shedSince = new Map<string, number>();
-  const logTimer = setInterval(() => {
-    if (shedSince.size === 0) return;
-    app.log.warn({ shed: Object.fromEntries(shedSince), inFlight, poolWaiting: pool.waiting }, 'requests shed: server overloaded');
-    shedSince.clear();
-  }, 1000);
-  logTimer.unref();
-  app.addHook('onClose', async () => clearInterval(logTimer));
-
-  const shed = (request: FastifyRequest, reply: FastifyReply, priority: Priority, reason: ShedReason): FastifyReply => {
-    app.metrics.requestsShed.inc({ reason, priority });
-    const key = `${priority}:${reason}`;
-    shedSince.set(key, (shedSince.get(key) ?? 0) + 1);
-    // Spread over [n, 2n] seconds: clients told to come back all at once would make the next surge.
-    const retryAfterSeconds = settings.retryAfterSeconds + Math.floor(Math.random() * (settings.retryAfterSeconds + 1));
-    return send(request, reply, new AppError('SERVICE_OVERLOADED', { retryAfterSeconds }));
-  };
-
-  const reasonToShed = (priority: Priority): ShedReason | undefined => {
+  private reasonToShed(priority: Priority): ShedReason | undefined {
     const share = SHARE[priority];
-    if (settings.maxInFlight > 0 && inFlight >= Math.max(1, Math.floor(settings.maxInFlight * share))) return 'inFlight';
-    if (settings.maxQueueMs > 0 && pool.oldestWaitMs() > settings.maxQueueMs * share) return 'poolWait';
-    if (priority !== 'critical' && overWindows >= 2) return 'eventLoopDelay';
+    const { maxInFlight, maxQueueMs } = this.settings;
+    if (maxInFlight > 0 && this.inFlight >= Math.max(1, Math.floor(maxInFlight * share))) return 'inFlight';
+    if (maxQueueMs > 0 && this.pool.oldestWaitMs() > maxQueueMs * share) return 'poolWait';
+    if (priority !== 'critical' && this.overWindows >= 2) return 'eventLoopDelay';
     return undefined;
-  };
+  }
 
-  app.addHook('onRequest', async (request, reply) => {
-    const priority = classifyRequest(request.method, request.url, request.headers, sessionCookie);
-    request.priority = priority;
-    if (priority === 'exempt') return;
-    const reason = reasonToShed(priority);
-    if (reason) return shed(request, reply, priority, reason);
-    inFlight++;
-    request.admittedAt = performance.now();
-    reply.raw.once('close', () => inFlight--);
-  });
+  /** Spread over [n, 2n] seconds: clients told to come back all at once would make the next surge. */
+  private retryAfter(): number {
+    return this.settings.retryAfterSeconds + Math.floor(Math.random() * (this.settings.retryAfterSeconds + 1));
+  }
 
-  if (settings.maxQueueMs <= 0) return;
-  // Before any other preValidation hook (registered later), once the session has been read.
-  app.addHook('preValidation', async (request, reply) => {
-    if (request.admittedAt === 0 || request.priority === 'exempt') return;
-    if (Number(request.headers['content-length'] ?? 0) > SMALL_BODY_BYTES) return;
-    if (performance.now() - request.admittedAt > settings.maxQueueMs * SHARE[request.priority]) return shed(request, reply, request.priority, 'queueTime');
-  });
+  /** The catalogue's SERVICE_OVERLOADED answer, written by hand: the same body and headers as send() gives. */
+  private writeShed(req: IncomingMessage, res: ServerResponse, priority: Priority, reason: ShedReason): void {
+    this.onShed?.(priority, reason);
+    const requestId = randomUUID();
+    const retryAfterSeconds = this.retryAfter();
+    const html = (req.headers.accept ?? '').includes('text/html');
+    const body = html
+      ? errorPage('Service indisponible', SHED_MESSAGE, requestId)
+      : JSON.stringify({ error: { code: 'SERVICE_OVERLOADED', message: SHED_MESSAGE, requestId, retryAfterSeconds } });
+    res.writeHead(503, {
+      'content-type': html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'retry-after': String(retryAfterSeconds),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'x-request-id': requestId,
+    });
+    res.end(body);
+  }
+
+  /** Decorations, the event-loop monitor, the shed counter and log, and the hooks. */
+  register(app: FastifyInstance): void {
+    const settings = this.settings;
+    app.decorate('isOverloaded', () => this.overWindows >= 2);
+    app.decorate('inFlight', () => this.inFlight);
+
+    if (settings.maxEventLoopDelayMs > 0) {
+      const histogram = monitorEventLoopDelay({ resolution: 10 });
+      histogram.enable();
+      const timer = setInterval(() => {
+        // The median: one long query blocking the loop once is not overload; a saturated process delays every turn.
+        const medianMs = histogram.percentile(50) / 1e6;
+        histogram.reset();
+        this.overWindows = medianMs > settings.maxEventLoopDelayMs ? this.overWindows + 1 : 0;
+      }, settings.windowMs ?? 500);
+      timer.unref();
+      app.addHook('onClose', async () => {
+        clearInterval(timer);
+        histogram.disable();
+      });
+    }
+
+    // One log line a second at most: a surge must not turn into a surge of log lines.
+    const shedSince = new Map<string, number>();
+    this.onShed = (priority, reason) => {
+      app.metrics.requestsShed.inc({ reason, priority });
+      const key = `${priority}:${reason}`;
+      shedSince.set(key, (shedSince.get(key) ?? 0) + 1);
+    };
+    const logTimer = setInterval(() => {
+      if (shedSince.size === 0) return;
+      app.log.warn({ shed: Object.fromEntries(shedSince), inFlight: this.inFlight, poolWaiting: this.pool.waiting }, 'requests shed: server overloaded');
+      shedSince.clear();
+    }, 1000);
+    logTimer.unref();
+    app.addHook('onClose', async () => clearInterval(logTimer));
+
+    const shed = (request: FastifyRequest, reply: FastifyReply, priority: Priority, reason: ShedReason) => {
+      this.onShed?.(priority, reason);
+      return send(request, reply, new AppError('SERVICE_OVERLOADED', { retryAfterSeconds: this.retryAfter() }));
+    };
+
+    // Requests that did not come through the HTTP server (inject) are screened here.
+    app.addHook('onRequest', async (request, reply) => {
+      const raw = request.raw as ScreenedRequest;
+      if (raw[ADMITTED]) return;
+      const priority = classifyRequest(request.method, request.url, request.headers, this.sessionCookie);
+      const reason = priority === 'exempt' ? undefined : this.reasonToShed(priority);
+      if (reason && priority !== 'exempt') return shed(request, reply, priority, reason);
+      raw[ADMITTED] = this.admit(priority, reply.raw);
+    });
+
+    if (settings.maxQueueMs <= 0) return;
+    // Before any other preValidation hook (registered later), once the session has been read.
+    app.addHook('preValidation', async (request, reply) => {
+      const admitted = (request.raw as ScreenedRequest)[ADMITTED];
+      if (!admitted || admitted.priority === 'exempt') return;
+      if (Number(request.headers['content-length'] ?? 0) > SMALL_BODY_BYTES) return;
+      if (performance.now() - admitted.at > settings.maxQueueMs * SHARE[admitted.priority]) return shed(request, reply, admitted.priority, 'queueTime');
+    });
+  }
 }
