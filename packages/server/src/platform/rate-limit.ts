@@ -5,12 +5,12 @@ const DAY = 86_400_000;
 
 /**
  * Counters (`rate_limit_hits`) are fixed windows of at most a day, incremented inside the
- * statements they guard; older rows are useless. Sweeping now and then (about once per
- * thousand calls) keeps the table small without a timer.
+ * statements they guard; older rows are useless. Swept on a timer (never inside a request),
+ * through the BRIN index on window_start; every process may sweep, the deletes are idempotent.
  */
-export async function sweepOldCounters(db: Db, now: Date): Promise<void> {
-  if (Math.random() >= 0.001) return;
-  await db.deleteFrom('rate_limit_hits').where('window_start', '<', new Date(now.getTime() - 2 * DAY)).execute();
+export async function sweepOldCounters(db: Db, now: Date): Promise<number> {
+  const result = await db.deleteFrom('rate_limit_hits').where('window_start', '<', new Date(now.getTime() - 2 * DAY)).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /** The fixed window `now` falls in, and the seconds until the next one (for Retry-After). */
@@ -28,6 +28,5 @@ export async function countHit(db: Db, key: string, limit: number, windowMs: num
     .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ hits: sql`rate_limit_hits.hits + 1` }))
     .returning('hits')
     .executeTakeFirstOrThrow();
-  await sweepOldCounters(db, now);
   return { allowed: row.hits <= limit, retryAfterSeconds };
 }

@@ -3,7 +3,7 @@ import { auditRow, recordAudit } from '../../platform/audit.js';
 import { HOUR, MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
-import { fixedWindow, sweepOldCounters } from '../../platform/rate-limit.js';
+import { fixedWindow } from '../../platform/rate-limit.js';
 import type { CodeHasher } from '../../platform/code-hasher.js';
 import { generateCrockford, normalizeCrockford } from '../../platform/crockford.js';
 import { generateShortCode, groupForDictation, normalizeShortCode } from './code-format.js';
@@ -76,8 +76,7 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
       throw new AppError('CODES_ISSUE_LIMIT', { retryAfterSeconds });
     }
     if (codeId) {
-      await sweepOldCounters(deps.db, ctx.now);
-      return {
+          return {
         code,
         codeForDictation: groupForDictation(code),
         expiresAt: expiresAt.toISOString(),

@@ -4,7 +4,7 @@ import { MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { isValidIsoDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
-import { fixedWindow, sweepOldCounters } from '../../platform/rate-limit.js';
+import { fixedWindow } from '../../platform/rate-limit.js';
 import { generateToken, hashToken } from '../../platform/secrets.js';
 import type { CodeHasher } from '../../platform/code-hasher.js';
 import { normalizeDeclarationCode } from '../codes/codes.service.js';
@@ -63,7 +63,6 @@ export async function declareWithCode(deps: DeclarationsDeps, ctx: RequestContex
     tokenExpiresAt,
     audit: auditRow(ctx, { action: 'declarations.redeem', outcome: 'success', targetType: 'declaration', details: { onsetKind: onset.kind } }),
   });
-  await sweepOldCounters(deps.db, ctx.now);
   const refusedBy = hits.find((h) => !h.allowed);
   if (refusedBy) {
     // Audited once per window and limiter, not for every refused hit, so a flood cannot fill the log.
