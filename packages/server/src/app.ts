@@ -44,6 +44,7 @@ import { referenceRoutes } from './modules/reference/reference.routes.js';
 import { HOUR, MINUTE, systemClock, type Clock } from './platform/clock.js';
 import { AppError } from './platform/errors.js';
 import { AdmissionControl } from './platform/admission.js';
+import { ChangeFeed } from './platform/change-feed.js';
 import { ClientLimiter } from './platform/client-limits.js';
 import { sweepOldCounters } from './platform/rate-limit.js';
 import { registerErrorHandling, send } from './platform/error-handler.js';
@@ -140,7 +141,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifyFormbody);
   await registerApiDocs(app, config.publicUrl);
 
+  const changes = await ChangeFeed.open({ schema: database.schema, url: database.url, pglite: database.pglite, log: app.log });
+  app.addHook('onClose', () => changes.close());
   const incidents = new OpenIncidents(database.db, app.clock);
+  incidents.attach(changes);
   const psc = new PscClient({
     issuer: config.psc.issuer,
     clientId: config.psc.clientId,
@@ -158,16 +162,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   app.decorate('pscBreaker', psc.breaker);
+  // One breaker per deployment: the automatic psc incident, whichever process opened it.
+  incidents.onChange(() => {
+    incidents.list().then(
+      (open) => psc.breaker.follow(open.some((incident) => incident.component === 'psc' && incident.source === 'automatic')),
+      (error: unknown) => app.log.warn({ err: serializeError(error) }, 'psc breaker: could not read the incidents'),
+    );
+  });
   psc.breaker.watch();
   app.addHook('onClose', async () => {
     psc.breaker.stop();
     await psc.breaker.settled();
   });
+  const sessionCache = new SessionCache(config.session.cacheSeconds * 1000);
+  sessionCache.attach(changes);
   const authDeps = {
     db: database.db,
     psc,
     session: config.session,
-    sessionCache: new SessionCache(config.session.cacheSeconds * 1000),
+    sessionCache,
     operators: new Set(config.operators),
     incidents,
     continuity: config.continuity,

@@ -16,6 +16,9 @@ export interface DatabaseHandle {
   readonly schema: string;
   /** Who waits for a connection, and since when (admission control reads it). */
   readonly pressure: PoolPressure;
+  /** PostgreSQL's URL (the change feed listens on a connection of its own), or the embedded PGlite. */
+  readonly url?: string;
+  readonly pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -75,7 +78,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const pressure = new PoolPressure();
     const tracked = { connect: () => pressure.track(() => pool.connect()), end: () => pool.end() };
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: tracked }) });
-    return { db, kind: 'postgres', schema: options.schema ?? 'public', pressure, close: () => db.destroy() };
+    return { db, kind: 'postgres', schema: options.schema ?? 'public', pressure, url: options.url, close: () => db.destroy() };
   }
   const dataDir = options.dataDir ?? 'memory://';
   const unlock = dataDir.includes('://') ? () => {} : lockDataDir(dataDir);
@@ -87,6 +90,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     kind: 'pglite',
     schema: 'public',
     pressure,
+    pglite,
     close: async () => {
       await db.destroy();
       unlock();

@@ -246,8 +246,8 @@ export async function resolveSession(deps: AuthDeps, token: string | undefined, 
 export async function signOut(deps: AuthDeps, ctx: RequestContext, session: ActiveSession | null, sessionToken: string | undefined, postLogoutRedirectUri: string) {
   const removed = session
     ? await deps.db.transaction().execute(async (trx) => {
-        deps.sessionCache.delete(session.id);
         const row = await repo.deleteSession(trx, session.id);
+        await deps.sessionCache.ended(trx, [session.id]);
         await recordAudit(trx, ctx, { action: 'auth.sign_out', outcome: 'success', targetType: 'professional', targetId: session.professional.id });
         return row;
       })
@@ -262,6 +262,6 @@ export async function signOut(deps: AuthDeps, ctx: RequestContext, session: Acti
 /** A new sign-in replaces the browser's previous session rather than leaving it alive. */
 export async function dropSession(deps: AuthDeps, token: string | undefined): Promise<void> {
   if (!token) return;
-  deps.sessionCache.delete(hashToken(token));
   await repo.deleteSession(deps.db, hashToken(token));
+  await deps.sessionCache.ended(deps.db, [hashToken(token)]);
 }

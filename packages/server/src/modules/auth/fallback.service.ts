@@ -93,7 +93,7 @@ export async function activateAccount(deps: AuthDeps, ctx: RequestContext, sessi
     // The confirming code counts as used: it cannot also open a session.
     await repo.upsertAccount(trx, { professionalId, passwordHash: password.stored, totpSecret, totpLastStep: step, now: ctx.now });
     const ended = await repo.deleteFallbackSessions(trx, professionalId);
-    for (const id of ended) deps.sessionCache.delete(id);
+    await deps.sessionCache.ended(trx, ended);
     await recordAudit(trx, ctx, { action: 'auth.fallback.activate', outcome: 'success', targetType: 'professional', targetId: professionalId, details: { endedSessions: ended.length } });
   });
   return readAccountStatus(deps, professionalId);
@@ -116,7 +116,7 @@ export async function removeAccount(deps: AuthDeps, ctx: RequestContext, session
   await deps.db.transaction().execute(async (trx) => {
     if (!(await repo.deleteAccount(trx, professionalId))) throw new AppError('AUTH_FALLBACK_NOT_ENROLLED');
     const ended = await repo.deleteFallbackSessions(trx, professionalId);
-    for (const id of ended) deps.sessionCache.delete(id);
+    await deps.sessionCache.ended(trx, ended);
     await recordAudit(trx, ctx, { action: 'auth.fallback.remove', outcome: 'success', targetType: 'professional', targetId: professionalId, details: { endedSessions: ended.length } });
   });
 }

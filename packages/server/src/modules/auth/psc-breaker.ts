@@ -139,20 +139,51 @@ export class PscBreaker {
     }
   }
 
+  /**
+   * Follows the deployment's breaker: an automatic `psc` incident opened by another process
+   * opens this one (sign-ins refused, probes started), and its end closes it again. No side
+   * effect, the incident already says it. A breaker this process opened itself is closed only
+   * by its own probe, so a stale read can never close it early.
+   */
+  follow(incidentOpen: boolean): void {
+    if (this.#stopped) return;
+    if (incidentOpen && this.#state === 'closed') {
+      this.#adopted = true;
+      this.options.log?.warn('psc breaker: open, following another process (automatic psc incident)');
+      this.#enterOpen();
+    } else if (!incidentOpen && this.#state === 'open' && this.#adopted) {
+      this.#state = 'closed';
+      this.#adopted = false;
+      this.#failures = 0;
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      this.options.gauge?.set(0);
+      this.options.log?.info('psc breaker: closed, following another process (the automatic psc incident ended)');
+    }
+  }
+
+  #adopted = false;
+
   async #open(): Promise<void> {
+    this.#adopted = false;
+    this.options.log?.warn({ failures: this.#failures, probeSeconds: this.options.probeSeconds }, 'psc breaker: open, PSC sign-ins refused until a probe succeeds');
+    this.#enterOpen();
+    await this.#effect(this.options.onOpen, 'open');
+  }
+
+  #enterOpen(): void {
     this.#state = 'open';
     this.options.gauge?.set(1);
-    this.options.log?.warn({ failures: this.#failures, probeSeconds: this.options.probeSeconds }, 'psc breaker: open, PSC sign-ins refused until a probe succeeds');
     if (!this.#stopped) {
       this.#timer = setInterval(() => void this.probe(), this.options.probeSeconds * 1000);
       // A pending probe must never keep the process (or a test run) alive.
       this.#timer.unref();
     }
-    await this.#effect(this.options.onOpen, 'open');
   }
 
   async #close(): Promise<void> {
     this.#state = 'closed';
+    this.#adopted = false;
     this.#failures = 0;
     clearInterval(this.#timer);
     this.#timer = undefined;
@@ -170,16 +201,16 @@ export class PscBreaker {
   }
 }
 
-/** The breaker's side effects: the automatic `psc` incident, seen at once by this process's banners and sessions. */
+/** The breaker's side effects: the automatic `psc` incident, seen at once by every process's banners, sessions and breakers. */
 export function automaticPscIncident(deps: { db: Db; incidents: OpenIncidents; clock: Clock; testAttestationHours: number }) {
   return {
     onOpen: async () => {
       await openAutomaticIncident(deps.db, 'psc', deps.clock.now(), deps.testAttestationHours);
-      deps.incidents.invalidate();
+      await deps.incidents.changed(deps.db);
     },
     onClose: async () => {
       await closeAutomaticIncident(deps.db, 'psc', deps.clock.now());
-      deps.incidents.invalidate();
+      await deps.incidents.changed(deps.db);
     },
     // Read from the per-process cache: checked at every successful PSC call.
     incidentOpen: async () => (await deps.incidents.list()).some((incident) => incident.component === 'psc' && incident.source === 'automatic'),

@@ -119,6 +119,7 @@ export async function declareIncident(deps: IncidentsDeps, ctx: RequestContext, 
       targetId: inserted.id,
       details: { component: input.component, startedAt: startedAt.toISOString(), endedAt: endedAt?.toISOString() ?? null, testAttestationHours },
     });
+    await deps.incidents.changed(trx);
     return inserted;
   });
   deps.incidents.invalidate();
@@ -158,6 +159,7 @@ export async function updateIncident(
         ...(patch.message !== undefined ? { messageChanged: true } : {}),
       },
     });
+    await deps.incidents.changed(trx);
     return updated;
   });
   deps.incidents.invalidate();

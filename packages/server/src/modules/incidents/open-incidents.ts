@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import type { IncidentComponent } from '../../db/schema.js';
+import type { ChangeFeed } from '../../platform/change-feed.js';
 import type { Clock } from '../../platform/clock.js';
 import { findOpenIncidents } from './incidents.repository.js';
 
@@ -16,7 +17,8 @@ export interface OpenIncident {
 /**
  * The incidents open now, read at most once per `ttlMs` per process: every request checks
  * them (session idle timeout, second sign-in channel, banners), so they must cost nothing.
- * Whoever opens or closes an incident in this process calls `invalidate()`.
+ * Whoever opens, changes or closes an incident calls `changed()`: this process reads them
+ * again at once, the others as soon as the change commits (the change feed).
  */
 /** How long after an incident ends `endedWithin` still reports it. */
 const RECENT_MS = 6 * 3_600_000;
@@ -68,5 +70,30 @@ export class OpenIncidents {
 
   invalidate(): void {
     this.cached = undefined;
+  }
+
+  private feed: ChangeFeed | undefined;
+  private readonly changeListeners: Array<() => void> = [];
+
+  /** Hears the changes other processes make. */
+  attach(feed: ChangeFeed): void {
+    this.feed = feed;
+    const heard = () => {
+      this.invalidate();
+      for (const listener of this.changeListeners) listener();
+    };
+    feed.subscribe('incidents', heard);
+    feed.onResync(heard);
+  }
+
+  /** Called after the list may have changed (in this process or another): e.g. to follow the shared PSC breaker. */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** Run in the transaction that changes incidents (or after it): every process reads them again. */
+  async changed(db: Db): Promise<void> {
+    this.invalidate();
+    await this.feed?.publish(db, 'incidents');
   }
 }
