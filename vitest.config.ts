@@ -10,6 +10,8 @@ export default defineConfig({
           include: ['packages/*/src/**/*.test.ts', 'packages/web/src/**/*.test.tsx'],
           exclude: ['**/*.e2e.test.{ts,tsx}', '**/node_modules/**'],
           environment: 'node',
+          // On PGlite: one empty data folder initialised per run, copied for each test database.
+          globalSetup: ['packages/server/src/testing/pglite-template.ts'],
           testTimeout: 20_000,
           hookTimeout: 60_000,
         },

@@ -1,13 +1,45 @@
 import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../db/database.js';
+import { PGLITE_TEMPLATE_ENV } from './pglite-template.js';
 
 /**
- * A fresh, empty database for one test app: in-memory PGlite by default, or a throw-away
- * schema on the PostgreSQL server named by TEST_DATABASE_URL (CI sets it).
+ * A fresh, empty database for one test app: PGlite by default (a new, empty cluster), or a
+ * throw-away schema on the PostgreSQL server named by TEST_DATABASE_URL (CI sets it).
  */
 export function openTestDatabase(): Promise<DatabaseHandle> {
+  const runDir = process.env[PGLITE_TEMPLATE_ENV];
+  if (!process.env.TEST_DATABASE_URL && runDir) return openPgliteCopy(runDir);
   return openThrowAwayDatabase(process.env.TEST_DATABASE_URL, 't');
+}
+
+/**
+ * PGlite on a copy of the run's empty, freshly initialised data folder (testing/pglite-template.ts,
+ * the unit project's global setup): the same new cluster as `memory://` gives, without initdb
+ * each time. The copy is deleted by close(), or with the run's folder at the end.
+ */
+async function openPgliteCopy(runDir: string): Promise<DatabaseHandle> {
+  const root = mkdtempSync(join(runDir, 'db-'));
+  const dataDir = join(root, 'data');
+  try {
+    cpSync(join(runDir, 'template'), dataDir, { recursive: true });
+    const handle = await openDatabase({ dataDir });
+    return {
+      ...handle,
+      close: async () => {
+        try {
+          await handle.close();
+        } finally {
+          rmSync(root, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (error) {
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** A throw-away schema `<prefix>_<random>` on the PostgreSQL server at `url` (dropped by close()), or PGlite in memory without one. */
