@@ -7,6 +7,8 @@ export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly host: string;
   readonly port: number;
+  /** Server processes on this machine (node:cluster); more than one needs PostgreSQL. */
+  readonly workers: number;
   /** Public base URL of this server, as browsers reach it (no trailing slash). */
   readonly publicUrl: string;
   /** PostgreSQL URL; when absent the embedded PGlite database is used. */
@@ -311,10 +313,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (env.DATABASE_URL && !/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   }
+  const workers = integer(env, 'WORKERS', 1, 1, 64);
+  if (workers > 1 && !env.DATABASE_URL) throw new ConfigError('WORKERS above 1 needs DATABASE_URL: the embedded PGlite database belongs to one process');
   const config: Config = {
     env: nodeEnv,
     host,
     port,
+    workers,
     publicUrl,
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.DATA_DIR || resolve(import.meta.dirname, '../../../.data/pglite'),
