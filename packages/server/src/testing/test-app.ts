@@ -10,7 +10,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { buildApp } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
-import type { DatabaseHandle } from '../db/database.js';
+import type { DatabaseHandle, Db } from '../db/database.js';
 import { ManualClock } from '../platform/clock.js';
 import { openTestDatabase } from './database.js';
 
@@ -73,6 +73,8 @@ export async function createTestApp(
     routes?: (app: FastifyInstance) => void;
     /** Receives every log line (JSON), e.g. to prove what a log may not hold. */
     logStream?: DestinationStream;
+    /** The app's view of the database (e.g. with a plugin counting statements); the test's stays plain. */
+    wrapDatabase?: (db: Db) => Db;
   } = {},
 ): Promise<TestApp> {
   const professionals = [...shippedProfessionals];
@@ -92,7 +94,8 @@ export async function createTestApp(
   const config = testConfig(sandbox.issuer, options.env);
   const database = await openTestDatabase();
   const clock = new ManualClock(new Date());
-  const app = await buildApp({ config, database, clock, logStream: options.logStream });
+  const appDatabase = options.wrapDatabase ? { ...database, db: options.wrapDatabase(database.db) } : database;
+  const app = await buildApp({ config, database: appDatabase, clock, logStream: options.logStream });
   options.routes?.(app);
   await app.ready();
   return {
