@@ -57,6 +57,31 @@ function prepareMarkedStatements(client: pg.PoolClient): void {
   };
 }
 
+/**
+ * A pool connection once the gate lets this caller through (pool-pressure.ts: by priority); the
+ * slot is given back when the connection is released to the pool.
+ */
+async function connectByPriority(pool: pg.Pool, pressure: PoolPressure): Promise<pg.PoolClient> {
+  const done = await pressure.acquire(POOL_WAIT_TIMEOUT_MS, () => new Error(`no database connection after ${POOL_WAIT_TIMEOUT_MS} ms`));
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    done();
+    throw error;
+  }
+  const release = client.release.bind(client);
+  client.release = (error?: Error | boolean) => {
+    client.release = release;
+    done();
+    release(error);
+  };
+  return client;
+}
+
+/** As pg's connectionTimeoutMillis was: a request does not wait for a connection longer. */
+const POOL_WAIT_TIMEOUT_MS = 5000;
+
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) {
     if (options.schema && !/^[a-z_][a-z0-9_]*$/.test(options.schema)) {
@@ -78,8 +103,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
     pool.on('connect', prepareMarkedStatements);
-    const pressure = new PoolPressure();
-    const tracked = { connect: () => pressure.track(() => pool.connect()), end: () => pool.end() };
+    const pressure = new PoolPressure(options.poolSize ?? 10);
+    const tracked = { connect: () => connectByPriority(pool, pressure), end: () => pool.end() };
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: tracked }) });
     return { db, kind: 'postgres', schema: options.schema ?? 'public', pressure, url: options.url, close: () => db.destroy() };
   }
@@ -93,7 +118,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     throw error;
   }
   const pglite = new PGlite(dataDir, { parsers: pgliteParsers, startParams: PGLITE_START_PARAMS });
-  const pressure = new PoolPressure();
+  const pressure = new PoolPressure(1);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite, pressure) });
   return {
     db,

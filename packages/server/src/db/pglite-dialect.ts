@@ -14,13 +14,13 @@ import { PoolPressure } from './pool-pressure.js';
 
 /**
  * Kysely dialect for PGlite. PGlite is one connection: a Kysely transaction must hold it
- * exclusively, or another request's query would run inside it. Acquisition is therefore
- * serialised with a queue.
+ * exclusively, or another request's query would run inside it. Acquisition therefore goes
+ * through a gate of one slot (PoolPressure: by priority, then in order).
  */
 export class PGliteDialect implements Dialect {
   constructor(
     private readonly pglite: PGlite,
-    private readonly pressure = new PoolPressure(),
+    private readonly pressure = new PoolPressure(1),
   ) {}
   createAdapter() {
     return new PostgresAdapter();
@@ -39,8 +39,8 @@ export class PGliteDialect implements Dialect {
 const ACQUIRE_TIMEOUT_MS = 15_000;
 
 class PGliteDriver implements Driver {
-  private tail: Promise<void> = Promise.resolve();
   private readonly connection: DatabaseConnection;
+  private release: (() => void) | undefined;
 
   constructor(
     private readonly pglite: PGlite,
@@ -65,26 +65,14 @@ class PGliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    let release!: () => void;
-    const previous = this.tail;
-    this.tail = new Promise<void>((resolve) => (release = resolve));
     // A query on `db` inside a transaction would wait for the transaction forever (PostgreSQL
     // would just take another connection): fail loudly instead of hanging every request.
-    let timer: NodeJS.Timeout | undefined;
-    const waited = await this.pressure.track(() =>
-      Promise.race([previous.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ACQUIRE_TIMEOUT_MS)))]),
+    this.release = await this.pressure.acquire(
+      ACQUIRE_TIMEOUT_MS,
+      () => new Error(`PGlite connection not available after ${ACQUIRE_TIMEOUT_MS} ms (a query on db inside a transaction?)`),
     );
-    clearTimeout(timer);
-    if (!waited) {
-      // Keep the queue intact: this slot is handed on once the holder releases.
-      void previous.then(release);
-      throw new Error(`PGlite connection not available after ${ACQUIRE_TIMEOUT_MS} ms (a query on db inside a transaction?)`);
-    }
-    this.release = release;
     return this.connection;
   }
-
-  private release: (() => void) | undefined;
 
   async releaseConnection(): Promise<void> {
     const release = this.release;

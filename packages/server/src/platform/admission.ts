@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import type { PoolPressure } from '../db/pool-pressure.js';
+import { connectionPriority, type PoolPressure } from '../db/pool-pressure.js';
 import { errorPage, send } from './error-handler.js';
 import { AppError, errorCatalogue } from './errors.js';
 
@@ -14,7 +14,7 @@ export interface AdmissionSettings {
    * and its handler); normal ones get 3/4 of it, low ones half. 0: not checked.
    */
   maxQueueMs: number;
-  /** Median event-loop delay (ms) over two windows in a row past which normal and low requests are shed (0: off). */
+  /** Median event-loop delay (ms) over two windows in a row past which normal requests are shed (low ones at half of it; 0: off). */
   maxEventLoopDelayMs: number;
   retryAfterSeconds: number;
   /** Length of one event-loop measurement window (ms). */
@@ -57,7 +57,7 @@ export function classifyRequest(method: string, url: string, headers: IncomingMe
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** True while the event loop has stayed late (one of admission control's signals). */
+    /** True while the event loop has stayed late enough to shed anonymous requests (one of admission control's signals). */
     isOverloaded(): boolean;
     /** Admitted requests being served by this process now. */
     inFlight(): number;
@@ -94,7 +94,8 @@ const SHED_MESSAGE = errorCatalogue.SERVICE_OVERLOADED[1];
  */
 export class AdmissionControl {
   private inFlight = 0;
-  private overWindows = 0;
+  /** The lower of the last two windows' median event-loop delays (ms): sustained lateness, not one long block. */
+  private sustainedDelayMs = 0;
   private onShed: ((priority: Priority, reason: ShedReason) => void) | undefined;
 
   constructor(
@@ -113,7 +114,8 @@ export class AdmissionControl {
         return;
       }
       req[ADMITTED] = this.admit(priority, res);
-      handler(req, res);
+      // Its database connection, when it waits for one, is given by the same priority.
+      connectionPriority.run(priority === 'exempt' ? 'critical' : priority, () => handler(req, res));
     });
     // What Fastify does to the servers it creates itself.
     server.keepAliveTimeout = options.keepAliveTimeout ?? 72_000;
@@ -135,7 +137,7 @@ export class AdmissionControl {
     const { maxInFlight, maxQueueMs } = this.settings;
     if (maxInFlight > 0 && this.inFlight >= Math.max(1, Math.floor(maxInFlight * share))) return 'inFlight';
     if (maxQueueMs > 0 && this.pool.oldestWaitMs() > maxQueueMs * share) return 'poolWait';
-    if (priority !== 'critical' && this.overWindows >= 2) return 'eventLoopDelay';
+    if (priority !== 'critical' && this.settings.maxEventLoopDelayMs > 0 && this.sustainedDelayMs > this.settings.maxEventLoopDelayMs * share) return 'eventLoopDelay';
     return undefined;
   }
 
@@ -168,17 +170,19 @@ export class AdmissionControl {
   /** Decorations, the event-loop monitor, the shed counter and log, and the hooks. */
   register(app: FastifyInstance): void {
     const settings = this.settings;
-    app.decorate('isOverloaded', () => this.overWindows >= 2);
+    app.decorate('isOverloaded', () => settings.maxEventLoopDelayMs > 0 && this.sustainedDelayMs > settings.maxEventLoopDelayMs * SHARE.low);
     app.decorate('inFlight', () => this.inFlight);
 
     if (settings.maxEventLoopDelayMs > 0) {
       const histogram = monitorEventLoopDelay({ resolution: 10 });
       histogram.enable();
+      let previousMs = 0;
       const timer = setInterval(() => {
         // The median: one long query blocking the loop once is not overload; a saturated process delays every turn.
         const medianMs = histogram.percentile(50) / 1e6;
         histogram.reset();
-        this.overWindows = medianMs > settings.maxEventLoopDelayMs ? this.overWindows + 1 : 0;
+        this.sustainedDelayMs = Math.min(previousMs, medianMs);
+        previousMs = medianMs;
       }, settings.windowMs ?? 500);
       timer.unref();
       app.addHook('onClose', async () => {
