@@ -152,12 +152,7 @@ export class PscBreaker {
       this.options.log?.warn('psc breaker: open, following another process (automatic psc incident)');
       this.#enterOpen();
     } else if (!incidentOpen && this.#state === 'open' && this.#adopted) {
-      this.#state = 'closed';
-      this.#adopted = false;
-      this.#failures = 0;
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-      this.options.gauge?.set(0);
+      this.#enterClosed();
       this.options.log?.info('psc breaker: closed, following another process (the automatic psc incident ended)');
     }
   }
@@ -182,14 +177,18 @@ export class PscBreaker {
   }
 
   async #close(): Promise<void> {
+    this.#enterClosed();
+    this.options.log?.info('psc breaker: closed, PSC answered the probe');
+    await this.#effect(this.options.onClose, 'close');
+  }
+
+  #enterClosed(): void {
     this.#state = 'closed';
     this.#adopted = false;
     this.#failures = 0;
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.options.gauge?.set(0);
-    this.options.log?.info('psc breaker: closed, PSC answered the probe');
-    await this.#effect(this.options.onClose, 'close');
   }
 
   #effect(effect: (() => Promise<void>) | undefined, transition: 'open' | 'close'): Promise<void> {
