@@ -23,7 +23,7 @@ import { professionals as shippedProfessionals, startPscSandbox, type RunningSan
 import type { Options, Result } from 'autocannon';
 import { freePort, startChild, type ChildServer } from '../src/testing/processes.js';
 import { setTimeout as pause } from 'node:timers/promises';
-import { childEnv, cleanup, serverEnv, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, signIn, statusSummary, tempDir, type Session } from './shared.js';
+import { childEnv, cleanup, serverEnv, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, signIn, statusSummary, tempDir, type Session, benchGps } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -120,23 +120,6 @@ async function runBaseline(database: 'pglite' | 'postgres', dbEnv: Record<string
     await pause(500);
     await server.stop();
   }
-}
-
-/** Synthetic GPs (profession 10, may issue codes), in an RPPS-like range no real professional uses. */
-function benchGps(count: number): SandboxProfessional[] {
-  return Array.from({ length: count }, (_, i) => ({
-    idNatPs: `89980${String(i + 1).padStart(7, '0')}`,
-    givenName: 'Bench',
-    familyName: `BENCH-GENERALISTE-${i + 1}`,
-    label: 'Médecin généraliste (benchmark)',
-    exercices: [
-      {
-        codeProfession: '10',
-        codeCategorieProfessionnelle: 'C',
-        activities: [{ raisonSocialeSite: 'Cabinet de benchmark', identifiantTechniqueDeLaStructure: `R9980${String(i + 1).padStart(7, '0')}` }],
-      },
-    ],
-  }));
 }
 
 async function runSystem(database: 'pglite' | 'postgres', dbEnv: Record<string, string>): Promise<Row[]> {

@@ -28,10 +28,10 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as pause } from 'node:timers/promises';
-import { startPscSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
+import { startPscSandbox } from '@prostopcovid/psc-sandbox';
 import { freePort, startChild } from '../src/testing/processes.js';
 import { runOpenLoop, type OpenLoopRequest, type OpenLoopResult } from './open-loop.js';
-import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, percentile, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session } from './shared.js';
+import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, percentile, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, benchGps } from './shared.js';
 
 const SECONDS = intSetting('BENCH_SECONDS', 20, 1, 120);
 const LEVELS = (process.env.BENCH_LEVELS || '1,3,10').split(',').map(Number);
@@ -51,16 +51,6 @@ const TARGETS = { goodputAt3: 0.9, goodputAt10: 0.8, admittedP99Ms: 100, shedP99
 
 function log(message: string): void {
   console.error(`[bench:overload ${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
-
-function benchGps(count: number): SandboxProfessional[] {
-  return Array.from({ length: count }, (_, i) => ({
-    idNatPs: `8997${String(900_000 + i).padStart(8, '0')}`,
-    givenName: 'Charge',
-    familyName: `GP-${i}`,
-    label: 'Médecin généraliste (banc de charge)',
-    exercices: [{ codeProfession: '10', codeCategorieProfessionnelle: 'C', activities: [{ raisonSocialeSite: 'Cabinet', identifiantTechniqueDeLaStructure: 'R10000000000000' }] }],
-  }));
 }
 
 interface Level {

@@ -42,7 +42,7 @@ import { startPscSandbox, type SandboxProfessional } from '@prostopcovid/psc-san
 import type { Options, Result } from 'autocannon';
 import pg from 'pg';
 import { freePort, startChild, type ChildServer } from '../src/testing/processes.js';
-import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session } from './shared.js';
+import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, benchGps } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -63,16 +63,6 @@ const POOL_SIZE = 10;
 
 function log(message: string): void {
   console.error(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
-
-function benchGps(count: number): SandboxProfessional[] {
-  return Array.from({ length: count }, (_, i) => ({
-    idNatPs: `8997${String(910_000 + i).padStart(8, '0')}`,
-    givenName: 'Charge',
-    familyName: `GP-${i}`,
-    label: 'Médecin généraliste (banc de charge)',
-    exercices: [{ codeProfession: '10', codeCategorieProfessionnelle: 'C', activities: [{ raisonSocialeSite: 'Cabinet', identifiantTechniqueDeLaStructure: 'R10000000000000' }] }],
-  }));
 }
 
 // ---------------------------------------------------------------------------------------------

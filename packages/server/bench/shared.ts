@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { driveLogin } from '@prostopcovid/psc-sandbox';
+import { driveLogin, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import autocannon, { type Options, type Result } from 'autocannon';
 import pg from 'pg';
 import { stopAllChildren } from '../src/testing/processes.js';
@@ -258,4 +258,21 @@ export function percentile(values: number[], p: number): number | undefined {
   if (values.length === 0) return undefined;
   values.sort((a, b) => a - b);
   return values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
+}
+
+/** Synthetic GPs (profession 10, may issue codes), in an RPPS-like range no real professional uses. */
+export function benchGps(count: number): SandboxProfessional[] {
+  return Array.from({ length: count }, (_, i) => ({
+    idNatPs: `89980${String(i + 1).padStart(7, '0')}`,
+    givenName: 'Bench',
+    familyName: `BENCH-GENERALISTE-${i + 1}`,
+    label: 'Médecin généraliste (benchmark)',
+    exercices: [
+      {
+        codeProfession: '10',
+        codeCategorieProfessionnelle: 'C',
+        activities: [{ raisonSocialeSite: 'Cabinet de benchmark', identifiantTechniqueDeLaStructure: `R9980${String(i + 1).padStart(7, '0')}` }],
+      },
+    ],
+  }));
 }
