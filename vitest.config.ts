@@ -2,6 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker less than the cores: a single test file at a time on CI's
+    // 2 cores, whose second core then stays idle while the first loads, migrates and tests.
+    // The browser tests stay one file at a time (fileParallelism below).
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -21,6 +25,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['packages/*/src/**/*.e2e.test.ts', 'packages/*/e2e/**/*.e2e.test.ts'],
           environment: 'node',
+          // PGlite: one empty data folder initialised per run, copied for each system started (harness.ts).
+          globalSetup: ['packages/server/src/testing/pglite-template.ts'],
           testTimeout: 90_000,
           hookTimeout: 120_000,
           fileParallelism: false,
