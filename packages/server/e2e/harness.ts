@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { PGLITE_TEMPLATE_ENV } from '../src/testing/pglite-template.js';
 import { freePort, startChild } from '../src/testing/processes.js';
 
 export interface RunningSystem {
@@ -14,14 +15,21 @@ export interface RunningSystem {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** Starts the system exactly as `npm start` does (server + PSC sandbox + built web client), on free ports. */
+/**
+ * Starts the system exactly as `npm start` does (server + PSC sandbox + built web client), on free ports.
+ * A new system's data folder is a copy of the run's empty, freshly initialised PGlite folder
+ * (testing/pglite-template.ts, the e2e project's global setup), so that each start does not
+ * run initdb again; `emptyDataDir` gives it an empty folder instead, which the server
+ * initialises itself, as on a first `npm start`.
+ */
 export async function startSystem(
   env: Record<string, string> = {},
   again?: { port: number; sandboxPort: number; dataDir: string },
+  options: { emptyDataDir?: boolean } = {},
 ): Promise<RunningSystem> {
   const port = again?.port ?? (await freePort());
   const sandboxPort = again?.sandboxPort ?? (await freePort());
-  const dataDir = again?.dataDir ?? mkdtempSync(join(tmpdir(), 'prostopcovid-e2e-'));
+  const dataDir = again?.dataDir ?? newDataDir(options.emptyDataDir ?? false);
   const url = `http://localhost:${port}`;
   const child = await startChild({
     name: 'server',
@@ -39,6 +47,13 @@ export async function startSystem(
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function newDataDir(empty: boolean): string {
+  const dataDir = mkdtempSync(join(tmpdir(), 'prostopcovid-e2e-'));
+  const runDir = process.env[PGLITE_TEMPLATE_ENV];
+  if (!empty && runDir) cpSync(join(runDir, 'template'), dataDir, { recursive: true });
+  return dataDir;
 }
 
 /** Debian's Chromium, headless; Playwright never downloads a browser here. `extraArgs`: e.g. a fake camera. */

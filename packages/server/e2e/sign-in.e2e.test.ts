@@ -7,7 +7,8 @@ let system: RunningSystem;
 let browser: Browser;
 
 beforeAll(async () => {
-  system = await startSystem();
+  // A first start: the server initialises its own, empty data folder (the other files start from a copy of one).
+  system = await startSystem({}, undefined, { emptyDataDir: true });
   browser = await launchChromium();
 });
 afterAll(async () => {
