@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { AppError } from '../platform/errors.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { PoolPressure } from './pool-pressure.js';
 import type { Database } from './schema.js';
@@ -62,7 +63,8 @@ function prepareMarkedStatements(client: pg.PoolClient): void {
  * slot is given back when the connection is released to the pool.
  */
 async function connectByPriority(pool: pg.Pool, pressure: PoolPressure): Promise<pg.PoolClient> {
-  const done = await pressure.acquire(POOL_WAIT_TIMEOUT_MS, () => new Error(`no database connection after ${POOL_WAIT_TIMEOUT_MS} ms`));
+  // Still waiting after that long is overload, not a fault: a 503 with Retry-After, not a 500.
+  const done = await pressure.acquire(POOL_WAIT_TIMEOUT_MS, () => new AppError('SERVICE_OVERLOADED', { message: `no database connection after ${POOL_WAIT_TIMEOUT_MS} ms`, retryAfterSeconds: 5 }));
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
