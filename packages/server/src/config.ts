@@ -375,10 +375,10 @@ export function loadConfig(env: Env = process.env): Config {
       provisionalTestHours: integer(env, 'PROVISIONAL_TEST_HOURS', 12, 1, 72),
     },
     admission: {
-      maxInFlight: integer(env, 'ADMISSION_MAX_IN_FLIGHT', 128, 0, 100_000),
+      maxInFlight: integer(env, 'ADMISSION_MAX_IN_FLIGHT', 32, 0, 100_000),
       // PGlite is one connection: one slow statement (a PDF's data, a batch) makes others wait without any overload.
       maxQueueMs: integer(env, 'ADMISSION_MAX_QUEUE_MS', env.DATABASE_URL ? 80 : 500, 0, 60_000),
-      maxEventLoopDelayMs: integer(env, 'ADMISSION_MAX_EVENT_LOOP_DELAY_MS', 200, 0, 60_000),
+      maxEventLoopDelayMs: integer(env, 'ADMISSION_MAX_EVENT_LOOP_DELAY_MS', 50, 0, 60_000),
       retryAfterSeconds: integer(env, 'ADMISSION_RETRY_AFTER_SECONDS', 5, 1, 3600),
       proRequestsPerMinute: integer(env, 'PRO_REQUESTS_PER_MINUTE', 600, 1, 10_000_000),
       labKeyRequestsPerMinute: integer(env, 'LAB_KEY_REQUESTS_PER_MINUTE', 120, 1, 10_000_000),
