@@ -60,6 +60,7 @@ declare module 'fastify' {
     clock: Clock;
     metrics: Metrics;
     pscBreaker: PscBreaker;
+    verifierLists: VerifierLists;
   }
 }
 
@@ -212,7 +213,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       for (const origin of ['own', 'imported'] as const) app.metrics.trustedSigners.set({ origin }, snapshot.signers.filter((s) => s.origin === origin).length);
     },
   });
+  lists.attach(changes, database.db);
   await lists.start();
+  app.decorate('verifierLists', lists);
   app.addHook('onClose', async () => lists.stop());
   const verifierDeps = { lists, country: config.verifier.country, metrics: app.metrics };
   await app.register(verifierRoutes(verifierDeps));

@@ -5,10 +5,11 @@ import pg from 'pg';
 import type { Db } from '../db/database.js';
 
 /**
- * What one process changes and the others cache: ended sessions (payload: the session id) and
- * incidents (no payload: the list is read again).
+ * What one process changes and the others cache: ended sessions (payload: the session id),
+ * incidents (no payload: the list is read again) and the imported trust list (payload: its
+ * SHA-256; a process holding another one reads its source again).
  */
-export type ChangeChannel = 'sessions' | 'incidents';
+export type ChangeChannel = 'sessions' | 'incidents' | 'trust_list';
 
 /**
  * Cache invalidation across the server processes of one deployment, through PostgreSQL's
@@ -104,4 +105,4 @@ export class ChangeFeed {
   }
 }
 
-const CHANNELS: readonly ChangeChannel[] = ['sessions', 'incidents'];
+const CHANNELS: readonly ChangeChannel[] = ['sessions', 'incidents', 'trust_list'];

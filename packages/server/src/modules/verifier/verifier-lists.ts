@@ -16,6 +16,8 @@ import {
 import { defaultRules, DEFAULT_VALUE_SETS } from '@prostopcovid/dcc/defaults';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import type { ChangeFeed } from '../../platform/change-feed.js';
 import type { Clock } from '../../platform/clock.js';
 
 /** A JSON document as published: its bytes and their ETag, computed once per snapshot. */
@@ -100,6 +102,25 @@ export class VerifierLists {
     this.rules = loadRules(deps.config.rulesFile);
   }
 
+  private digest: string | undefined;
+  private feed: { changes: ChangeFeed; db: Db } | undefined;
+
+  /**
+   * Keeps the processes of a deployment on the same list: a process that imports a new one
+   * says so (its SHA-256), and the others, holding another, read the source again at once
+   * instead of at their next refresh. Without it, two processes behind one load balancer could
+   * answer with two lists (two ETags) for up to DCC_TRUST_LIST_REFRESH_MINUTES.
+   */
+  attach(changes: ChangeFeed, db: Db): void {
+    this.feed = { changes, db };
+    const heard = (digest: string) => {
+      if (digest === this.digest) return;
+      void this.refreshTrustList(false).then(() => this.rebuild());
+    };
+    changes.subscribe('trust_list', heard);
+    changes.onResync(() => heard(''));
+  }
+
   async start(): Promise<void> {
     const ders = [this.deps.signerCertificateDer, ...this.deps.config.previousSignerCertFiles.map(derOfPem)];
     this.ownSigners = await Promise.all(ders.map((der) => trustedSignerFromDer(der, { origin: 'own' })));
@@ -109,7 +130,7 @@ export class VerifierLists {
     }
     await this.rebuild();
     if (this.deps.config.trustListSource) {
-      this.timer = setInterval(() => void this.refreshTrustList().then(() => this.rebuild()), this.deps.config.trustListRefreshMinutes * 60_000);
+      this.timer = setInterval(() => void this.refreshAndRebuild(), this.deps.config.trustListRefreshMinutes * 60_000);
       this.timer.unref();
     }
   }
@@ -123,8 +144,18 @@ export class VerifierLists {
     return this.current;
   }
 
-  /** Reads the configured trust list again; on failure the previous one stays. Exposed for tests and operators. */
-  async refreshTrustList(): Promise<void> {
+  /** Reads the source again and publishes the lists; tells the other processes when the list changed. */
+  async refreshAndRebuild(): Promise<void> {
+    await this.refreshTrustList();
+    await this.rebuild();
+  }
+
+  /**
+   * Reads the configured trust list again; on failure the previous one stays. `announce`: when
+   * the list differs from the one held, the other processes are told (not when this read
+   * itself answers their announcement).
+   */
+  async refreshTrustList(announce = true): Promise<void> {
     const source = this.deps.config.trustListSource;
     if (!source) return;
     const remote = /^https?:\/\//.test(source);
@@ -132,6 +163,14 @@ export class VerifierLists {
       const text = remote ? await this.download(source) : await readFile(source, 'utf8');
       await this.importText(text);
       if (remote) this.keepDownload(text);
+      const digest = createHash('sha256').update(text).digest('hex');
+      const changed = digest !== this.digest;
+      this.digest = digest;
+      if (changed && announce && this.feed) {
+        await this.feed.changes.publish(this.feed.db, 'trust_list', digest).catch((error: unknown) => {
+          this.deps.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'trust list: could not tell the other processes');
+        });
+      }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.status = { ...this.status, error: message };

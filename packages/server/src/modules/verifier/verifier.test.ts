@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { defaultRules } from '@prostopcovid/dcc/defaults';
 import { createTestSigner, signTestHc1, type TestSigner } from '@prostopcovid/dcc/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../testing/test-app.js';
+import { buildSiblingApp, createTestApp, type TestApp } from '../../testing/test-app.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'verifier-'));
 let t: TestApp;
@@ -29,6 +29,10 @@ async function germanTest(signer: TestSigner, fields: Record<string, unknown> = 
   );
 }
 
+const trustList = join(dir, 'trust-list.json');
+const rulesFile = join(dir, 'rules.json');
+const shippedList = () => [germany.gatewayEntry, expired.gatewayEntry, { kid: 'AAAAAAAAAAA=', country: 'IT', rawData: 'bm90IGEgY2VydA==' }];
+
 const verify = (payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/verifier/v1/verify', payload });
 
 beforeAll(async () => {
@@ -37,13 +41,11 @@ beforeAll(async () => {
     createTestSigner({ country: 'DE' }),
     createTestSigner({ country: 'AT', notAfter: new Date('2022-01-01T00:00:00Z') }),
   ]);
-  const trustList = join(dir, 'trust-list.json');
-  writeFileSync(trustList, JSON.stringify([germany.gatewayEntry, expired.gatewayEntry, { kid: 'AAAAAAAAAAA=', country: 'IT', rawData: 'bm90IGEgY2VydA==' }]));
+  writeFileSync(trustList, JSON.stringify(shippedList()));
   // The French rules, and a Belgian rule set from a file (one rule), beside them.
   const belgian = defaultRules()
     .filter((rule) => rule.Identifier === 'TR-FR-0001')
     .map((rule) => ({ ...rule, Identifier: 'TR-BE-0001', Country: 'BE' }));
-  const rulesFile = join(dir, 'rules.json');
   writeFileSync(rulesFile, JSON.stringify([...defaultRules(), ...belgian]));
   t = await createTestApp({ env: { DCC_TRUST_LIST: trustList, DCC_RULES_FILE: rulesFile } });
 });
@@ -204,6 +206,27 @@ describe('trust list from a URL', () => {
       expect((await second.app.inject({ method: 'POST', url: '/api/verifier/v1/verify', payload: { hc1 } })).json().status).toBe('valid');
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe('trust list across server processes', () => {
+  it('a list one process imports reaches the others at once (the change feed), not at their next refresh', async () => {
+    const other = await buildSiblingApp(t, { DCC_TRUST_LIST: trustList, DCC_RULES_FILE: rulesFile });
+    const statusOnOther = async () => (await other.inject({ method: 'POST', url: '/api/verifier/v1/verify', payload: { hc1: await germanTest(unknown) } })).json<{ status: string }>().status;
+    try {
+      expect(await statusOnOther()).toBe('invalid');
+      writeFileSync(trustList, JSON.stringify([...shippedList(), unknown.gatewayEntry]));
+      await t.app.verifierLists.refreshAndRebuild();
+      const deadline = Date.now() + 1000;
+      while ((await statusOnOther()) !== 'valid') {
+        if (Date.now() > deadline) throw new Error('the other process still has the old list after 1 s');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await other.close();
+      writeFileSync(trustList, JSON.stringify(shippedList()));
+      await t.app.verifierLists.refreshAndRebuild();
     }
   });
 });
