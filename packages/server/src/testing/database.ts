@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../db/database.js';
-import { PGLITE_TEMPLATE_ENV } from './pglite-template.js';
+import { PG_SCHEMA_PREFIX_ENV, PGLITE_TEMPLATE_ENV } from './pglite-template.js';
 
 /**
  * A fresh, empty database for one test app: PGlite by default (a new, empty cluster), or a
@@ -12,7 +12,9 @@ import { PGLITE_TEMPLATE_ENV } from './pglite-template.js';
 export function openTestDatabase(): Promise<DatabaseHandle> {
   const runDir = process.env[PGLITE_TEMPLATE_ENV];
   if (!process.env.TEST_DATABASE_URL && runDir) return openPgliteCopy(runDir);
-  return openThrowAwayDatabase(process.env.TEST_DATABASE_URL, 't');
+  // Within a test run, the run's schemas are dropped together at its end (pglite-template.ts).
+  const runPrefix = process.env[PG_SCHEMA_PREFIX_ENV];
+  return openThrowAwayDatabase(process.env.TEST_DATABASE_URL, runPrefix ?? 't', { dropOnClose: !runPrefix });
 }
 
 /**
@@ -43,10 +45,11 @@ async function openPgliteCopy(runDir: string): Promise<DatabaseHandle> {
 }
 
 /** A throw-away schema `<prefix>_<random>` on the PostgreSQL server at `url` (dropped by close()), or PGlite in memory without one. */
-export async function openThrowAwayDatabase(url: string | undefined, prefix: string): Promise<DatabaseHandle> {
+export async function openThrowAwayDatabase(url: string | undefined, prefix: string, options: { dropOnClose?: boolean } = {}): Promise<DatabaseHandle> {
   if (!url) return openDatabase({ dataDir: 'memory://' });
   const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
   const handle = await openDatabase({ url, schema, poolSize: 4 });
+  if (options.dropOnClose === false) return handle;
   return {
     ...handle,
     close: async () => {

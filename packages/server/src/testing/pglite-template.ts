@@ -9,7 +9,9 @@
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import pg from 'pg';
 import { openDatabase } from '../db/database.js';
 
 /**
@@ -18,8 +20,18 @@ import { openDatabase } from '../db/database.js';
  */
 export const PGLITE_TEMPLATE_ENV = 'TEST_PGLITE_RUN_DIR';
 
-export default async function setup(): Promise<(() => void) | undefined> {
-  if (process.env.TEST_DATABASE_URL || process.env[PGLITE_TEMPLATE_ENV]) return undefined;
+/**
+ * On PostgreSQL: the prefix of this run's test schemas. They are dropped together at the end of
+ * the run, not one by one as test files finish: a schema dropped while another file's migrator
+ * reads the catalogue (Kysely's introspection lists every schema's tables) fails that file
+ * with "schema … does not exist".
+ */
+export const PG_SCHEMA_PREFIX_ENV = 'TEST_PG_SCHEMA_PREFIX';
+
+export default async function setup(): Promise<(() => Promise<void> | void) | undefined> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (url && !process.env[PG_SCHEMA_PREFIX_ENV]) return dropSchemasAtTheEnd(url);
+  if (url || process.env[PGLITE_TEMPLATE_ENV]) return undefined;
   const root = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'prostopcovid-pglite-run-'));
   // Initialises the folder (initdb, in a child process) exactly as a first start does, and nothing more.
   const handle = await openDatabase({ dataDir: join(root, 'template') });
@@ -28,5 +40,21 @@ export default async function setup(): Promise<(() => void) | undefined> {
   return () => {
     delete process.env[PGLITE_TEMPLATE_ENV];
     rmSync(root, { recursive: true, force: true });
+  };
+}
+
+function dropSchemasAtTheEnd(url: string): () => Promise<void> {
+  const prefix = `t${randomBytes(4).toString('hex')}`;
+  process.env[PG_SCHEMA_PREFIX_ENV] = prefix;
+  return async () => {
+    delete process.env[PG_SCHEMA_PREFIX_ENV];
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ nspname: string }>("select nspname from pg_namespace where nspname like $1 || '\\_%'", [prefix]);
+      for (const { nspname } of rows) await admin.query(`drop schema if exists ${nspname} cascade`);
+    } finally {
+      await admin.end();
+    }
   };
 }
