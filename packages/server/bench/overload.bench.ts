@@ -25,13 +25,11 @@
  *
  * Everything runs on 127.0.0.1. Exit code 0 whether targets are met or not; non-zero on errors.
  */
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as pause } from 'node:timers/promises';
-import { startPscSandbox } from '@prostopcovid/psc-sandbox';
-import { freePort, startChild } from '../src/testing/processes.js';
+import { startChild } from '../src/testing/processes.js';
 import { runOpenLoop, type OpenLoopRequest, type OpenLoopResult } from './open-loop.js';
-import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, percentile, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, benchGps } from './shared.js';
+import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, percentile, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, startBenchSandbox } from './shared.js';
 
 const SECONDS = intSetting('BENCH_SECONDS', 20, 1, 120);
 const LEVELS = (process.env.BENCH_LEVELS || '1,3,10').split(',').map(Number);
@@ -92,17 +90,7 @@ async function main(): Promise<number> {
     console.log(`bench:overload needs PostgreSQL: ${database.skipped}`);
     return 1;
   }
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const gps = benchGps(PROFESSIONALS);
-  const client = { client_id: 'prostopcovid-bench', client_secret: randomBytes(24).toString('base64url') };
-  const sandbox = await startPscSandbox({
-    port: 0,
-    host: '127.0.0.1',
-    professionals: gps,
-    clients: [{ ...client, redirect_uris: [`${baseUrl}/auth/callback`], post_logout_redirect_uris: [`${baseUrl}/`] }],
-  });
-  onCleanup(() => sandbox.close());
+  const { port, baseUrl, gps, client, sandbox } = await startBenchSandbox(PROFESSIONALS);
   const env = {
     DATABASE_URL: database.url,
     KEYS_DIR: tempDir('bench-overload-keys-'),

@@ -34,15 +34,14 @@
  * Everything runs on 127.0.0.1. Exit code 0 whatever the figures; non-zero on errors.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as pause } from 'node:timers/promises';
-import { startPscSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
+import type { SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import type { Options, Result } from 'autocannon';
 import pg from 'pg';
-import { freePort, startChild, type ChildServer } from '../src/testing/processes.js';
-import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, benchGps } from './shared.js';
+import { startChild, type ChildServer } from '../src/testing/processes.js';
+import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, startBenchSandbox } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -329,17 +328,7 @@ async function main(): Promise<number> {
   if (maxConnections !== undefined && most * POOL_SIZE + 5 > maxConnections) log(`warning: ${most} processes × ${POOL_SIZE} connections is close to PostgreSQL's max_connections (${maxConnections})`);
   if (most > cores) log(`note: ${most} server processes on ${cores} cores time-share them`);
 
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const gps = benchGps(PROFESSIONALS);
-  const client = { client_id: 'prostopcovid-bench', client_secret: randomBytes(24).toString('base64url') };
-  const sandbox = await startPscSandbox({
-    port: 0,
-    host: '127.0.0.1',
-    professionals: gps,
-    clients: [{ ...client, redirect_uris: [`${baseUrl}/auth/callback`], post_logout_redirect_uris: [`${baseUrl}/`] }],
-  });
-  onCleanup(() => sandbox.close());
+  const { port, gps, client, sandbox } = await startBenchSandbox(PROFESSIONALS);
   const context = { port, issuer: sandbox.issuer, client, gps, keysDir: tempDir('bench-scale-keys-'), dataDir: tempDir('bench-scale-data-'), affinity };
 
   const rows: Row[] = [];

@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { driveLogin, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
+import { driveLogin, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import autocannon, { type Options, type Result } from 'autocannon';
 import pg from 'pg';
-import { stopAllChildren } from '../src/testing/processes.js';
+import { freePort, stopAllChildren } from '../src/testing/processes.js';
 
 /** A figure for the printed tables: `digits` decimals, thousands separated; '—' when there is none. */
 export function fmt(value: number | undefined, digits = 1): string {
@@ -275,4 +275,23 @@ export function benchGps(count: number): SandboxProfessional[] {
       },
     ],
   }));
+}
+
+/**
+ * A port for the server, `count` synthetic GPs and a PSC sandbox on 127.0.0.1 that knows them
+ * and the server's client (closed at cleanup): what a bench needs before starting the server.
+ */
+export async function startBenchSandbox(count: number): Promise<{ port: number; baseUrl: string; gps: SandboxProfessional[]; client: { client_id: string; client_secret: string }; sandbox: RunningSandbox }> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const gps = benchGps(count);
+  const client = { client_id: 'prostopcovid-bench', client_secret: randomBytes(24).toString('base64url') };
+  const sandbox = await startPscSandbox({
+    port: 0,
+    host: '127.0.0.1',
+    professionals: gps,
+    clients: [{ ...client, redirect_uris: [`${baseUrl}/auth/callback`], post_logout_redirect_uris: [`${baseUrl}/`] }],
+  });
+  onCleanup(() => sandbox.close());
+  return { port, baseUrl, gps, client, sandbox };
 }
