@@ -146,6 +146,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', () => changes.close());
   const incidents = new OpenIncidents(database.db, app.clock);
   incidents.attach(changes);
+  const pscIncident = automaticPscIncident({ db: database.db, incidents, clock: app.clock, testAttestationHours: config.continuity.provisionalTestHours });
   const psc = new PscClient({
     issuer: config.psc.issuer,
     clientId: config.psc.clientId,
@@ -159,14 +160,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       watchSeconds: config.continuity.pscWatchSeconds,
       log: app.log,
       gauge: app.metrics.pscCircuitOpen,
-      ...automaticPscIncident({ db: database.db, incidents, clock: app.clock, testAttestationHours: config.continuity.provisionalTestHours }),
+      ...pscIncident,
     },
   });
   app.decorate('pscBreaker', psc.breaker);
   // One breaker per deployment: the automatic psc incident, whichever process opened it.
   incidents.onChange(() => {
-    incidents.list().then(
-      (open) => psc.breaker.follow(open.some((incident) => incident.component === 'psc' && incident.source === 'automatic')),
+    pscIncident.incidentOpen().then(
+      (open) => psc.breaker.follow(open),
       (error: unknown) => app.log.warn({ err: serializeError(error) }, 'psc breaker: could not read the incidents'),
     );
   });

@@ -93,7 +93,7 @@ export interface Config {
     readonly maxInFlight: number;
     /** Longest a critical request may queue for a database connection or before its handler (ms; 0: not checked). */
     readonly maxQueueMs: number;
-    /** Median event-loop delay (ms) past which normal and low requests are shed (0: off). */
+    /** Sustained median event-loop delay (ms) past which normal requests are shed (anonymous ones at half of it, critical ones never; 0: off). */
     readonly maxEventLoopDelayMs: number;
     /** Retry-After of a shed request: a random value in [n, 2n] seconds. */
     readonly retryAfterSeconds: number;

@@ -10,7 +10,7 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
-import { PoolPressure } from './pool-pressure.js';
+import type { PoolPressure } from './pool-pressure.js';
 
 /**
  * Kysely dialect for PGlite. PGlite is one connection: a Kysely transaction must hold it
@@ -20,7 +20,7 @@ import { PoolPressure } from './pool-pressure.js';
 export class PGliteDialect implements Dialect {
   constructor(
     private readonly pglite: PGlite,
-    private readonly pressure = new PoolPressure(1),
+    private readonly pressure: PoolPressure,
   ) {}
   createAdapter() {
     return new PostgresAdapter();

@@ -71,6 +71,7 @@ interface Admitted {
   at: number;
 }
 const ADMITTED = Symbol('admitted');
+type Decision = { shed: true; priority: Priority; reason: ShedReason } | { shed: false; priority: Priority | 'exempt' };
 type ScreenedRequest = IncomingMessage & { [ADMITTED]?: Admitted };
 
 const SHED_MESSAGE = errorCatalogue.SERVICE_OVERLOADED[1];
@@ -107,15 +108,14 @@ export class AdmissionControl {
   /** For Fastify's `serverFactory`: an HTTP server that screens each request before Fastify sees it. */
   readonly serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void, options: FastifyServerOptions): Server => {
     const server = createServer((req: ScreenedRequest, res) => {
-      const priority = classifyRequest(req.method ?? 'GET', req.url ?? '/', req.headers, this.sessionCookie);
-      const reason = priority === 'exempt' ? undefined : this.reasonToShed(priority);
-      if (reason && priority !== 'exempt') {
-        this.writeShed(req, res, priority, reason);
+      const decision = this.decide(req.method ?? 'GET', req.url ?? '/', req.headers);
+      if (decision.shed) {
+        this.writeShed(req, res, decision.priority, decision.reason);
         return;
       }
-      req[ADMITTED] = this.admit(priority, res);
+      req[ADMITTED] = this.admit(decision.priority, res);
       // Its database connection, when it waits for one, is given by the same priority.
-      connectionPriority.run(priority === 'exempt' ? 'critical' : priority, () => handler(req, res));
+      connectionPriority.run(decision.priority === 'exempt' ? 'critical' : decision.priority, () => handler(req, res));
     });
     // What Fastify does to the servers it creates itself.
     server.keepAliveTimeout = options.keepAliveTimeout ?? 72_000;
@@ -130,6 +130,14 @@ export class AdmissionControl {
       res.once('close', () => this.inFlight--);
     }
     return { priority, at: performance.now() };
+  }
+
+  /** The request's priority, and whether (and why) it is refused now. */
+  private decide(method: string, url: string, headers: IncomingMessage['headers']): Decision {
+    const priority = classifyRequest(method, url, headers, this.sessionCookie);
+    if (priority === 'exempt') return { shed: false, priority };
+    const reason = this.reasonToShed(priority);
+    return reason ? { shed: true, priority, reason } : { shed: false, priority };
   }
 
   private reasonToShed(priority: Priority): ShedReason | undefined {
@@ -215,10 +223,9 @@ export class AdmissionControl {
     app.addHook('onRequest', async (request, reply) => {
       const raw = request.raw as ScreenedRequest;
       if (raw[ADMITTED]) return;
-      const priority = classifyRequest(request.method, request.url, request.headers, this.sessionCookie);
-      const reason = priority === 'exempt' ? undefined : this.reasonToShed(priority);
-      if (reason && priority !== 'exempt') return shed(request, reply, priority, reason);
-      raw[ADMITTED] = this.admit(priority, reply.raw);
+      const decision = this.decide(request.method, request.url, request.headers);
+      if (decision.shed) return shed(request, reply, decision.priority, decision.reason);
+      raw[ADMITTED] = this.admit(decision.priority, reply.raw);
     });
 
     if (settings.maxQueueMs <= 0) return;

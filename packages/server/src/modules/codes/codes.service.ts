@@ -76,7 +76,7 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
       throw new AppError('CODES_ISSUE_LIMIT', { retryAfterSeconds });
     }
     if (codeId) {
-          return {
+      return {
         code,
         codeForDictation: groupForDictation(code),
         expiresAt: expiresAt.toISOString(),
