@@ -27,6 +27,9 @@ function activityClaims(activity: SandboxActivity) {
     identifiantTechniqueDeLaStructure: activity.identifiantTechniqueDeLaStructure,
     raisonSocialeSite: activity.raisonSocialeSite,
     libelleCommuneCoordStructure: activity.libelleCommuneCoordStructure ?? '',
+    codePostalCoordStructure: activity.codePostalCoordStructure ?? '',
+    codeCommuneCoordStructure: activity.codeCommuneCoordStructure ?? '',
+    adresseEMailCoordStructure: activity.adresseEMailCoordStructure ?? '',
   };
 }
 

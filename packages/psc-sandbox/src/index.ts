@@ -9,6 +9,6 @@ export type {
   SandboxProfessional,
   StartOptions,
 } from './types.js';
-export { professionals } from './professionals.js';
+export { professionals, SANDBOX_OPERATORS } from './professionals.js';
 export { DEFAULT_ISSUER_PATH, startPscSandbox } from './sandbox.js';
 export { CookieJar, driveLogin, driveLogout, type LoginChoice } from './testing.js';

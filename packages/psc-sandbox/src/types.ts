@@ -15,6 +15,12 @@ export interface SandboxActivity {
   codeModeExercice?: string;
   codeSecteurDactivite?: string;
   libelleCommuneCoordStructure?: string;
+  /** Address of the site, as the RPPS directory has it (PSC sends every field, '' when unknown). */
+  codePostalCoordStructure?: string;
+  /** INSEE code of the commune ('33063' Bordeaux). */
+  codeCommuneCoordStructure?: string;
+  /** The address declared to the professional's order for this practice. */
+  adresseEMailCoordStructure?: string;
 }
 
 export interface SandboxExercice {

@@ -39,6 +39,9 @@ import { RobertTime } from './modules/robert/robert-time.js';
 import { registerRobertMetrics } from './modules/robert/robert-metrics.js';
 import { robertRoutes } from './modules/robert/robert.routes.js';
 import { purgeExpired } from './modules/robert/robert.service.js';
+import { ActiveMessages } from './modules/messages/active-messages.js';
+import { MessageMailer } from './modules/messages/message-mailer.js';
+import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
 import { HOUR, MINUTE, systemClock, type Clock } from './platform/clock.js';
@@ -183,7 +186,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     psc,
     session: config.session,
     sessionCache,
-    operators: new Set(config.operators),
+    operators: new Set(config.operators.map((operator) => operator.idNatPs)),
     incidents,
     continuity: config.continuity,
   };
@@ -200,6 +203,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(codesRoutes(codesDeps));
   await app.register(declarationsRoutes({ db: database.db, hasher, ...config.codes }));
   await registerRobert(app, config);
+  await registerMessages(app, config, changes);
   await app.register(referenceRoutes);
   await app.register(actsRoutes({ codes: codesDeps }));
   await app.register(labsRoutes({ db: database.db, batchMaxResults: config.labBatchMaxResults, keyRequestsPerMinute: config.admission.labKeyRequestsPerMinute }));
@@ -226,6 +230,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await registerWebClient(app, config.webDir);
   return app;
+}
+
+/** Urgent messages: the routes, and this process's e-mail sender (off with MESSAGES_MAILER=off or without SMTP_URL). */
+async function registerMessages(app: FastifyInstance, config: Config, changes: ChangeFeed): Promise<void> {
+  const active = new ActiveMessages(app.db, app.clock);
+  active.attach(changes);
+  const mailer = new MessageMailer({ db: app.db, settings: config.messages, publicUrl: config.publicUrl, clock: app.clock, log: app.log });
+  await app.register(
+    messagesRoutes({ db: app.db, operators: config.operators, settings: config.messages, active, publicUrl: config.publicUrl, onEmailsQueued: () => mailer.kick() }),
+  );
+  if (!config.messages.mailer) return;
+  if (!mailer.enabled) app.log.warn('SMTP_URL is not set: urgent messages are not e-mailed (they stay in the portal inboxes)');
+  app.addHook('onReady', async () => mailer.start());
+  app.addHook('onClose', async () => mailer.stop());
 }
 
 /** ROBERT: the protocol's routes, its report workers and the hourly purge (both off with ROBERT_WORKERS=0). */

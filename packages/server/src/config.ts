@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { NTP_UNIX_OFFSET_SECONDS } from '@prostopcovid/contracts/robert';
+import { SANDBOX_OPERATORS } from '@prostopcovid/psc-sandbox/professionals';
+import { findRegion } from './platform/territories.js';
 import { DEFAULT_SCORING, type ScoringParameters } from './modules/robert/scoring.js';
 
 /** Every setting the server reads, typed, validated once and frozen. */
@@ -40,8 +42,28 @@ export interface Config {
     readonly redeemWindowMinutes: number;
     readonly uploadTokenMinutes: number;
   };
-  /** IdNat_PS of the accounts with the authority operator right (ARS/DGS staff). */
-  readonly operators: readonly string[];
+  /**
+   * The accounts with the authority operator right: national (DGS, region null) or regional (an
+   * ARS: the INSEE code of its region, to which its urgent messages are confined).
+   */
+  readonly operators: ReadonlyArray<{ readonly idNatPs: string; readonly region: string | null }>;
+  /** Urgent messages to professionals (docs/domain.md §5). */
+  readonly messages: {
+    /** smtp(s)://user:pass@host:port; undefined: e-mails are not sent (npm start points it at its local catcher). */
+    readonly smtpUrl: string | undefined;
+    /** The From of the e-mails. */
+    readonly mailFrom: string;
+    /** E-mails per second of the whole deployment: a version's e-mails are spread at this pace. */
+    readonly emailsPerSecond: number;
+    /** SMTP connections of each process's sender. */
+    readonly smtpConnections: number;
+    /** Whether this process sends the queued e-mails (several may: they share the queue). */
+    readonly mailer: boolean;
+    /** Hours after which an unacknowledged action message gets a reminder e-mail (0: only by hand). */
+    readonly reminderHours: number;
+    /** `npm start` without SMTP_URL: the port of the local mail catcher's page. */
+    readonly catcherPort: number;
+  };
   /** Largest batch a laboratory may send at once. */
   readonly labBatchMaxResults: number;
   readonly certificates: {
@@ -184,9 +206,10 @@ function decimal(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-function onOff(env: Env, name: string): boolean {
+function onOff(env: Env, name: string, fallback = false): boolean {
   const raw = env[name];
-  if (!raw || raw === 'off') return false;
+  if (!raw) return fallback;
+  if (raw === 'off') return false;
   if (raw === 'on') return true;
   throw new ConfigError(`${name} must be on or off (got "${raw}")`);
 }
@@ -221,10 +244,29 @@ function scoring(env: Env): ScoringParameters {
   };
 }
 
-function operators(raw: string | undefined): string[] {
-  const list = (raw ?? '').split(',').map((id) => id.trim()).filter(Boolean);
-  if (list.some((id) => !/^(8\d{11}|0\d{9})$/.test(id))) throw new ConfigError('OPERATOR_ID_NAT_PS must be a comma-separated list of IdNat_PS');
-  return list;
+/** `id` (national) or `id:region` (regional, the INSEE region code), comma-separated. */
+function operators(raw: string | undefined): Config['operators'] {
+  const list = (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  return list.map((entry) => {
+    const [idNatPs = '', region, ...rest] = entry.split(':');
+    if (!/^(8\d{11}|0\d{9})$/.test(idNatPs) || rest.length > 0 || (region !== undefined && !findRegion(region))) {
+      throw new ConfigError('OPERATOR_ID_NAT_PS must be a comma-separated list of IdNat_PS, each optionally followed by :<INSEE region code> for a regional operator (e.g. 899700100013:75)');
+    }
+    return { idNatPs, region: region ?? null };
+  });
+}
+
+function smtpUrl(env: Env): string | undefined {
+  const raw = env.SMTP_URL;
+  if (!raw) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError('SMTP_URL must be a URL such as smtp://user:password@relay.example:587 or smtps://…:465');
+  }
+  if (!['smtp:', 'smtps:'].includes(parsed.protocol)) throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
+  return raw;
 }
 
 function trustProxy(raw: string | undefined): boolean | string[] {
@@ -346,7 +388,17 @@ export function loadConfig(env: Env = process.env): Config {
       uploadTokenMinutes: integer(env, 'UPLOAD_TOKEN_MINUTES', 30, 1, 24 * 60),
     },
     trustProxy: trustProxy(env.TRUST_PROXY),
-    operators: operators(env.OPERATOR_ID_NAT_PS),
+    // With the bundled sandbox, its two authority accounts unless told otherwise.
+    operators: operators(env.OPERATOR_ID_NAT_PS ?? (env.PSC_ISSUER ? undefined : SANDBOX_OPERATORS)),
+    messages: {
+      smtpUrl: smtpUrl(env),
+      mailFrom: env.MAIL_FROM || 'DGS-Urgent <dgs-urgent@prostopcovid.invalid>',
+      emailsPerSecond: integer(env, 'MESSAGES_EMAILS_PER_SECOND', 50, 1, 100_000),
+      smtpConnections: integer(env, 'MESSAGES_SMTP_CONNECTIONS', 4, 1, 64),
+      mailer: onOff(env, 'MESSAGES_MAILER', true),
+      reminderHours: integer(env, 'MESSAGES_REMINDER_HOURS', 24, 0, 24 * 30),
+      catcherPort: integer(env, 'MAIL_CATCHER_PORT', 4025, 0, 65535),
+    },
     labBatchMaxResults: integer(env, 'LAB_BATCH_MAX_RESULTS', 1000, 1, 10_000),
     certificates: {
       signerKeyFile: env.DSC_KEY_FILE || undefined,

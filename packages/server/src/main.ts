@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { professionals, startPscSandbox, type RunningSandbox } from '@prostopcovid/psc-sandbox';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
+import { startMailCatcher, type MailCatcher } from './dev/mail-catcher.js';
 import { loadConfigOrExit, type Config } from './config.js';
 
 /**
@@ -28,13 +29,19 @@ async function main(): Promise<void> {
     });
     config = Object.freeze({ ...config, psc: Object.freeze({ ...config.psc, issuer: sandbox.issuer }) });
   }
-  if (config.workers === 1) return runServer(config, { banner: true, sandbox });
-  return supervise(config, sandbox);
+  // No relay configured: a local catcher receives the e-mails, and its page lists them.
+  let catcher: MailCatcher | undefined;
+  if (!config.messages.smtpUrl) {
+    catcher = await startMailCatcher({ httpPort: config.messages.catcherPort });
+    config = Object.freeze({ ...config, messages: Object.freeze({ ...config.messages, smtpUrl: catcher.smtpUrl }) });
+  }
+  if (config.workers === 1) return runServer(config, { banner: true, sandbox, catcher });
+  return supervise(config, sandbox, catcher);
 }
 
 /** One server process: build, listen, and stop gracefully on SIGTERM/SIGINT or a crash. */
-async function runServer(config: Config, options: { banner: boolean; sandbox?: RunningSandbox }): Promise<void> {
-  const { sandbox } = options;
+async function runServer(config: Config, options: { banner: boolean; sandbox?: RunningSandbox; catcher?: MailCatcher }): Promise<void> {
+  const { sandbox, catcher } = options;
   const app = await buildApp({ config });
   if (!config.databaseUrl) {
     app.log.warn({ dataDir: config.dataDir }, 'using the embedded PGlite database (set DATABASE_URL for PostgreSQL)');
@@ -42,7 +49,8 @@ async function runServer(config: Config, options: { banner: boolean; sandbox?: R
   if (sandbox) app.log.warn({ issuer: sandbox.issuer }, 'using the bundled PSC sandbox (set PSC_ISSUER for the real Pro Santé Connect)');
 
   await app.listen({ host: config.host, port: config.port });
-  if (options.banner) console.log(banner(config, sandbox, 1));
+  if (catcher) app.log.warn({ page: catcher.webUrl }, 'e-mails go to the local mail catcher (set SMTP_URL for a real relay)');
+  if (options.banner) console.log(banner(config, sandbox, 1, catcher));
 
   // SIGTERM/SIGINT, or a crash: stop taking requests, let those in flight finish (at most
   // SHUTDOWN_GRACE_MS), close the database and the sandbox; a second signal exits at once.
@@ -51,16 +59,19 @@ async function runServer(config: Config, options: { banner: boolean; sandbox?: R
     else app.log.info({ signal }, 'shutting down');
     await app.close();
     await sandbox?.close();
+    await catcher?.close();
   });
 }
 
-function banner(config: Config, sandbox: RunningSandbox | undefined, processes: number): string {
+function banner(config: Config, sandbox: RunningSandbox | undefined, processes: number, catcher?: MailCatcher): string {
   const lines = [
     '',
     `ProStopCovid est prêt : ${config.publicUrl}`,
     `Base de données : ${config.databaseUrl ? 'PostgreSQL' : `PGlite (${config.dataDir})`}${processes > 1 ? ` — ${processes} processus serveur` : ''}`,
     `Portail patient : ${config.publicUrl}/patient — vérifier un passe : ${config.publicUrl}/verifier`,
+    `Messages DGS-Urgent publiés : ${config.publicUrl}/dgs-urgent`,
   ];
+  if (catcher) lines.push(`Courriels envoyés (capteur local, rien n'est remis) : ${catcher.webUrl}`);
   if (sandbox) {
     lines.push(`Pro Santé Connect (bac à sable) : ${sandbox.issuer}`, 'Comptes de test :');
     for (const pro of professionals) {
@@ -76,13 +87,18 @@ function banner(config: Config, sandbox: RunningSandbox | undefined, processes: 
  * a time on SIGHUP (the new one listens before the old one stops, and the old one finishes what
  * it accepted), and stops them all on SIGTERM/SIGINT.
  */
-async function supervise(config: Config, sandbox: RunningSandbox | undefined): Promise<void> {
+async function supervise(config: Config, sandbox: RunningSandbox | undefined, catcher: MailCatcher | undefined): Promise<void> {
   const say = (message: string) => console.error(JSON.stringify({ level: 40, time: Date.now(), msg: `supervisor: ${message}` }));
   const retiring = new WeakSet<Worker>();
   let stopping = false;
-  // Workers get the resolved issuer (the sandbox runs here, once).
+  // Workers get the resolved issuer (the sandbox runs here, once), the operators and the catcher.
   const fork = (): Worker => {
-    const worker = cluster.fork({ PSC_ISSUER: config.psc.issuer });
+    const worker = cluster.fork({
+      PSC_ISSUER: config.psc.issuer,
+      // The sandbox's default operators hold for the workers too (they see PSC_ISSUER set).
+      OPERATOR_ID_NAT_PS: config.operators.map((o) => (o.region ? `${o.idNatPs}:${o.region}` : o.idNatPs)).join(','),
+      ...(catcher ? { SMTP_URL: catcher.smtpUrl } : {}),
+    });
     worker.on('exit', (code, signal) => {
       if (stopping || retiring.has(worker)) return;
       say(`server process ${worker.process.pid} exited (${signal ?? code}), starting another`);
@@ -108,7 +124,7 @@ async function supervise(config: Config, sandbox: RunningSandbox | undefined): P
     });
 
   await Promise.all(Array.from({ length: config.workers }, () => listening(fork())));
-  console.log(banner(config, sandbox, config.workers));
+  console.log(banner(config, sandbox, config.workers, catcher));
 
   let restarting: Promise<void> | undefined;
   process.on('SIGHUP', () => {
@@ -130,6 +146,7 @@ async function supervise(config: Config, sandbox: RunningSandbox | undefined): P
     const all = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
     void Promise.all(all.map(stop))
       .then(() => sandbox?.close())
+      .then(() => catcher?.close())
       .finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

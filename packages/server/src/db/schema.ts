@@ -19,6 +19,8 @@ export interface ProfessionalsTable {
   family_name: string;
   professions: ColumnType<string[], string[], string[]>;
   exercices: JSONColumnType<PscExercice[]>;
+  /** From the PSC activities (adresseEMailCoordStructure): where urgent messages are e-mailed. */
+  email: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
   last_sign_in_at: Timestamp | null;
@@ -263,7 +265,104 @@ export interface FallbackEnrollmentsTable {
   expires_at: Timestamp;
 }
 
+export interface ProfessionalZonesTable {
+  professional_id: string;
+  profession: string;
+  /** '' when no activity has a known address. */
+  department: string;
+  region: string;
+}
+
+export interface MessageSeriesTable {
+  series: string;
+  year: number;
+  last_number: number;
+}
+
+export type MessageStatus = 'draft' | 'published' | 'withdrawn';
+
+export interface MessagesTable {
+  id: Generated<string>;
+  series: string;
+  scope_region: string | null;
+  reference: string | null;
+  status: MessageStatus;
+  current_version: ColumnType<number, number | undefined, number>;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  published_at: Timestamp | null;
+  withdrawn_at: Timestamp | null;
+  withdraw_reason: string | null;
+}
+
+export interface MessageVersionsTable {
+  message_id: string;
+  version: number;
+  title: string;
+  body: string;
+  body_html: string;
+  kind: 'information' | 'action';
+  priority: 'high' | 'normal';
+  professions: string[] | null;
+  zone_national: boolean;
+  zone_regions: string[];
+  zone_departments: string[];
+  expires_at: Timestamp | null;
+  attachment_ids: ColumnType<string[], string[] | undefined, string[]>;
+  correction_note: string | null;
+  published_at: Timestamp | null;
+  published_by: string | null;
+  reminders_queued_at: Timestamp | null;
+}
+
+export interface MessageAttachmentsTable {
+  id: Generated<string>;
+  message_id: string;
+  filename: string;
+  content: Buffer;
+  bytes: number;
+  sha256: string;
+  created_at: Timestamp;
+}
+
+export interface MessageRecipientsTable {
+  message_id: string;
+  version: number;
+  professional_id: string;
+  profession: string;
+  department: string;
+  region: string;
+  late: ColumnType<boolean, boolean | undefined, boolean>;
+  read_at: Timestamp | null;
+  acknowledged_at: Timestamp | null;
+}
+
+export type MessageEmailStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'bounced' | 'interrupted' | 'cancelled';
+
+export interface MessageEmailsTable {
+  id: Generated<string>;
+  message_id: string;
+  version: number;
+  professional_id: string;
+  kind: 'message' | 'reminder';
+  address: string;
+  status: ColumnType<MessageEmailStatus, MessageEmailStatus | undefined, MessageEmailStatus>;
+  not_before: Timestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  claimed_at: Timestamp | null;
+  sent_at: Timestamp | null;
+  error: string | null;
+}
+
 export interface Database {
+  professional_zones: ProfessionalZonesTable;
+  message_series: MessageSeriesTable;
+  messages: MessagesTable;
+  message_versions: MessageVersionsTable;
+  message_attachments: MessageAttachmentsTable;
+  message_recipients: MessageRecipientsTable;
+  message_emails: MessageEmailsTable;
   incidents: IncidentsTable;
   attestation_keys: AttestationKeysTable;
   fallback_accounts: FallbackAccountsTable;

@@ -7,9 +7,10 @@ import type { Db } from '../db/database.js';
 /**
  * What one process changes and the others cache: ended sessions (payload: the session id),
  * incidents (no payload: the list is read again) and the imported trust list (payload: its
- * SHA-256; a process holding another one reads its source again).
+ * SHA-256; a process holding another one reads its source again) and urgent messages (no
+ * payload: the published list is read again).
  */
-export type ChangeChannel = 'sessions' | 'incidents' | 'trust_list';
+export type ChangeChannel = 'sessions' | 'incidents' | 'trust_list' | 'messages';
 
 /**
  * Cache invalidation across the server processes of one deployment, through PostgreSQL's
@@ -105,4 +106,4 @@ export class ChangeFeed {
   }
 }
 
-const CHANNELS: readonly ChangeChannel[] = ['sessions', 'incidents', 'trust_list'];
+const CHANNELS: readonly ChangeChannel[] = ['sessions', 'incidents', 'trust_list', 'messages'];

@@ -121,18 +121,41 @@ export async function buildSiblingApp(t: TestApp, env: Record<string, string>): 
   return app;
 }
 
-/** A synthetic professional with the given profession(s), known to the test's PSC sandbox. */
-export function createProfessional(t: TestApp, input: { profession: string | string[]; givenName?: string; familyName?: string }): SandboxProfessional {
-  const codes = Array.isArray(input.profession) ? input.profession : [input.profession];
+/** Where a synthetic professional works: a profession at a site with an address (postcode, INSEE commune code) and an e-mail. */
+export interface TestWorkplace {
+  profession: string;
+  postcode?: string;
+  communeCode?: string;
+  email?: string;
+}
+
+/**
+ * A synthetic professional with the given profession(s), known to the test's PSC sandbox; with
+ * `workplaces`, one exercice per workplace, each with its address.
+ */
+export function createProfessional(
+  t: TestApp,
+  input: { profession?: string | string[]; workplaces?: TestWorkplace[]; givenName?: string; familyName?: string },
+): SandboxProfessional {
+  const workplaces: TestWorkplace[] = input.workplaces ?? (Array.isArray(input.profession) ? input.profession : [input.profession ?? '10']).map((profession) => ({ profession }));
+  const codes = [...new Set(workplaces.map((w) => w.profession))];
   const professional: SandboxProfessional = {
     idNatPs: `8${String(randomInt(10 ** 10, 10 ** 11 - 1)).padStart(11, '0')}`,
     givenName: input.givenName ?? 'Camille',
     familyName: input.familyName ?? `TEST-${codes.join('-')}`,
     label: `Professionnel de test (${codes.join(', ')})`,
-    exercices: codes.map((code) => ({
-      codeProfession: code,
+    exercices: workplaces.map((workplace) => ({
+      codeProfession: workplace.profession,
       codeCategorieProfessionnelle: 'C',
-      activities: [{ raisonSocialeSite: 'Cabinet de test', identifiantTechniqueDeLaStructure: 'R10000000000000' }],
+      activities: [
+        {
+          raisonSocialeSite: 'Cabinet de test',
+          identifiantTechniqueDeLaStructure: 'R10000000000000',
+          codePostalCoordStructure: workplace.postcode,
+          codeCommuneCoordStructure: workplace.communeCode,
+          adresseEMailCoordStructure: workplace.email,
+        },
+      ],
     })),
   };
   t.professionals.push(professional);

@@ -44,7 +44,7 @@ export async function deleteExpiredAuthRows(db: Executor, now: Date, idleCutoff:
 
 export async function upsertProfessional(
   db: Executor,
-  input: { idNatPs: string; givenName: string; familyName: string; professions: string[]; exercices: PscExercice[]; now: Date },
+  input: { idNatPs: string; givenName: string; familyName: string; professions: string[]; exercices: PscExercice[]; email: string | null; now: Date },
 ): Promise<{ id: string }> {
   return db
     .insertInto('professionals')
@@ -54,6 +54,7 @@ export async function upsertProfessional(
       family_name: input.familyName,
       professions: input.professions,
       exercices: JSON.stringify(input.exercices),
+      email: input.email,
       updated_at: input.now,
       last_sign_in_at: input.now,
     })
@@ -63,12 +64,27 @@ export async function upsertProfessional(
         family_name: eb.ref('excluded.family_name'),
         professions: eb.ref('excluded.professions'),
         exercices: eb.ref('excluded.exercices'),
+        email: eb.ref('excluded.email'),
         updated_at: eb.ref('excluded.updated_at'),
         last_sign_in_at: eb.ref('excluded.last_sign_in_at'),
       })),
     )
     .returning('id')
     .executeTakeFirstOrThrow();
+}
+
+/** The professional's zones as of this sign-in: the previous ones go (a practice moved or closed). */
+export async function replaceProfessionalZones(
+  db: Executor,
+  professionalId: string,
+  zones: Array<{ profession: string; department: string; region: string }>,
+): Promise<void> {
+  await db.deleteFrom('professional_zones').where('professional_id', '=', professionalId).execute();
+  if (zones.length === 0) return;
+  await db
+    .insertInto('professional_zones')
+    .values(zones.map((zone) => ({ professional_id: professionalId, ...zone })))
+    .execute();
 }
 
 export async function insertSession(

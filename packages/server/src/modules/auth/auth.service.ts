@@ -6,6 +6,7 @@ import { recordAudit } from '../../platform/audit.js';
 import { MINUTE, HOUR } from '../../platform/clock.js';
 import type { RequestContext, SignedInProfessional } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
+import { departmentsOf, regionOf } from '../../platform/territories.js';
 import { deriveFromToken, generateToken, hashToken, openWithToken, sealWithToken } from '../../platform/secrets.js';
 import * as repo from './auth.repository.js';
 import { rightsFor } from './policy.js';
@@ -123,6 +124,8 @@ async function completeSignInOrThrow(
   const sessionToken = generateToken();
   await deps.db.transaction().execute(async (trx) => {
     const professional = await repo.upsertProfessional(trx, { ...identity, now: ctx.now });
+    // Where they work, for the urgent messages of their zone (docs/domain.md §5).
+    await repo.replaceProfessionalZones(trx, professional.id, exerciceZones(identity.exercices));
     await repo.insertSession(trx, {
       id: hashToken(sessionToken),
       professionalId: professional.id,
@@ -156,12 +159,46 @@ export function readPscIdentity(userinfo: Record<string, unknown>) {
   const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : '');
   return {
     idNatPs,
+    email: activityEmail(exercices),
     givenName: text(userinfo.given_name),
     familyName: text(userinfo.family_name),
     professions,
     exercices,
     authMeans: typeof userinfo.Mode_Acces_Raccordement === 'string' ? userinfo.Mode_Acces_Raccordement.slice(0, 50) : null,
   };
+}
+
+const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const activityField = (activity: Record<string, unknown>, name: string) => (typeof activity[name] === 'string' ? (activity[name]).trim() : '');
+
+/**
+ * The address urgent messages are e-mailed to: the one declared to the professional's order for
+ * their practice (RPPS `adresseEMailCoordStructure`), the first that looks like an address.
+ */
+function activityEmail(exercices: PscExercice[]): string | null {
+  for (const activity of exercices.flatMap((e) => e.activities ?? [])) {
+    const address = activityField(activity, 'adresseEMailCoordStructure');
+    if (address.length <= 254 && EMAIL.test(address)) return address;
+  }
+  return null;
+}
+
+/**
+ * The (profession, department, region) of each exercice's activities, from their INSEE commune
+ * code or postcode; an exercice with no known address counts with department '' (national
+ * messages reach it, territorial ones cannot).
+ */
+export function exerciceZones(exercices: PscExercice[]): Array<{ profession: string; department: string; region: string }> {
+  const zones = new Map<string, { profession: string; department: string; region: string }>();
+  for (const exercice of exercices) {
+    const found = (exercice.activities ?? []).flatMap((activity) =>
+      departmentsOf({ postcode: activityField(activity, 'codePostalCoordStructure'), communeCode: activityField(activity, 'codeCommuneCoordStructure') }),
+    );
+    for (const department of found.length > 0 ? found : ['']) {
+      zones.set(`${exercice.codeProfession}/${department}`, { profession: exercice.codeProfession, department, region: department ? (regionOf(department) ?? '') : '' });
+    }
+  }
+  return [...zones.values()];
 }
 
 const ID_TOKEN_PURPOSE = 'session id_token';

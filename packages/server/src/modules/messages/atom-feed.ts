@@ -1,0 +1,32 @@
+import { Feed } from 'feed';
+import { kindLabels, type PublicMessage } from '@prostopcovid/contracts/messages';
+
+/** The public page's Atom feed: one entry per published message, its current version in full. */
+export function atomFeed(messages: PublicMessage[], publicUrl: string): string {
+  const page = `${publicUrl}/dgs-urgent`;
+  const feed = new Feed({
+    id: page,
+    title: 'Messages DGS-Urgent et des agences régionales de santé',
+    description: 'Messages urgents aux professionnels de santé publiés par la DGS et les ARS',
+    link: page,
+    language: 'fr',
+    updated: messages.length > 0 ? new Date(Math.max(...messages.map((m) => Date.parse(m.updatedAt)))) : new Date(0),
+    feedLinks: { atom: `${publicUrl}/dgs-urgent.atom` },
+    generator: 'ProStopCovid',
+    copyright: 'Licence Ouverte / Open Licence 2.0',
+  });
+  for (const message of messages) {
+    const link = `${page}?message=${message.id}`;
+    feed.addItem({
+      id: `${link}&version=${message.version}`,
+      title: `${message.reference} — ${message.title}${message.version > 1 ? ' (rectificatif)' : ''}`,
+      link,
+      date: new Date(message.updatedAt),
+      published: new Date(message.publishedAt),
+      description: `${kindLabels[message.kind]} — ${message.targets.professions.join(', ')} — ${message.targets.zone.join(', ')}`,
+      content: message.bodyHtml,
+      category: [{ name: kindLabels[message.kind] }],
+    });
+  }
+  return feed.atom1();
+}
