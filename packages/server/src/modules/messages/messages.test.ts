@@ -276,7 +276,7 @@ describe('bad input', () => {
     ['a blank title', { title: '   ' }, 400, 'REQUEST_INVALID'],
   ])('refuses %s with a clear 4xx and stores nothing', async (_name, overrides, status, code) => {
     const before = await count();
-    const response = await t.app.inject({ method: 'POST', url: '/api/messages', headers: dgs.headers, payload: content(overrides as Partial<MessageContent>) });
+    const response = await t.app.inject({ method: 'POST', url: '/api/messages', headers: dgs.headers, payload: content(overrides) });
     expect(response.statusCode, response.body).toBe(status);
     expect(response.json<{ error: { code: string; message: string } }>().error.code).toBe(code);
     expect(await count()).toBe(before);
