@@ -39,7 +39,6 @@ export interface MailerDeps {
 export const SENDING_LEASE_MS = 5 * MINUTE;
 const MAX_ATTEMPTS = 5;
 const BACKOFF_MS = [MINUTE, 5 * MINUTE, 15 * MINUTE, 60 * MINUTE];
-const BATCH = 200;
 const HOUSEKEEPING_MS = MINUTE;
 
 type Claimed = { id: string; message_id: string; version: number; professional_id: string; kind: 'message' | 'reminder'; address: string; attempts: number };
@@ -148,7 +147,9 @@ export class MessageMailer {
   async sendDue(): Promise<number> {
     if (!this.transport) return 0;
     this.refill();
-    const limit = Math.min(BATCH, Math.floor(this.tokens));
+    // No more than the connections can carry at once: every row taken is in flight, so a crash
+    // leaves at most that many uncertain (rows taken but waiting would be lost as uncertain too).
+    const limit = Math.min(this.deps.settings.smtpConnections, Math.floor(this.tokens));
     if (limit < 1) return 0;
     const claimed = await claimDue(this.deps.db, this.deps.clock.now(), limit);
     this.tokens -= claimed.length;

@@ -1,23 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inbox, InboxMessage, MessageContent, MessageDetail, MessagePreview, FollowUp, PublicMessageList } from '@prostopcovid/contracts/messages';
+import { content } from './message-content.factory.js';
 import { createProfessional, createTestApp, signIn, type SignedIn, type TestApp, type TestWorkplace } from '../../testing/test-app.js';
 
 const DGS = '899700100012';
 const ARS_NA = '899700100013';
 
-export function content(overrides: Partial<MessageContent> = {}): MessageContent {
-  return {
-    title: 'Conduite à tenir en cas d’indisponibilité de Pro Santé Connect',
-    body: 'Mesdames, Messieurs,\n\n1. Procédez aux actes ;\n2. remettez une **attestation** valable 12 heures.',
-    kind: 'action',
-    priority: 'high',
-    professions: ['21'],
-    zone: { national: false, regions: ['75'], departments: [] },
-    expiresAt: null,
-    attachmentIds: [],
-    ...overrides,
-  };
-}
 
 let t: TestApp;
 let dgs: SignedIn;
