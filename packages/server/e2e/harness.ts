@@ -15,8 +15,10 @@ const QUIET_MACHINE = { ADMISSION_MAX_EVENT_LOOP_DELAY_MS: '0' };
 
 export interface RunningSystem {
   url: string;
+  /** The local mail catcher's page (GET /api/mails for JSON): the e-mails the system sent. */
+  mailUrl: string;
   /** What it takes to start the same system again (same ports, same database). */
-  restartOptions: { port: number; sandboxPort: number; dataDir: string; env: Record<string, string> };
+  restartOptions: { port: number; sandboxPort: number; mailPort: number; dataDir: string; env: Record<string, string> };
   output: () => string;
   /** Stops it; its database is deleted unless `keepData` (to start it again). */
   stop(options?: { keepData?: boolean }): Promise<void>;
@@ -31,22 +33,24 @@ export interface RunningSystem {
  */
 export async function startSystem(
   env: Record<string, string> = {},
-  again?: { port: number; sandboxPort: number; dataDir: string },
+  again?: { port: number; sandboxPort: number; mailPort: number; dataDir: string },
   options: { emptyDataDir?: boolean } = {},
 ): Promise<RunningSystem> {
   const port = again?.port ?? (await freePort());
   const sandboxPort = again?.sandboxPort ?? (await freePort());
+  const mailPort = again?.mailPort ?? (await freePort());
   const dataDir = again?.dataDir ?? newDataDir(options.emptyDataDir ?? false);
   const url = `http://localhost:${port}`;
   const child = await startChild({
     name: 'server',
     script: 'packages/server/src/main.ts',
-    env: { ...process.env, PORT: String(port), PUBLIC_URL: url, PSC_SANDBOX_PORT: String(sandboxPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development', ...QUIET_MACHINE, ...env },
+    env: { ...process.env, PORT: String(port), PUBLIC_URL: url, PSC_SANDBOX_PORT: String(sandboxPort), MAIL_CATCHER_PORT: String(mailPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development', ...QUIET_MACHINE, ...env },
     readyMarker: 'ProStopCovid est prêt',
   });
   return {
     url,
-    restartOptions: { port, sandboxPort, dataDir, env },
+    mailUrl: `http://127.0.0.1:${mailPort}/`,
+    restartOptions: { port, sandboxPort, mailPort, dataDir, env },
     output: child.output,
     stop: async (options = {}) => {
       // No SIGKILL: the server's own graceful shutdown ends it (its database may be reopened).

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 /**
@@ -92,6 +91,8 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
   const list: MailCatcher['list'] = async (filter = {}) => {
     const wanted = filter.to?.toLowerCase();
     const chosen = kept.filter((m) => !wanted || m.envelopeTo.includes(wanted)).reverse();
+    // Loaded when the page is first read: the server's idle memory does not carry the parser.
+    const { simpleParser } = await import('mailparser');
     return Promise.all(
       chosen.map(async (mail) => {
         const parsed = await simpleParser(mail.raw);
