@@ -38,8 +38,11 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,wasm,ttf}'],
+        // The follow-up chart (ECharts, 0.5 MB) is for operators online: not downloaded by every professional's device.
+        globIgnores: ['**/follow-up-echarts-*.js'],
         navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/api\//, /^\/auth\//, /^\/docs/, /^\/metrics/, /^\/healthz/, /^\/readyz/],
+        // The Atom feed of urgent messages is the server's, not a page of the app.
+        navigateFallbackDenylist: [/^\/api\//, /^\/auth\//, /^\/docs/, /^\/metrics/, /^\/healthz/, /^\/readyz/, /^\/dgs-urgent\.atom$/],
         clientsClaim: true,
         skipWaiting: true,
         cleanupOutdatedCaches: true,

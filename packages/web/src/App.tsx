@@ -4,10 +4,16 @@ import { countToCorrect, countWaiting, useOutbox } from './data/outbox';
 import { startProSession } from './data/pro-session';
 import { useStore, type Me } from './data/store';
 import { isOperator } from './data/incidents';
+import { startInboxPolling, useInbox } from './data/inbox';
 import { FallbackAccountPage } from './features/account/FallbackAccountPage';
 import { FallbackSignInPage } from './features/auth/FallbackSignInPage';
 import { IncidentBanner, type BannerAudience } from './features/incidents/IncidentBanner';
 import { IncidentsPage } from './features/incidents/IncidentsPage';
+import { AuthoringPage } from './features/messages/AuthoringPage';
+import { FollowUpPage } from './features/messages/FollowUpPage';
+import { InboxPage } from './features/messages/InboxPage';
+import { PublicMessagesPage } from './features/messages/PublicMessagesPage';
+import { UrgentMessageBanner } from './features/messages/UrgentMessageBanner';
 import { ExposureKpisPage } from './features/exposure/ExposureKpisPage';
 import { OutboxPage } from './features/outbox/OutboxPage';
 import { SignInPage } from './features/auth/SignInPage';
@@ -62,6 +68,9 @@ function Header({ title, me }: { title: string; me?: Me }) {
             {(me.rights.includes('tests:record') || me.rights.includes('vaccinations:record')) && <OutboxLink />}
             {isOperator(me) && <NavLink href="/incidents">Incidents</NavLink>}
             {isOperator(me) && <NavLink href="/exposition">Exposition</NavLink>}
+            <InboxLink />
+            {isOperator(me) && <NavLink href="/messages-urgents">Messages urgents (rédaction)</NavLink>}
+            {isOperator(me) && <NavLink href="/messages-urgents/suivi">Suivi des messages</NavLink>}
             <NavLink href="/compte">Accès de secours</NavLink>
           </nav>
         )}
@@ -91,6 +100,25 @@ function OutboxLink() {
   );
 }
 
+/** The urgent messages, with the number unread: visible on every page of the portal. */
+function InboxLink() {
+  const unread = useInbox((s) => s.unread);
+  return (
+    <NavLink href="/messages" testId="inbox-link">
+      Messages<span className="visually-hidden"> urgents</span>
+      {unread > 0 && (
+        <>
+          <span className="visually-hidden">,</span>{' '}
+          <span className="badge badge-unread" data-testid="inbox-unread">
+            {unread}
+          </span>
+          <span className="visually-hidden"> non {unread > 1 ? 'lus' : 'lu'}</span>
+        </>
+      )}
+    </NavLink>
+  );
+}
+
 /** The pages of the pro portal, by path: a page added to PAGE_ROUTES must be given here. */
 const proPages: Record<ProPath, (me: Me, offline: boolean) => ReactNode> = {
   '/': (me, offline) => <HomePage me={me} offline={offline} />,
@@ -100,6 +128,9 @@ const proPages: Record<ProPath, (me: Me, offline: boolean) => ReactNode> = {
   '/envois': (me) => <OutboxPage me={me} />,
   '/incidents': (me) => <IncidentsPage me={me} />,
   '/exposition': (me) => <ExposureKpisPage me={me} />,
+  '/messages': (me) => <InboxPage me={me} />,
+  '/messages-urgents': (me) => <AuthoringPage me={me} />,
+  '/messages-urgents/suivi': (me) => <FollowUpPage me={me} />,
   '/compte': (me) => <FallbackAccountPage me={me} />,
 };
 
@@ -109,10 +140,14 @@ function ProPortal({ route }: { route: Extract<AnyRoute, { access: 'pro' }> }) {
   // The session is asked for only here: the public pages and the 404 page expect none.
   useEffect(() => startProSession(), []);
   usePageTitle(me.status === 'signed-out' ? SIGN_IN_TITLE : route.title);
+  // The urgent messages' counter and banner: asked at page load, then every few minutes (data/inbox.ts).
+  const owner = me.status === 'signed-in' ? me.me.idNatPs : null;
+  useEffect(() => (owner ? startInboxPolling(owner) : undefined), [owner]);
   return (
     <>
       <Header title="Portail des professionnels de santé" me={me.status === 'signed-in' ? me.me : undefined} />
       <IncidentBanner />
+      {owner && <UrgentMessageBanner owner={owner} />}
       <main className="container" id="contenu">
         {me.status === 'loading' && (
           <p role="status" aria-live="polite">
@@ -139,6 +174,7 @@ const publicPages: Record<PublicPath, { header: string; audience: BannerAudience
   '/app': { header: 'Application StopCovid (simulation web)', audience: 'patient', render: () => <StopCovidAppPage /> },
   '/patient': { header: 'Portail patient', audience: 'patient', render: () => <PatientPortalPage /> },
   '/connexion-secours': { header: 'Connexion de secours', audience: 'pro', render: () => <FallbackSignInPage /> },
+  '/dgs-urgent': { header: 'Messages DGS-Urgent', audience: 'patient', render: () => <PublicMessagesPage /> },
   '/verifier': {
     header: 'Vérification des certificats et attestations provisoires',
     audience: 'verifier',

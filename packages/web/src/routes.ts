@@ -21,11 +21,15 @@ export const PAGE_ROUTES = [
   { path: '/envois', title: 'Envois', access: 'pro' },
   { path: '/incidents', title: 'Incidents', access: 'pro' },
   { path: '/exposition', title: "Notifications d'exposition", access: 'pro' },
+  { path: '/messages', title: 'Messages urgents', access: 'pro' },
+  { path: '/messages-urgents', title: 'Rédiger un message urgent', access: 'pro' },
+  { path: '/messages-urgents/suivi', title: "Suivi d'un message urgent", access: 'pro' },
   { path: '/compte', title: 'Accès de secours', access: 'pro' },
   { path: '/app', title: 'Application StopCovid', access: 'public' },
   { path: '/patient', title: 'Portail patient', access: 'public' },
   { path: '/connexion-secours', title: 'Connexion de secours', access: 'public' },
   { path: '/verifier', title: 'Vérifier un passe', access: 'public' },
+  { path: '/dgs-urgent', title: 'Messages DGS-Urgent', access: 'public' },
 ] as const satisfies readonly PageRoute[];
 
 export type PagePath = (typeof PAGE_ROUTES)[number]['path'];

@@ -25,10 +25,14 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-/** Sends the request; a failed answer becomes an ApiError with the server's French message. */
+/**
+ * Sends the request; a failed answer becomes an ApiError with the server's French message.
+ * A body is sent as JSON, except a Blob (a file upload), sent as is with the content type the caller gives.
+ */
 async function send(method: string, path: string, body: unknown, extraHeaders: Record<string, string>, accept: string): Promise<Response> {
+  const raw = body instanceof Blob;
   const headers: Record<string, string> = { accept, ...extraHeaders };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined && !raw) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let response: Response;
   try {
@@ -36,7 +40,7 @@ async function send(method: string, path: string, body: unknown, extraHeaders: R
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
     });
   } catch {
     throw new NetworkError('Le serveur est injoignable. Vérifiez votre connexion.');

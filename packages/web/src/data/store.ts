@@ -1,6 +1,7 @@
 import { del, get, set } from 'idb-keyval';
 import { MeResponse, type Right } from '@prostopcovid/contracts/auth';
 import { ApiError, NetworkError, apiRequest, setCsrfToken } from './api';
+import { forgetInbox } from './inbox';
 import { createLocalState } from './local-state';
 
 /** Who is signed in, as /api/me says (its CSRF token is kept apart, in memory only). */
@@ -83,6 +84,7 @@ export async function loadMe(): Promise<void> {
       setCsrfToken(null);
       markSession(false);
       await del(ME_KEY).catch(() => undefined);
+      await forgetInbox();
       update({ me: { status: 'signed-out', reason: error.code === 'AUTH_SESSION_EXPIRED' ? error.message : undefined } });
     } else if (cached && (error instanceof NetworkError || (error instanceof ApiError && error.code === 'RESPONSE_UNEXPECTED'))) {
       // Unreachable, or something else answered in the server's place (a captive portal): the last known identity.
@@ -100,4 +102,6 @@ export async function loadMe(): Promise<void> {
 export async function forgetMe(): Promise<void> {
   markSession(false);
   await del(ME_KEY).catch(() => undefined);
+  // The urgent messages kept for offline reading are this professional's.
+  await forgetInbox();
 }

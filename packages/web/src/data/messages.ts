@@ -1,0 +1,94 @@
+import {
+  Attachment,
+  AuthoringContext,
+  FollowUp,
+  MessageDetail,
+  MessageList,
+  MessagePreview,
+  PublicMessage,
+  PublicMessageList,
+  RemindersAnswer,
+  type CorrectionBody,
+  type FollowUpRow,
+  type MessageContent,
+  type MessageSummary,
+  type MessageVersion,
+} from '@prostopcovid/contracts/messages';
+import { apiRequest } from './api';
+
+export type { Attachment, AuthoringContext, FollowUp, FollowUpRow, MessageContent, MessageDetail, MessagePreview, MessageSummary, MessageVersion, PublicMessage };
+
+/**
+ * Urgent messages (docs/domain.md §5), the operators' side (DGS, ARS: writing, publishing,
+ * following up) and the public page. Operators work online: nothing here is kept on the device.
+ */
+const messagePath = (id: string) => `/api/messages/${encodeURIComponent(id)}`;
+
+export function loadAuthoringContext(): Promise<AuthoringContext> {
+  return apiRequest(AuthoringContext, 'GET', '/api/messages/authoring');
+}
+
+export async function listMessages(): Promise<MessageSummary[]> {
+  return (await apiRequest(MessageList, 'GET', '/api/messages')).messages;
+}
+
+export function loadMessage(id: string): Promise<MessageDetail> {
+  return apiRequest(MessageDetail, 'GET', messagePath(id));
+}
+
+export function createDraft(content: MessageContent): Promise<MessageDetail> {
+  return apiRequest(MessageDetail, 'POST', '/api/messages', content);
+}
+
+export function updateDraft(id: string, content: MessageContent): Promise<MessageDetail> {
+  return apiRequest(MessageDetail, 'PUT', messagePath(id), content);
+}
+
+export function previewMessage(content: MessageContent): Promise<MessagePreview> {
+  return apiRequest(MessagePreview, 'POST', '/api/messages/preview', content);
+}
+
+export function publishMessage(id: string): Promise<MessageDetail> {
+  return apiRequest(MessageDetail, 'POST', `${messagePath(id)}/publish`);
+}
+
+export function correctMessage(id: string, correction: CorrectionBody): Promise<MessageDetail> {
+  return apiRequest(MessageDetail, 'POST', `${messagePath(id)}/corrections`, correction);
+}
+
+export function withdrawMessage(id: string, reason: string): Promise<MessageDetail> {
+  return apiRequest(MessageDetail, 'POST', `${messagePath(id)}/withdraw`, { reason });
+}
+
+/** Uploads a PDF to a message (sent as the request body itself); its id then goes into the content's attachmentIds. */
+export function uploadAttachment(id: string, file: Blob, filename: string): Promise<Attachment> {
+  return apiRequest(Attachment, 'POST', `${messagePath(id)}/attachments?filename=${encodeURIComponent(filename)}`, file, { 'content-type': 'application/pdf' });
+}
+
+const versionQuery = (version?: number) => (version === undefined ? '' : `?version=${version}`);
+
+export function loadFollowUp(id: string, version?: number): Promise<FollowUp> {
+  return apiRequest(FollowUp, 'GET', `${messagePath(id)}/follow-up${versionQuery(version)}`);
+}
+
+/** The follow-up as CSV: a plain link (the session cookie goes with it). */
+export function followUpCsvUrl(id: string, version?: number): string {
+  return `${messagePath(id)}/follow-up.csv${versionQuery(version)}`;
+}
+
+/** Reminder e-mails to those who have not acknowledged an action message (0 when already queued). */
+export async function queueReminders(id: string): Promise<number> {
+  return (await apiRequest(RemindersAnswer, 'POST', `${messagePath(id)}/reminders`)).queued;
+}
+
+/* The public page (no session), as the ministry publishes every DGS-Urgent. */
+
+export async function listPublicMessages(): Promise<PublicMessage[]> {
+  return (await apiRequest(PublicMessageList, 'GET', '/api/public/messages')).messages;
+}
+
+export function loadPublicMessage(id: string): Promise<PublicMessage> {
+  return apiRequest(PublicMessage, 'GET', `/api/public/messages/${encodeURIComponent(id)}`);
+}
+
+export const ATOM_FEED_PATH = '/dgs-urgent.atom';
