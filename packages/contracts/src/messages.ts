@@ -1,6 +1,9 @@
 import { Type, type Static } from 'typebox';
 import { PlainText, Uuid } from './common.js';
 
+/** Text over several lines: no control characters but tabs and line breaks (PostgreSQL refuses NUL). */
+const MULTILINE_TEXT = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\uD800-\\uDFFF\\uFFFD]*$';
+
 /**
  * Urgent messages to professionals (docs/domain.md §5): DGS-Urgent and ARS messages, targeted
  * by profession and zone, read and acknowledged in the pro portal, e-mailed without a surge.
@@ -83,6 +86,7 @@ export const MessageContent = Type.Object(
     body: Type.String({
       minLength: 1,
       maxLength: MESSAGE_BODY_MAX_LENGTH,
+      pattern: MULTILINE_TEXT,
       description: 'Markdown (CommonMark): paragraphs, emphasis, lists, headings, links (https, mailto), tables; raw HTML is refused',
     }),
     kind: MessageKind,

@@ -155,11 +155,33 @@ beforeAll(async () => {
   const lab = await t.app.inject({ method: 'POST', url: '/api/admin/labs', headers: operator.headers, payload: { name: 'Laboratoire du balayage', finess: '990000056' } });
   const key = await t.app.inject({ method: 'POST', url: `/api/admin/labs/${lab.json<{ id: string }>().id}/keys`, headers: operator.headers });
   labKey = key.json<{ apiKey: string }>().apiKey;
+  // A published urgent message with a PDF, for the routes that act on one (a draft the sweep
+  // creates itself cannot be corrected, and reaches no inbox).
+  await publishMessageForSweep();
 
   operations = operationsOf(t.app.swagger() as { paths?: Record<string, Record<string, OpenApiOperation>> });
   await sweep();
 }, 240_000);
 afterAll(() => t?.close());
+
+/** Path parameters only a published message gives (the collection's POST creates drafts). */
+const PUBLISHED_MESSAGE_PATHS: Record<string, Record<string, string>> = {};
+
+async function publishMessageForSweep(): Promise<void> {
+  const content = { title: 'Message du balayage', body: 'Texte **court**.', kind: 'action', priority: 'high', professions: null, zone: { national: true, regions: [], departments: [] }, expiresAt: null, attachmentIds: [] as string[] };
+  const draft = await t.app.inject({ method: 'POST', url: '/api/messages', headers: operator.headers, payload: content });
+  const id = draft.json<{ id: string }>().id;
+  const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
+  const attachment = await t.app.inject({ method: 'POST', url: `/api/messages/${id}/attachments?filename=fiche.pdf`, headers: { ...operator.headers, 'content-type': 'application/pdf' }, payload: pdf });
+  const attachmentId = attachment.json<{ id: string }>().id;
+  await t.app.inject({ method: 'PUT', url: `/api/messages/${id}`, headers: operator.headers, payload: { ...content, attachmentIds: [attachmentId] } });
+  const published = await t.app.inject({ method: 'POST', url: `/api/messages/${id}/publish`, headers: operator.headers });
+  if (published.statusCode !== 200) throw new Error(`publishing the sweep's message: ${published.body}`);
+  for (const path of ['/api/messages/{id}/corrections', '/api/messages/{id}/reminders', '/api/messages/{id}/attachments', '/api/inbox/{id}', '/api/inbox/{id}/read', '/api/inbox/{id}/acknowledge', '/api/public/messages/{id}']) {
+    PUBLISHED_MESSAGE_PATHS[path] = { id };
+  }
+  PUBLISHED_MESSAGE_PATHS['/api/messages/{id}/attachments/{attachmentId}'] = { id, attachmentId };
+}
 
 function recordErrorLog(line: string): void {
   try {
@@ -289,7 +311,21 @@ function publicJwk(): Record<string, unknown> {
   return { kty, crv, x, y };
 }
 
+/**
+ * Properties of an urgent message whose valid values a schema cannot say alone: its zone
+ * (national, or at least one region or department, not both), an expiry (in the future), its
+ * attachments (uploaded first, as PDFs), and its kind (reminders need an action message).
+ */
+const NAMED_SAMPLES: Record<string, unknown> = {
+  zone: { national: true, regions: [], departments: [] },
+  professions: null,
+  kind: 'action',
+  expiresAt: null,
+  attachmentIds: [],
+};
+
 function sample(schema: JsonSchema, name: string, choice: Choice, where: string, depth = 0): unknown {
+  if (name in NAMED_SAMPLES && where.includes('/api/messages')) return NAMED_SAMPLES[name];
   if (schema.const !== undefined) return schema.const;
   if (schema.enum) return choice.last ? schema.enum[schema.enum.length - 1] : schema.enum[0];
   const alternatives = branches(schema);
@@ -334,6 +370,8 @@ function sample(schema: JsonSchema, name: string, choice: Choice, where: string,
 function sampleParameter(op: Operation, parameter: Parameter): string {
   const schema = parameter.schema ?? { type: 'string' };
   if (parameter.in === 'path') {
+    const fixed = PUBLISHED_MESSAGE_PATHS[op.path]?.[parameter.name];
+    if (fixed) return fixed;
     // The id of what the collection's POST created (`/api/things` → `/api/things/{id}`).
     const collection = op.path.slice(0, op.path.indexOf(`/{${parameter.name}}`));
     const answer = answersByPath.get(collection);

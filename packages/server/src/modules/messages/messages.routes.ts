@@ -64,9 +64,6 @@ export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string 
       { schema: { ...admin('Publishes a correction: a new version'), params: MessageParams, body: CorrectionBody, response: { 200: MessageDetail } }, config: operator },
       async (request) => service.correctMessage(deps, contextOf(request), request.params.id, request.body),
     );
-    app.post('/api/messages/:id/withdraw', { schema: { ...admin('Withdraws a message'), params: MessageParams, body: WithdrawBody, response: { 200: MessageDetail } }, config: operator }, async (request) =>
-      service.withdrawMessage(deps, contextOf(request), request.params.id, request.body.reason),
-    );
     app.get('/api/messages/:id/follow-up', { schema: { ...admin('Reached, e-mailed, delivered, read, acknowledged'), params: MessageParams, querystring: FollowUpQuery, response: { 200: FollowUp } }, config: operator }, async (request) =>
       service.followUp(deps, contextOf(request), request.params.id, request.query.version),
     );
@@ -143,5 +140,10 @@ export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string 
       reply.header('content-type', 'application/atom+xml; charset=utf-8').header('cache-control', 'public, max-age=300');
       return atomFeed(await service.listPublicMessages(deps), deps.publicUrl);
     });
+
+    // Last in the document: a withdrawal ends what the routes above act on.
+    app.post('/api/messages/:id/withdraw', { schema: { ...admin('Withdraws a message'), params: MessageParams, body: WithdrawBody, response: { 200: MessageDetail } }, config: operator }, async (request) =>
+      service.withdrawMessage(deps, contextOf(request), request.params.id, request.body.reason),
+    );
   };
 }
