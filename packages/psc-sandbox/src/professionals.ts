@@ -193,7 +193,7 @@ export const professionals: SandboxProfessional[] = [
     idNatPs: '899700100009',
     givenName: 'Claire',
     familyName: 'DEMO-PHARMACIEN-BORDEAUX',
-    label: "Pharmacienne d'officine à Bordeaux",
+    label: "Titulaire d'officine à Bordeaux (pharmacie)",
     exercices: [
       {
         codeProfession: '21',
