@@ -84,6 +84,7 @@ let requests: SentRequest[];
 let context: AuthoringContext;
 let stored: MessageDetail | null;
 let answerCreate: (r: SentRequest) => Response;
+let answerPublish: () => Response;
 
 beforeEach(async () => {
   await freshProfile();
@@ -92,6 +93,10 @@ beforeEach(async () => {
   answerCreate = (r) => {
     stored = detail(r.body as MessageContent);
     return json(201, stored);
+  };
+  answerPublish = () => {
+    stored = detail({ ...(stored!.versions[0]! as unknown as MessageContent), attachmentIds: [] }, 'published');
+    return json(200, stored);
   };
   requests = stubNetwork((r) => {
     if (r.path === '/api/messages/authoring') return json(200, context);
@@ -118,10 +123,7 @@ beforeEach(async () => {
       stored = detail(r.body as MessageContent);
       return json(200, stored);
     }
-    if (r.method === 'POST' && r.path === `/api/messages/${MESSAGE_ID}/publish`) {
-      stored = detail({ ...(stored!.versions[0]! as unknown as MessageContent), attachmentIds: [] }, 'published');
-      return json(200, stored);
-    }
+    if (r.method === 'POST' && r.path === `/api/messages/${MESSAGE_ID}/publish`) return answerPublish();
     return errorAnswer(404, 'NOT_FOUND', "Cette ressource n'existe pas.");
   });
 });
@@ -236,6 +238,24 @@ describe('the urgent message authoring page', () => {
     expect(screen.getByRole('button', { name: 'Retirer' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Enregistrer le brouillon' })).toBeNull();
     expect(within(screen.getByTestId('authoring-list')).getByText('Publié')).toBeTruthy();
+  });
+
+  it('opens the draft a failed publication created, with the reason, so that publishing again does not write a second message', async () => {
+    const publish = answerPublish;
+    answerPublish = () => errorAnswer(503, 'SERVICE_OVERLOADED', 'Le service est très sollicité : réessayez dans un instant.');
+    vi.stubGlobal('confirm', () => true);
+    await openPage();
+    fillMessage();
+    click('Publier');
+    expect((await screen.findByRole('alert')).textContent).toBe('Brouillon enregistré, mais non publié : Le service est très sollicité : réessayez dans un instant.');
+    expect(window.location.search).toBe(`?message=${MESSAGE_ID}`);
+    await screen.findByTestId('message-state');
+
+    answerPublish = publish;
+    click('Publier');
+    await screen.findByText(/^Message publié : DGS-URGENT N°2026_01\./);
+    expect(sent('POST', '/api/messages')).toHaveLength(1);
+    expect(sent('PUT', `/api/messages/${MESSAGE_ID}`)).toHaveLength(1);
   });
 
   it('does not publish when the confirmation is declined', async () => {

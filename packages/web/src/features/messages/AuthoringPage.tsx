@@ -6,7 +6,7 @@ import { listMessages, loadAuthoringContext, type AuthoringContext, type Message
 import type { Me } from '../../data/store';
 import { ErrorAlert } from '../../ui/form-feedback';
 import { formatCell, PriorityBadge, targetsText } from './message-parts';
-import { MessageEditor } from './MessageEditor';
+import { MessageEditor, type Notice } from './MessageEditor';
 
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : 'Erreur inconnue');
 
@@ -28,7 +28,7 @@ export function AuthoringPage({ me }: { me: Me }) {
   const id = params.get('message');
   const [context, setContext] = useState<ContextState>({ status: 'loading' });
   const [list, setList] = useState<ListState>({ status: 'loading' });
-  const [notice, setNotice] = useState<{ text: string; id: string | null } | null>(null);
+  const [notice, setNotice] = useState<(Notice & { id: string | null }) | null>(null);
 
   // Never rejects: a failure is shown in place of the list.
   const reload = useCallback(
@@ -88,8 +88,8 @@ export function AuthoringPage({ me }: { me: Me }) {
             key={id ?? 'nouveau'}
             context={context.context}
             id={id}
-            notice={notice && notice.id === id ? notice.text : null}
-            onNotice={(text, forId = id ?? undefined) => setNotice(text ? { text, id: forId ?? null } : null)}
+            notice={notice && notice.id === id ? notice : null}
+            onNotice={(shown, forId = id ?? undefined) => setNotice(shown ? { ...shown, id: forId ?? null } : null)}
             onChanged={() => void reload()}
           />
         </>

@@ -30,6 +30,12 @@ import { emptyValues, fieldLabels, serverFieldErrors, validate, validateNote, va
 import { formatCell, formatDateTime, MessageBody, targetsText } from './message-parts';
 import { ProfessionsField, ZoneField } from './TargetFields';
 
+/** What was just done (or why it stopped half-way), shown above the form. */
+export interface Notice {
+  kind: 'success' | 'error';
+  text: string;
+}
+
 type Busy = null | 'preview' | 'save' | 'publish' | 'correct' | 'withdraw' | 'upload';
 type Loaded = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; detail: MessageDetail | null };
 
@@ -66,9 +72,9 @@ export function MessageEditor({
   context: AuthoringContext;
   id: string | null;
   /** What was just done, kept by the page: saving a new draft opens it in a new editor. */
-  notice: string | null;
+  notice: Notice | null;
   /** `forId`: the message it is about, when not the one open (a new draft, opened next). */
-  onNotice: (notice: string | null, forId?: string) => void;
+  onNotice: (notice: Notice | null, forId?: string) => void;
   onChanged: () => void;
 }) {
   const [, navigate] = useLocation();
@@ -158,10 +164,10 @@ export function MessageEditor({
     }
   }
 
-  function showDetail(saved: MessageDetail, message: string) {
+  function showDetail(saved: MessageDetail, message: string, kind: Notice['kind'] = 'success') {
     setLoaded({ status: 'ready', detail: saved });
     setValues(valuesOfVersion(saved.versions[saved.versions.length - 1]!));
-    onNotice(message, saved.id);
+    onNotice({ kind, text: message }, saved.id);
     onChanged();
     if (saved.id !== id) navigate(`/messages-urgents?message=${encodeURIComponent(saved.id)}`, { replace: true });
   }
@@ -198,7 +204,17 @@ export function MessageEditor({
     }
     void run('publish', async () => {
       const draft = await saveDraft(content);
-      const published = await publishMessage(draft.id);
+      let published: MessageDetail;
+      try {
+        published = await publishMessage(draft.id);
+      } catch (e) {
+        // A new message: its draft exists now, opened with the reason (publishing again does not create a second one).
+        if (draft.id !== id) {
+          showDetail(draft, `Brouillon enregistré, mais non publié : ${errorMessage(e)}`, 'error');
+          return;
+        }
+        throw e;
+      }
       showDetail(published, `Message publié : ${published.reference ?? ''}. Les courriels partent au rythme prévu.`);
     });
   }
@@ -253,9 +269,10 @@ export function MessageEditor({
       const attachment = await uploadAttachment(detail.id, file, filename);
       setUploaded((known) => new Map(known).set(attachment.id, attachment));
       setValues((current) => ({ ...current, attachmentIds: [...current.attachmentIds, attachment.id] }));
-      onNotice(
-        `Pièce jointe ajoutée : ${attachment.filename}. ${status === 'published' ? 'Publiez le rectificatif pour la joindre au message.' : 'Enregistrez le brouillon pour la conserver.'}`,
-      );
+      onNotice({
+        kind: 'success',
+        text: `Pièce jointe ajoutée : ${attachment.filename}. ${status === 'published' ? 'Publiez le rectificatif pour la joindre au message.' : 'Enregistrez le brouillon pour la conserver.'}`,
+      });
     });
   }
 
@@ -265,11 +282,12 @@ export function MessageEditor({
 
   return (
     <>
-      {notice && (
+      {notice?.kind === 'success' && (
         <p className="alert alert-success" role="status" data-testid="authoring-notice">
-          {notice}
+          {notice.text}
         </p>
       )}
+      {notice?.kind === 'error' && <ErrorAlert>{notice.text}</ErrorAlert>}
       <ErrorAlert>{serverError}</ErrorAlert>
       {detail && (
         <section className="card" aria-labelledby="titre-etat-message" data-testid="message-state">

@@ -86,6 +86,8 @@ export function effectiveDepartments(values: FormValues, context: AuthoringConte
 const DAY_MS = 86_400_000;
 /** Characters nobody types (as the contract's PlainText refuses them). */
 const UNTYPED = /[\u0000-\u001f\u007f\ufffd]/;
+/** The same in a text over several lines, where tabs and line breaks are welcome. */
+const UNTYPED_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
 
 /** Checks what the server would refuse, with a French message next to each field; the content to send when all is well. */
 export function validate(values: FormValues, context: AuthoringContext, now: Date): { errors: FieldErrors; content?: MessageContent } {
@@ -105,6 +107,7 @@ export function validate(values: FormValues, context: AuthoringContext, now: Dat
   const body = values.body.trim();
   if (!body) errors['message-body'] = 'Écrivez le texte du message.';
   else if (values.body.length > MESSAGE_BODY_MAX_LENGTH) errors['message-body'] = `Le texte ne doit pas dépasser ${MESSAGE_BODY_MAX_LENGTH.toLocaleString('fr-FR')} caractères.`;
+  else if (UNTYPED_MULTILINE.test(values.body)) errors['message-body'] = 'Le texte contient un caractère invisible (caractère de contrôle, souvent venu d’un copier-coller) : retirez-le.';
   let expiresAt: string | null = null;
   if (values.expiresAt) {
     const d = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(values.expiresAt) ? new Date(values.expiresAt) : null;
