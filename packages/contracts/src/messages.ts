@@ -205,9 +205,10 @@ export const FollowUpRow = Type.Object({
   key: Type.String(),
   label: Type.String(),
   reached: Type.Integer({ description: 'Targeted when the version was published, plus those who opened it later' }),
-  emailed: Type.Integer({ description: 'Had an address: an e-mail was queued' }),
+  emailed: Type.Integer({ description: 'An e-mail was queued for them and not cancelled (one per address: a shared mailbox gets one)' }),
   delivered: Type.Integer({ description: 'Accepted by the mail relay (SMTP 250)' }),
-  failed: Type.Integer({ description: 'Refused, bounced, or interrupted by a crash (never re-sent on its own)' }),
+  failed: Type.Integer({ description: 'Refused for good (bounced) or after 5 attempts' }),
+  uncertain: Type.Integer({ description: 'Interrupted by a stopped sender after the relay had the message: maybe delivered, never re-sent on its own' }),
   read: Type.Integer(),
   acknowledged: Type.Integer(),
 });
@@ -225,7 +226,10 @@ export const FollowUp = Type.Object({
   remindersQueuedAt: Nullable(Instant),
 });
 export type FollowUp = Static<typeof FollowUp>;
-export const FollowUpQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false });
+export const FollowUpQuery = Type.Object(
+  { version: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: 'A version number (default: the current one)' })) },
+  { additionalProperties: false },
+);
 export const RemindersAnswer = Type.Object({ queued: Type.Integer({ description: 'Reminder e-mails queued (0 when already done)' }) });
 
 /** The pro inbox: what the header counter and the banner read. */

@@ -104,7 +104,7 @@ describe('an urgent message, from the DGS to the pharmacists of Nouvelle-Aquitai
       // The follow-up counts one acknowledgement.
       await dgs.goto(`${system.url}/messages-urgents/suivi?message=${messageId}`);
       const totals = dgs.getByTestId('follow-up-professions').locator('tfoot tr');
-      await expect.poll(() => totals.locator('td').allTextContents(), { timeout: 15_000 }).toEqual(['1', '1', '1', '0', '1', '1']);
+      await expect.poll(() => totals.locator('td').allTextContents(), { timeout: 15_000 }).toEqual(['1', '1', '1', '0', '0', '1', '1']);
       await dgs.getByTestId('follow-up-chart').waitFor();
 
       // The catcher holds the e-mail, and its page shows it.

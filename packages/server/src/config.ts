@@ -53,7 +53,7 @@ export interface Config {
     readonly smtpUrl: string | undefined;
     /** The From of the e-mails. */
     readonly mailFrom: string;
-    /** E-mails per second of the whole deployment: a version's e-mails are spread at this pace. */
+    /** A version's e-mails are spread at this pace, and each sender process takes at most this many a second. */
     readonly emailsPerSecond: number;
     /** SMTP connections of each process's sender. */
     readonly smtpConnections: number;

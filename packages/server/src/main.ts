@@ -29,9 +29,11 @@ async function main(): Promise<void> {
     });
     config = Object.freeze({ ...config, psc: Object.freeze({ ...config.psc, issuer: sandbox.issuer }) });
   }
-  // No relay configured: a local catcher receives the e-mails, and its page lists them.
+  // No relay configured, outside production: a local catcher receives the e-mails, and its page
+  // lists them. In production a missing SMTP_URL leaves e-mails unsent, with a warning, rather
+  // than reported delivered to a catcher.
   let catcher: MailCatcher | undefined;
-  if (!config.messages.smtpUrl) {
+  if (!config.messages.smtpUrl && config.env !== 'production') {
     catcher = await startMailCatcher({ httpPort: config.messages.catcherPort });
     config = Object.freeze({ ...config, messages: Object.freeze({ ...config.messages, smtpUrl: catcher.smtpUrl }) });
   }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { escapeHtml } from '../platform/html.js';
 
 /**
  * A local SMTP server that keeps what it receives, and a page that lists it: `npm start` points
@@ -157,7 +158,6 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
   };
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(mails: Awaited<ReturnType<MailCatcher['list']>>, total: number): string {
   const rows = mails

@@ -1,3 +1,4 @@
+import { escapeHtml } from './html.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorAnswer } from '@prostopcovid/contracts/errors';
 import { AppError, type ErrorCode } from './errors.js';
@@ -21,8 +22,6 @@ function wantsHtml(request: FastifyRequest): boolean {
   return request.url.startsWith('/auth/') && (request.method === 'GET' || (request.headers.accept ?? '').includes('text/html'));
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function errorPage(title: string, message: string, requestId: string): string {
   return `<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} — ProStopCovid</title>

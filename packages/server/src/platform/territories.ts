@@ -38,7 +38,18 @@ export interface Department {
 }
 
 export const regions: readonly Region[] = readJson<Division[]>('regions').map((r) => ({ code: r.code, name: r.nom }));
-export const departments: readonly Department[] = readJson<Division[]>('departements').map((d) => ({ code: d.code, name: d.nom, region: d.region ?? d.code }));
+/**
+ * Overseas collectivities are their own "region" in the INSEE code, but an ARS covers them:
+ * Saint-Barthélemy (977) and Saint-Martin (978) are the Guadeloupe ARS's territory (region 01).
+ * The one place where the health map departs from the administrative one.
+ */
+const HEALTH_REGION_OF_COLLECTIVITY: Readonly<Record<string, string>> = { '977': '01', '978': '01' };
+
+export const departments: readonly Department[] = readJson<Division[]>('departements').map((d) => ({
+  code: d.code,
+  name: d.nom,
+  region: HEALTH_REGION_OF_COLLECTIVITY[d.code] ?? d.region ?? d.code,
+}));
 const regionByCode = new Map(regions.map((r) => [r.code, r]));
 const departmentByCode = new Map(departments.map((d) => [d.code, d]));
 

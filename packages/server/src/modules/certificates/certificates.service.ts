@@ -1,6 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { recordAudit } from '../../platform/audit.js';
-import { HOUR } from '../../platform/clock.js';
+import { DAY, HOUR } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { addDays, formatIsoDate, formatParisDateTime, isValidIsoDate, parisDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
@@ -33,7 +33,6 @@ type Act = NonNullable<Awaited<ReturnType<typeof repo.findActByRetrieval>>>;
 type TestRow = (Act & { kind: 'test' })['test'];
 type VaccinationRow = (Act & { kind: 'vaccination' })['vaccination'];
 
-const DAY = 24 * HOUR;
 
 /**
  * The days a positive test gives a recovery certificate: from day `recoveryFromDays` to day

@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import type { IncidentComponent } from '../../db/schema.js';
 import { recordAudit, recordSystemAudit } from '../../platform/audit.js';
-import { HOUR, MINUTE } from '../../platform/clock.js';
+import { DAY, MINUTE } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { parseInstant } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
@@ -23,7 +23,6 @@ export interface IncidentsDeps {
   continuity: Config['continuity'];
 }
 
-const DAY = 24 * HOUR;
 const MAX_BACKDATE_MS = MAX_INCIDENT_BACKDATE_DAYS * DAY;
 /** Tolerance for the operator's clock being slightly ahead of the server's. */
 const CLOCK_SKEW_MS = 5 * MINUTE;

@@ -15,8 +15,6 @@ export type PublishedMessage = Awaited<ReturnType<typeof listPublished>>[number]
 export class ActiveMessages {
   private cached: { at: number; messages: Promise<PublishedMessage[]> } | undefined;
   private feed: ChangeFeed | undefined;
-  /** Bumped at each change: part of the inbox's ETag. */
-  generation = 0;
 
   constructor(
     private readonly db: Db,
@@ -38,7 +36,6 @@ export class ActiveMessages {
 
   invalidate(): void {
     this.cached = undefined;
-    this.generation++;
   }
 
   attach(feed: ChangeFeed): void {

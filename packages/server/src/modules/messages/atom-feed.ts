@@ -1,5 +1,6 @@
 import { Feed } from 'feed';
 import { kindLabels, type PublicMessage } from '@prostopcovid/contracts/messages';
+import { escapeHtml } from '../../platform/html.js';
 
 /** The public page's Atom feed: one entry per published message, its current version in full. */
 export function atomFeed(messages: PublicMessage[], publicUrl: string): string {
@@ -19,11 +20,12 @@ export function atomFeed(messages: PublicMessage[], publicUrl: string): string {
     const link = `${page}?message=${message.id}`;
     feed.addItem({
       id: `${link}&version=${message.version}`,
-      title: `${message.reference} — ${message.title}${message.version > 1 ? ' (rectificatif)' : ''}`,
+      // The feed library declares titles and summaries as HTML: plain text must be escaped.
+      title: escapeHtml(`${message.reference} — ${message.title}${message.version > 1 ? ' (rectificatif)' : ''}`),
       link,
       date: new Date(message.updatedAt),
       published: new Date(message.publishedAt),
-      description: `${kindLabels[message.kind]} — ${message.targets.professions.join(', ')} — ${message.targets.zone.join(', ')}`,
+      description: escapeHtml(`${kindLabels[message.kind]} — ${message.targets.professions.join(', ')} — ${message.targets.zone.join(', ')}`),
       content: message.bodyHtml,
       category: [{ name: kindLabels[message.kind] }],
     });

@@ -4,6 +4,8 @@ import { AppError } from '../../platform/errors.js';
 
 const marked = new Marked({ gfm: true, breaks: false, async: false });
 const SAFE_LINK = /^(https?:\/\/|mailto:)/i;
+/** More than 8 levels of quote or list markers, or an indentation past 8 levels, at a line's start. */
+const TOO_DEEP = /^(?:[ \t]*(?:>|[*+-][ \t]|\d{1,9}[.)][ \t])){9,}|^[ \t]{33,}\S/m;
 
 /**
  * The message body: Markdown written by an operator, read in every professional's portal and
@@ -12,7 +14,16 @@ const SAFE_LINK = /^(https?:\/\/|mailto:)/i;
  * rendered HTML is then sanitised to a short list of tags all the same, as a second lock.
  */
 export function renderMessageBody(markdown: string): string {
-  const tokens = marked.lexer(markdown);
+  // Quotes and lists nested this deep are no message: refused before the parser recurses into them.
+  if (TOO_DEEP.test(markdown)) throw new AppError('MESSAGES_BODY_TOO_DEEP');
+  let tokens: ReturnType<typeof marked.lexer>;
+  try {
+    tokens = marked.lexer(markdown);
+  } catch (error) {
+    // Nesting the first check did not see (emphasis markers by the thousand) exhausts the stack.
+    if (error instanceof RangeError) throw new AppError('MESSAGES_BODY_TOO_DEEP');
+    throw error;
+  }
   void marked.walkTokens(tokens, (token: Token) => {
     if (token.type === 'html') throw new AppError('MESSAGES_BODY_HTML');
     if (token.type === 'image') throw new AppError('MESSAGES_BODY_IMAGE');

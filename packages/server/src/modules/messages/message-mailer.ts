@@ -7,6 +7,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { MINUTE, SECOND, type Clock } from '../../platform/clock.js';
 import { formatParisDay } from '../../platform/dates.js';
+import { escapeHtml } from '../../platform/html.js';
 import { serializeError } from '../../platform/logger.js';
 import { plainTextOf } from './markdown.js';
 import { queueDueReminders } from './messages.service.js';
@@ -75,7 +76,10 @@ export class MessageMailer {
             // A relay that stops answering must not hold a row past its lease.
             connectionTimeout: 30 * SECOND,
             greetingTimeout: 30 * SECOND,
-            socketTimeout: 60 * SECOND,
+            // Under the servers' shutdown grace (35 s): a stop waits for the answers in flight.
+            socketTimeout: 30 * SECOND,
+            // The pool would resend a message on its own after a lost connection: never (at most once).
+            maxRequeues: 0,
           } as Parameters<typeof nodemailer.createTransport>[0])
         : undefined);
     this.tokens = deps.settings.emailsPerSecond;
@@ -196,12 +200,20 @@ export class MessageMailer {
   }
 }
 
-/** Due rows, taken by one sender: no other sees them while the statement's locks last, and after it they are `sending`. */
+/**
+ * Due rows, taken by one sender: no other sees them while the statement's locks last, and after
+ * it they are `sending`. Only e-mails of a message still published, of its current version and
+ * not expired: one that went back to `queued` after a refusal while the message was withdrawn or
+ * corrected is cancelled when its outcome is recorded, and never taken here meanwhile.
+ */
 export async function claimDue(db: Db, now: Date, limit: number): Promise<Claimed[]> {
   const result = await sql<Claimed>`update message_emails set status = 'sending', claimed_at = ${now}, attempts = attempts + 1
     where id in (
-      select id from message_emails where status = 'queued' and not_before <= ${now}
-      order by not_before limit ${limit} for update skip locked
+      select e.id from message_emails e
+      join messages m on m.id = e.message_id and m.status = 'published' and m.current_version = e.version
+      join message_versions v on v.message_id = e.message_id and v.version = e.version and (v.expires_at is null or v.expires_at > ${now})
+      where e.status = 'queued' and e.not_before <= ${now}
+      order by e.not_before limit ${limit} for update of e skip locked
     )
     returning id, message_id, version, professional_id, kind, address, attempts`.execute(db);
   return result.rows;
@@ -212,8 +224,12 @@ async function recordOutcome(db: Db, row: Claimed, outcome: Outcome, now: Date):
   if (outcome.status === 'sent') {
     await update.set({ status: 'sent', sent_at: now, error: null }).execute();
   } else if (outcome.status === 'retry') {
+    // Tried again later only if the message still stands as it was: withdrawn or corrected meanwhile, cancelled.
     const delay = BACKOFF_MS[Math.min(row.attempts - 1, BACKOFF_MS.length - 1)]!;
-    await update.set({ status: 'queued', not_before: new Date(now.getTime() + delay), error: outcome.error.slice(0, 500) }).execute();
+    await sql`update message_emails e set
+        status = case when m.status = 'published' and m.current_version = e.version then 'queued' else 'cancelled' end,
+        not_before = ${new Date(now.getTime() + delay)}, error = ${outcome.error.slice(0, 500)}
+      from messages m where m.id = e.message_id and e.id = ${row.id} and e.status = 'sending'`.execute(db);
   } else {
     await update.set({ status: outcome.status, error: outcome.error.slice(0, 500) }).execute();
   }
@@ -247,7 +263,6 @@ function classify(error: unknown, attempts: number): Outcome {
   return { status: 'interrupted', error: text };
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The e-mail of a message version: the same text as the portal, a link to acknowledge it there. */
 export function composeEmail(content: Content, row: Pick<Claimed, 'message_id' | 'version' | 'professional_id' | 'kind'>, publicUrl: string) {

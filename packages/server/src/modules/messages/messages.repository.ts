@@ -176,17 +176,29 @@ export async function queueRecipients(db: Executor, input: { messageId: string; 
   return { recipients: Number(recipients.numAffectedRows ?? 0), emails };
 }
 
-/** Queues one e-mail of `kind` per recipient of the version with an address; at most once (the unique key). */
+/**
+ * Queues one e-mail of `kind` per address among the version's recipients (an address shared by a
+ * practice's professionals gets one copy), at most once (the unique key). Reminders go only to
+ * those not acknowledged whose message e-mail was delivered.
+ */
 export async function queueEmails(
   db: Executor,
   input: { messageId: string; version: number; kind: 'message' | 'reminder'; start: Date; perSecond: number; onlyUnacknowledged: boolean },
 ): Promise<number> {
+  const reminder = input.kind === 'reminder';
   const result = await sql`insert into message_emails (message_id, version, professional_id, kind, address, not_before)
-    select r.message_id, r.version, r.professional_id, ${input.kind}, p.email,
-      ${input.start}::timestamptz + make_interval(secs => (row_number() over (order by md5(r.professional_id::text || ${input.kind} || ${input.messageId})) - 1)::double precision / ${input.perSecond})
-    from message_recipients r join professionals p on p.id = r.professional_id
-    where r.message_id = ${input.messageId} and r.version = ${input.version} and p.email is not null
-      and (not ${input.onlyUnacknowledged} or r.acknowledged_at is null)
+    select d.message_id, d.version, d.professional_id, ${input.kind}, d.email,
+      ${input.start}::timestamptz + make_interval(secs => (row_number() over (order by md5(d.professional_id::text || ${input.kind} || ${input.messageId})) - 1)::double precision / ${input.perSecond})
+    from (
+      select distinct on (lower(p.email)) r.message_id, r.version, r.professional_id, p.email
+      from message_recipients r join professionals p on p.id = r.professional_id
+      where r.message_id = ${input.messageId} and r.version = ${input.version} and p.email is not null
+        and (not ${input.onlyUnacknowledged} or r.acknowledged_at is null)
+        and (not ${reminder} or exists (
+          select 1 from message_emails m where m.message_id = r.message_id and m.version = r.version
+            and m.professional_id = r.professional_id and m.kind = 'message' and m.status = 'sent'))
+      order by lower(p.email), r.professional_id
+    ) d
     on conflict (message_id, version, professional_id, kind) do nothing`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
@@ -201,8 +213,8 @@ export async function markRemindersQueued(db: Executor, messageId: string, versi
   await db.updateTable('message_versions').set({ reminders_queued_at: now }).where('message_id', '=', messageId).where('version', '=', version).execute();
 }
 
-/** Action messages whose current version was published before `before` and has had no reminder. */
-export async function findVersionsDueForReminder(db: Executor, before: Date) {
+/** Action messages whose current version was published before `before`, is not expired at `now`, and has had no reminder. */
+export async function findVersionsDueForReminder(db: Executor, before: Date, now: Date) {
   return db
     .selectFrom('messages as m')
     .innerJoin('message_versions as v', (join) => join.onRef('v.message_id', '=', 'm.id').onRef('v.version', '=', 'm.current_version'))
@@ -211,7 +223,7 @@ export async function findVersionsDueForReminder(db: Executor, before: Date) {
     .where('v.kind', '=', 'action')
     .where('v.reminders_queued_at', 'is', null)
     .where('v.published_at', '<', before)
-    .where((eb) => eb.or([eb('v.expires_at', 'is', null), eb('v.expires_at', '>', before)]))
+    .where((eb) => eb.or([eb('v.expires_at', 'is', null), eb('v.expires_at', '>', now)]))
     .execute();
 }
 
@@ -220,7 +232,7 @@ export async function findReceipts(db: Executor, professionalId: string, message
   if (messageIds.length === 0) return [];
   return db
     .selectFrom('message_recipients')
-    .select(['message_id', 'version', 'read_at', 'acknowledged_at'])
+    .select(['message_id', 'version', 'profession', 'department', 'region', 'read_at', 'acknowledged_at'])
     .where('professional_id', '=', professionalId)
     .where('message_id', 'in', messageIds)
     .execute();
@@ -264,13 +276,15 @@ export async function followUpCounts(db: Executor, messageId: string, version: n
     emailed: number;
     delivered: number;
     failed: number;
+    uncertain: number;
     read: number;
     acknowledged: number;
   }>`select grouping(r.profession)::int as by_profession, grouping(r.department)::int as by_department, r.profession, r.department,
       count(*)::int as reached,
-      count(e.id)::int as emailed,
+      (count(*) filter (where e.status <> 'cancelled'))::int as emailed,
       (count(*) filter (where e.status = 'sent'))::int as delivered,
-      (count(*) filter (where e.status in ('failed', 'bounced', 'interrupted')))::int as failed,
+      (count(*) filter (where e.status in ('failed', 'bounced')))::int as failed,
+      (count(*) filter (where e.status = 'interrupted'))::int as uncertain,
       count(r.read_at)::int as read,
       count(r.acknowledged_at)::int as acknowledged
     from message_recipients r
@@ -304,11 +318,17 @@ export async function countAttachments(db: Executor, messageId: string): Promise
   return Number(row.n);
 }
 
+/** Attachment metadata (no content) of several messages, in one query. */
+export async function findAttachmentsOf(db: Executor, messageIds: string[]) {
+  if (messageIds.length === 0) return [];
+  return db.selectFrom('message_attachments').select(['id', 'message_id', 'filename', 'bytes', 'sha256']).where('message_id', 'in', messageIds).execute();
+}
+
 /** Attachment metadata (no content) of a message. */
 export async function findAttachments(db: Executor, messageId: string) {
   return db.selectFrom('message_attachments').select(['id', 'filename', 'bytes', 'sha256']).where('message_id', '=', messageId).execute();
 }
 
 export async function findAttachmentContent(db: Executor, messageId: string, attachmentId: string) {
-  return db.selectFrom('message_attachments').select(['id', 'filename', 'content']).where('message_id', '=', messageId).where('id', '=', attachmentId).executeTakeFirst();
+  return db.selectFrom('message_attachments').select(['id', 'filename', 'content', 'sha256']).where('message_id', '=', messageId).where('id', '=', attachmentId).executeTakeFirst();
 }

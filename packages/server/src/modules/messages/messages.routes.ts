@@ -31,6 +31,16 @@ import * as service from './messages.service.js';
 
 export type { MessagesDeps } from './messages.service.js';
 
+/** RFC 6266 with RFC 5987's encoding (which also escapes ' ( ) *), and a plain ASCII fallback. */
+function contentDisposition(filename: string): string {
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const ascii = filename.normalize('NFD').replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/** Query strings are text (no type coercion here): the pattern let only a number through. */
+const versionOf = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+
 /** Urgent messages (docs/domain.md §5): authoring for operators, the inbox for professionals, a public page and feed for all. */
 export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string }): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -65,13 +75,13 @@ export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string 
       async (request) => service.correctMessage(deps, contextOf(request), request.params.id, request.body),
     );
     app.get('/api/messages/:id/follow-up', { schema: { ...admin('Reached, e-mailed, delivered, read, acknowledged'), params: MessageParams, querystring: FollowUpQuery, response: { 200: FollowUp } }, config: operator }, async (request) =>
-      service.followUp(deps, contextOf(request), request.params.id, request.query.version),
+      service.followUp(deps, contextOf(request), request.params.id, versionOf(request.query.version)),
     );
     app.get(
       '/api/messages/:id/follow-up.csv',
       { schema: { ...admin('The follow-up as CSV'), params: MessageParams, querystring: FollowUpQuery, produces: ['text/csv'] }, config: operator },
       async (request, reply) => {
-        const { filename, csv } = await service.followUpCsv(deps, contextOf(request), request.params.id, request.query.version);
+        const { filename, csv } = await service.followUpCsv(deps, contextOf(request), request.params.id, versionOf(request.query.version));
         reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`);
         return csv;
       },
@@ -100,10 +110,14 @@ export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string 
       { schema: { tags: ['pro', 'public'], summary: 'Downloads an attachment (public once published)', params: AttachmentParams, produces: ['application/pdf'] }, config: { auth: 'public' } },
       async (request, reply) => {
         const attachment = await service.readAttachment(deps, contextOf(request), request.params.id, request.params.attachmentId);
+        const etag = `"${attachment.sha256}"`;
+        // A published attachment never changes (a correction adds another): kept by browsers and proxies.
         reply
           .header('content-type', 'application/pdf')
-          .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(attachment.filename)}`)
-          .header('cache-control', 'private, max-age=3600');
+          .header('content-disposition', contentDisposition(attachment.filename))
+          .header('etag', etag)
+          .header('cache-control', attachment.isPublic ? 'public, max-age=86400, immutable' : 'private, no-cache');
+        if (request.headers['if-none-match'] === etag) return reply.status(304).send();
         return attachment.content;
       },
     );

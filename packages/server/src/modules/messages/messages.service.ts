@@ -23,7 +23,7 @@ import {
 } from '@prostopcovid/contracts/messages';
 import professionCodes from '../../../data/TRE_G15-ProfessionSante.json' with { type: 'json' };
 import { recordAudit, recordSystemAudit } from '../../platform/audit.js';
-import { HOUR } from '../../platform/clock.js';
+import { DAY, HOUR } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { parisDate, parseInstant } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
@@ -42,7 +42,6 @@ export interface MessagesDeps {
   onEmailsQueued?: () => void;
 }
 
-const DAY = 24 * HOUR;
 const LIST_LIMIT = 200;
 const knownProfessions = new Set(professionCodes.codes.map((entry) => entry.code));
 
@@ -374,13 +373,13 @@ export async function readAttachment(deps: MessagesDeps, ctx: RequestContext, id
   }
   const attachment = await repo.findAttachmentContent(deps.db, id, attachmentId);
   if (!attachment) throw new AppError('NOT_FOUND');
-  return attachment;
+  return { ...attachment, isPublic };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Follow-up and reminders.
 
-const emptyRow = (key: string, label: string): FollowUpRow => ({ key, label, reached: 0, emailed: 0, delivered: 0, failed: 0, read: 0, acknowledged: 0 });
+const emptyRow = (key: string, label: string): FollowUpRow => ({ key, label, reached: 0, emailed: 0, delivered: 0, failed: 0, uncertain: 0, read: 0, acknowledged: 0 });
 
 export async function followUp(deps: MessagesDeps, ctx: RequestContext, id: string, version?: number): Promise<FollowUp> {
   const scope = operatorScope(deps, ctx);
@@ -396,6 +395,7 @@ export async function followUp(deps: MessagesDeps, ctx: RequestContext, id: stri
     emailed: r.emailed,
     delivered: r.delivered,
     failed: r.failed,
+    uncertain: r.uncertain,
     read: r.read,
     acknowledged: r.acknowledged,
   });
@@ -430,8 +430,8 @@ const csvField = (value: string | number) => {
 /** The follow-up as CSV (RFC 4180, UTF-8): one line per profession and per department, then the total. */
 export async function followUpCsv(deps: MessagesDeps, ctx: RequestContext, id: string, version?: number): Promise<{ filename: string; csv: string }> {
   const data = await followUp(deps, ctx, id, version);
-  const header = ['dimension', 'code', 'libelle', 'atteints', 'courriels', 'remis', 'echecs', 'lus', 'pris_connaissance'];
-  const line = (dimension: string, r: FollowUpRow) => [dimension, r.key, r.label, r.reached, r.emailed, r.delivered, r.failed, r.read, r.acknowledged].map(csvField).join(',');
+  const header = ['dimension', 'code', 'libelle', 'atteints', 'courriels', 'remis', 'echecs', 'incertains', 'lus', 'pris_connaissance'];
+  const line = (dimension: string, r: FollowUpRow) => [dimension, r.key, r.label, r.reached, r.emailed, r.delivered, r.failed, r.uncertain, r.read, r.acknowledged].map(csvField).join(',');
   const lines = [header.join(','), ...data.byProfession.map((r) => line('profession', r)), ...data.byZone.map((r) => line('departement', r)), line('total', data.total)];
   const name = (data.reference ?? id).replace(/[^A-Za-z0-9_-]+/g, '-');
   return { filename: `suivi-${name}-v${data.version}.csv`, csv: lines.join('\r\n') + '\r\n' };
@@ -445,6 +445,7 @@ export async function queueReminders(deps: MessagesDeps, ctx: RequestContext, id
     if (message.status !== 'published') throw new AppError(message.status === 'draft' ? 'MESSAGES_NOT_PUBLISHED' : 'MESSAGES_WITHDRAWN');
     const version = (await repo.findVersions(trx, id)).find((v) => v.version === message.current_version)!;
     if (version.kind !== 'action') throw new AppError('MESSAGES_NOT_ACTION');
+    if (version.expires_at && version.expires_at <= ctx.now) throw new AppError('MESSAGES_EXPIRED');
     if (version.reminders_queued_at) return 0;
     const n = await remind(deps, trx, id, version.version, ctx.now);
     await recordAudit(trx, ctx, { action: 'messages.remind', outcome: 'success', targetType: 'message', targetId: id, details: { version: version.version, queued: n } });
@@ -463,7 +464,7 @@ async function remind(deps: Pick<MessagesDeps, 'settings'>, trx: Db, id: string,
 export async function queueDueReminders(deps: Pick<MessagesDeps, 'db' | 'settings'>, now: Date): Promise<number> {
   if (deps.settings.reminderHours === 0) return 0;
   let total = 0;
-  for (const due of await repo.findVersionsDueForReminder(deps.db, new Date(now.getTime() - deps.settings.reminderHours * HOUR))) {
+  for (const due of await repo.findVersionsDueForReminder(deps.db, new Date(now.getTime() - deps.settings.reminderHours * HOUR), now)) {
     total += await deps.db.transaction().execute(async (trx) => {
       const message = await repo.findMessage(trx, due.id, true);
       const version = message && (await repo.findVersions(trx, due.id)).find((v) => v.version === due.version);
@@ -493,14 +494,31 @@ async function zonesOf(deps: MessagesDeps, ctx: RequestContext): Promise<Zone[]>
   return zones.length > 0 ? zones : professional.professions.map((profession) => ({ profession, department: '', region: '' }));
 }
 
-/** The messages of the professional's zones that are online now, each with the zone it reached them through. */
+/** An inbox shows what was published in the last six months: older messages are on the public page. */
+const INBOX_WINDOW_MS = 180 * DAY;
+
+/**
+ * The messages reaching the professional that are online now: by their zones as of now, or
+ * because they were targeted when the version was published (they may have moved since, and the
+ * e-mail asks them to acknowledge it), each with the zone it reached them through.
+ */
 async function targetedMessages(deps: MessagesDeps, ctx: RequestContext) {
-  const zones = await zonesOf(deps, ctx);
   const now = ctx.now.getTime();
-  return (await deps.active.list()).flatMap((message) => {
-    if (message.expires_at && message.expires_at.getTime() <= now) return [];
-    const zone = zones.find((z) => targets(message, z));
-    return zone ? [{ message, zone }] : [];
+  const online = (await deps.active.list()).filter(
+    (m) => (!m.expires_at || m.expires_at.getTime() > now) && (m.published_at ?? m.first_published_at!).getTime() > now - INBOX_WINDOW_MS,
+  );
+  const [zones, receipts] = await Promise.all([
+    zonesOf(deps, ctx),
+    repo.findReceipts(
+      deps.db,
+      ctx.professional!.id,
+      online.map((m) => m.id),
+    ),
+  ]);
+  return online.flatMap((message) => {
+    const receipt = receipts.find((r) => r.message_id === message.id && r.version === message.version);
+    const zone = zones.find((z) => targets(message, z)) ?? (receipt ? { profession: receipt.profession, department: receipt.department, region: receipt.region } : undefined);
+    return zone ? [{ message, zone, receipt }] : [];
   });
 }
 
@@ -526,13 +544,7 @@ const inboxOrder = (a: InboxEntry, b: InboxEntry) =>
 
 export async function readInbox(deps: MessagesDeps, ctx: RequestContext): Promise<Inbox> {
   const targeted = await targetedMessages(deps, ctx);
-  const receipts = await repo.findReceipts(
-    deps.db,
-    ctx.professional!.id,
-    targeted.map((t) => t.message.id),
-  );
-  const receiptOf = (message: PublishedMessage) => receipts.find((r) => r.message_id === message.id && r.version === message.version);
-  const messages = targeted.map(({ message }) => presentEntry(message, receiptOf(message))).sort(inboxOrder);
+  const messages = targeted.map(({ message, receipt }) => presentEntry(message, receipt)).sort(inboxOrder);
   return {
     unread: messages.filter((m) => m.readAt === null).length,
     actionsPending: messages.filter((m) => m.kind === 'action' && m.acknowledgedAt === null).length,
@@ -547,8 +559,7 @@ async function findTargeted(deps: MessagesDeps, ctx: RequestContext, id: string)
 }
 
 export async function openInboxMessage(deps: MessagesDeps, ctx: RequestContext, id: string): Promise<InboxMessage> {
-  const { message } = await findTargeted(deps, ctx, id);
-  const [receipt] = await repo.findReceipts(deps.db, ctx.professional!.id, [id]).then((rows) => rows.filter((r) => r.version === message.version));
+  const { message, receipt } = await findTargeted(deps, ctx, id);
   const attachments = await repo.findAttachments(deps.db, id);
   return {
     ...presentEntry(message, receipt),
@@ -578,9 +589,22 @@ export async function recordReceipt(deps: MessagesDeps, ctx: RequestContext, id:
 // ---------------------------------------------------------------------------------------------
 // The public page and its feed.
 
+/** The public list, built once per list the cache holds: it is read by anyone, signed in or not. */
+const publicLists = new WeakMap<PublishedMessage[], Promise<PublicMessage[]>>();
+
 export async function listPublicMessages(deps: MessagesDeps): Promise<PublicMessage[]> {
-  const published = (await deps.active.list()).slice(0, LIST_LIMIT);
-  return Promise.all(published.map(async (message) => presentPublic(message, await repo.findAttachments(deps.db, message.id))));
+  const published = await deps.active.list();
+  let built = publicLists.get(published);
+  if (!built) {
+    const shown = published.slice(0, LIST_LIMIT);
+    built = repo.findAttachmentsOf(
+      deps.db,
+      shown.map((m) => m.id),
+    ).then((attachments) => shown.map((message) => presentPublic(message, attachments.filter((a) => a.message_id === message.id))));
+    publicLists.set(published, built);
+    built.catch(() => publicLists.delete(published));
+  }
+  return built;
 }
 
 export async function getPublicMessage(deps: MessagesDeps, id: string): Promise<PublicMessage> {

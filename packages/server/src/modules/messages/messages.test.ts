@@ -205,8 +205,14 @@ describe('versions and acknowledgement', () => {
     expect(followUp.byZone).toEqual([expect.objectContaining({ key: '33', reached: 2, acknowledged: 1 })]);
     const csv = await t.app.inject({ method: 'GET', url: `/api/messages/${message.id}/follow-up.csv`, headers: { cookie: dgs.cookie } });
     expect(csv.headers['content-type']).toContain('text/csv');
-    expect(csv.body.split('\r\n')[0]).toBe('dimension,code,libelle,atteints,courriels,remis,echecs,lus,pris_connaissance');
-    expect(csv.body).toContain('total,total,Total,2,1,0,0,1,1');
+    expect(csv.body.split('\r\n')[0]).toBe('dimension,code,libelle,atteints,courriels,remis,echecs,incertains,lus,pris_connaissance');
+    expect(csv.body).toContain('total,total,Total,2,1,0,0,0,1,1');
+    const ofVersion = await t.app.inject({ method: 'GET', url: `/api/messages/${message.id}/follow-up?version=1`, headers: { cookie: dgs.cookie } });
+    expect(ofVersion.statusCode, ofVersion.body).toBe(200);
+    const csvOfVersion = await t.app.inject({ method: 'GET', url: `/api/messages/${message.id}/follow-up.csv?version=1`, headers: { cookie: dgs.cookie } });
+    expect(csvOfVersion.statusCode).toBe(200);
+    const noSuchVersion = await t.app.inject({ method: 'GET', url: `/api/messages/${message.id}/follow-up?version=abc`, headers: { cookie: dgs.cookie } });
+    expect(noSuchVersion.statusCode).toBe(400);
 
     const ordered = (await inbox(bordeaux)).messages;
     const firstRead = ordered.findIndex((m) => m.readAt !== null);
@@ -227,6 +233,24 @@ describe('versions and acknowledgement', () => {
     expect(first.headers['cache-control']).toBe('private, no-cache');
     const again = await t.app.inject({ method: 'GET', url: '/api/inbox', headers: { cookie: pros.nurseBordeaux!.cookie, 'if-none-match': etag } });
     expect(again.statusCode).toBe(304);
+  });
+
+  it('gives the feed titles as escaped text, whatever they contain', async () => {
+    await publish(dgs, content({ title: 'Enfants <5 ans & <script>x</script>' }));
+    const feed = await t.app.inject({ method: 'GET', url: '/dgs-urgent.atom' });
+    expect(feed.body).toContain('Enfants &lt;5 ans &amp; &lt;script&gt;x&lt;/script&gt;');
+    expect(feed.body).not.toContain('<script>');
+  });
+
+  it('keeps the message in the inbox of one who moved since it was published (the e-mail asks them to acknowledge it)', async () => {
+    const mover = createProfessional(t, { workplaces: [{ profession: '21', postcode: '17000' }] });
+    await signIn(t, mover);
+    const message = await publish(dgs, content({ zone: { national: false, regions: [], departments: ['17'] } }));
+    mover.exercices[0]!.activities[0]!.codePostalCoordStructure = '75011';
+    const moved = await signIn(t, mover);
+    expect(await inboxIds(moved)).toContain(message.id);
+    const ack = await t.app.inject({ method: 'POST', url: `/api/inbox/${message.id}/acknowledge`, headers: moved.headers, payload: { version: 1 } });
+    expect(ack.statusCode).toBe(200);
   });
 
   it('takes a withdrawn message out of inboxes and off the public page', async () => {
@@ -262,6 +286,9 @@ describe('bad input', () => {
     ['an expiry in the past', { expiresAt: '2020-01-01T00:00:00Z' }, 400, 'MESSAGES_EXPIRY_INVALID'],
     ['an attachment of another message', { attachmentIds: ['00000000-0000-4000-8000-000000000000'] }, 400, 'MESSAGES_ATTACHMENT_UNKNOWN'],
     ['a blank title', { title: '   ' }, 400, 'REQUEST_INVALID'],
+    ['a NUL in the body', { body: 'Texte\u0000caché' }, 400, 'REQUEST_INVALID'],
+    ['quotes nested 2,000 deep', { body: `${'>'.repeat(2000)} x` }, 400, 'MESSAGES_BODY_TOO_DEEP'],
+    ['emphasis nested 10,000 deep', { body: `${'*'.repeat(9999)}a${'*'.repeat(9999)}` }, 400, 'MESSAGES_BODY_TOO_DEEP'],
   ])('refuses %s with a clear 4xx and stores nothing', async (_name, overrides, status, code) => {
     const before = await count();
     const response = await t.app.inject({ method: 'POST', url: '/api/messages', headers: dgs.headers, payload: content(overrides) });

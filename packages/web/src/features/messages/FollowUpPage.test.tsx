@@ -16,7 +16,7 @@ vi.mock('./follow-up-echarts', () => ({
 
 const ID = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const operator = { ...pharmacist, rights: [...pharmacist.rights, 'operator' as const] };
-const row = (key: string, label: string, reached: number): FollowUpRow => ({ key, label, reached, emailed: reached - 1, delivered: reached - 2, failed: 1, read: 2, acknowledged: 1 });
+const row = (key: string, label: string, reached: number): FollowUpRow => ({ key, label, reached, emailed: reached - 1, delivered: reached - 2, failed: 1, uncertain: 0, read: 2, acknowledged: 1 });
 const published = '2026-03-10T09:00:00.000Z';
 
 const followUp = (version: number, remindersQueuedAt: string | null = null): FollowUp => ({
@@ -103,12 +103,12 @@ describe('the follow-up of an urgent message', () => {
   it('gives the figures by profession and department with their total, the chart of the same, the CSV and the e-mails pending', async () => {
     await openPage(`/messages-urgents/suivi?message=${ID}`);
     const table = screen.getByTestId('follow-up-professions');
-    expect(within(table).getAllByRole('columnheader').map((th) => th.textContent)).toEqual(['Profession', 'Atteints', 'Courriels', 'Remis', 'Échecs', 'Lus', 'Pris connaissance']);
+    expect(within(table).getAllByRole('columnheader').map((th) => th.textContent)).toEqual(['Profession', 'Atteints', 'Courriels', 'Remis', 'Échecs', 'Incertains', 'Lus', 'Pris connaissance']);
     expect(within(table).getAllByRole('row').map((tr) => tr.textContent)).toEqual([
-      'ProfessionAtteintsCourrielsRemisÉchecsLusPris connaissance',
-      'Pharmacien1\u202f000999998121',
-      'Infirmier500499498121',
-      'Total1\u202f5001\u202f4991\u202f498121',
+      'ProfessionAtteintsCourrielsRemisÉchecsIncertainsLusPris connaissance',
+      'Pharmacien1\u202f0009999981021',
+      'Infirmier5004994981021',
+      'Total1\u202f5001\u202f4991\u202f4981021',
     ]);
     expect(within(screen.getByTestId('follow-up-zones')).getByText('Gironde (33)')).toBeTruthy();
     expect(screen.getByTestId('emails-pending').textContent).toBe("12 courriels encore en file d'attente (envoi étalé).");
@@ -117,7 +117,7 @@ describe('the follow-up of an urgent message', () => {
     const chart = screen.getByRole('img');
     expect(chart.getAttribute('aria-label')).toContain('au total 1\u202f500 atteints');
     await vi.waitFor(() => expect(drawn).toHaveLength(1));
-    expect(drawn[0]).toEqual({ rows: ['Pharmacien', 'Infirmier'], series: ['Atteints', 'Courriels', 'Remis', 'Échecs', 'Lus', 'Pris connaissance'] });
+    expect(drawn[0]).toEqual({ rows: ['Pharmacien', 'Infirmier'], series: ['Atteints', 'Courriels', 'Remis', 'Échecs', 'Incertains', 'Lus', 'Pris connaissance'] });
     fireEvent.change(screen.getByLabelText('Répartition'), { target: { value: 'byZone' } });
     await vi.waitFor(() => expect(drawn.at(-1)?.rows).toEqual(['Gironde (33)']));
   });

@@ -27,6 +27,7 @@ const COLUMNS: ChartSeries[] = [
   { key: 'emailed', label: 'Courriels', color: '#6a6af4' },
   { key: 'delivered', label: 'Remis', color: '#18753c' },
   { key: 'failed', label: 'Échecs', color: '#ce0500' },
+  { key: 'uncertain', label: 'Incertains', color: '#716043' },
   { key: 'read', label: 'Lus', color: '#b34000' },
   { key: 'acknowledged', label: 'Pris connaissance', color: '#3a3a3a' },
 ];
@@ -238,8 +239,9 @@ function MessageFollowUp({ id, version }: { id: string; version?: number }) {
       <section className="card" aria-labelledby="titre-chiffres">
         <h2 id="titre-chiffres">Chiffres</h2>
         <p className="hint">
-          Atteints : professionnels visés à la publication, et ceux qui l'ont ouvert depuis. Courriels : ceux qui avaient une adresse. Remis : acceptés
-          par le serveur de messagerie. Échecs : refusés ou interrompus (jamais renvoyés d'eux-mêmes).
+          Atteints : professionnels visés à la publication, et ceux qui l'ont ouvert depuis. Courriels : ceux qui avaient une adresse (une seule
+          copie par adresse partagée). Remis : acceptés par le serveur de messagerie. Échecs : refusés. Incertains : envoi interrompu par un arrêt
+          du serveur, peut-être remis, jamais renvoyé de lui-même.
         </p>
         <FollowUpTable caption="Par profession" head="Profession" rows={followUp.byProfession} total={followUp.total} columns={columns} testId="follow-up-professions" />
         <FollowUpTable caption="Par département" head="Département" rows={followUp.byZone} total={followUp.total} columns={columns} testId="follow-up-zones" />

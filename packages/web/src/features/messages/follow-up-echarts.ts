@@ -14,7 +14,7 @@ registerParts([BarChart, GridComponent, LegendComponent, TooltipComponent, SVGRe
 type Option = ComposeOption<BarSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption>;
 
 export interface ChartSeries {
-  key: keyof Pick<FollowUpRow, 'reached' | 'emailed' | 'delivered' | 'failed' | 'read' | 'acknowledged'>;
+  key: keyof Pick<FollowUpRow, 'reached' | 'emailed' | 'delivered' | 'failed' | 'uncertain' | 'read' | 'acknowledged'>;
   label: string;
   color: string;
 }
