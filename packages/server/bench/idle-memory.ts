@@ -144,7 +144,8 @@ interface Reading {
 async function measure(label: string, dataDir: string, keysDir: string): Promise<Reading> {
   const port = await freePort();
   const sandboxPort = await freePort();
-  const env = childEnv({ DATA_DIR: dataDir, KEYS_DIR: keysDir, PORT: String(port), PSC_SANDBOX_PORT: String(sandboxPort), LOG_LEVEL: 'warn' });
+  const mailPort = await freePort();
+  const env = childEnv({ DATA_DIR: dataDir, KEYS_DIR: keysDir, PORT: String(port), PSC_SANDBOX_PORT: String(sandboxPort), MAIL_CATCHER_PORT: String(mailPort), LOG_LEVEL: 'warn' });
   const started = performance.now();
   // Exactly `npm start`, in its own process group so that the whole tree can be stopped.
   const child = spawn('npm', ['start'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

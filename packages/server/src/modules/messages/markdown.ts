@@ -43,6 +43,3 @@ export function sanitizeMessageHtml(html: string): string {
     transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer nofollow' }) },
   });
 }
-
-/** The text of the body for the e-mail's plain-text part: the Markdown is already readable as text. */
-export const plainTextOf = (markdown: string): string => markdown.replace(/\r\n?/g, '\n');

@@ -9,7 +9,6 @@ import { MINUTE, SECOND, type Clock } from '../../platform/clock.js';
 import { formatParisDay } from '../../platform/dates.js';
 import { escapeHtml } from '../../platform/html.js';
 import { serializeError } from '../../platform/logger.js';
-import { plainTextOf } from './markdown.js';
 import { queueDueReminders } from './messages.service.js';
 
 /**
@@ -275,7 +274,8 @@ export function composeEmail(content: Content, row: Pick<Claimed, 'message_id' |
       : 'Ce message est pour information.';
   const header = [`${content.reference} — ${formatParisDay(content.publishedAt)} — ${kindLabels[content.kind]}`, content.title];
   if (content.correctionNote) header.push(`Rectificatif : ${content.correctionNote}`);
-  const text = [...header, '', plainTextOf(content.body), '', action, `Lire le message : ${link}`].join('\n');
+  // The Markdown reads as plain text as it is.
+  const text = [...header, '', content.body.replace(/\r\n?/g, '\n'), '', action, `Lire le message : ${link}`].join('\n');
   const html = `<!doctype html><html lang="fr"><body>
 <p><strong>${escapeHtml(header[0]!)}</strong></p><h1>${escapeHtml(content.title)}</h1>
 ${content.correctionNote ? `<p><strong>Rectificatif :</strong> ${escapeHtml(content.correctionNote)}</p>` : ''}

@@ -26,7 +26,6 @@ import {
 } from '@prostopcovid/contracts/messages';
 import { contextOf } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
-import { atomFeed } from './atom-feed.js';
 import * as service from './messages.service.js';
 
 export type { MessagesDeps } from './messages.service.js';
@@ -152,6 +151,7 @@ export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string 
     );
     app.get('/dgs-urgent.atom', { schema: { tags: ['public'], summary: 'Atom feed of the published urgent messages', produces: ['application/atom+xml'] }, config: publicRoute }, async (_request, reply) => {
       reply.header('content-type', 'application/atom+xml; charset=utf-8').header('cache-control', 'public, max-age=300');
+      const { atomFeed } = await import('./atom-feed.js');
       return atomFeed(await service.listPublicMessages(deps), deps.publicUrl);
     });
 

@@ -30,7 +30,6 @@ import { AppError } from '../../platform/errors.js';
 import { departmentLabel, departments, findDepartment, findRegion, regions, regionOf } from '../../platform/territories.js';
 import { professionLabel } from '../auth/policy.js';
 import type { ActiveMessages, PublishedMessage } from './active-messages.js';
-import { renderMessageBody } from './markdown.js';
 import * as repo from './messages.repository.js';
 
 export interface MessagesDeps {
@@ -85,7 +84,7 @@ export function authoringContext(deps: MessagesDeps, ctx: RequestContext): Autho
 // Content: checked and rendered once, stored with its HTML.
 
 /** Validates what an operator wrote against the rules and their scope; renders the body. */
-function checkContent(scope: OperatorScope, content: MessageContent, now: Date): repo.VersionValues {
+async function checkContent(scope: OperatorScope, content: MessageContent, now: Date): Promise<repo.VersionValues> {
   const professions = content.professions === null ? null : [...content.professions].sort();
   if (professions?.some((code) => !knownProfessions.has(code))) throw new AppError('MESSAGES_PROFESSION_UNKNOWN', { details: { professions: professions.filter((c) => !knownProfessions.has(c)) } });
   const { national } = content.zone;
@@ -106,7 +105,8 @@ function checkContent(scope: OperatorScope, content: MessageContent, now: Date):
   return {
     title: content.title.trim(),
     body: content.body,
-    bodyHtml: renderMessageBody(content.body),
+    // Loaded at the first message written: the parser and sanitiser stay out of an idle server's memory.
+    bodyHtml: (await import('./markdown.js')).renderMessageBody(content.body),
     kind: content.kind,
     priority: content.priority,
     professions,
@@ -224,7 +224,7 @@ export async function getMessage(deps: MessagesDeps, ctx: RequestContext, id: st
 
 export async function createDraft(deps: MessagesDeps, ctx: RequestContext, content: MessageContent): Promise<MessageDetail> {
   const scope = operatorScope(deps, ctx);
-  const values = checkContent(scope, content, ctx.now);
+  const values = await checkContent(scope, content, ctx.now);
   // Attachments are uploaded to an existing message: a new draft has none yet.
   await checkAttachments(deps.db, null, values.attachmentIds);
   const id = await deps.db.transaction().execute(async (trx) => {
@@ -238,7 +238,7 @@ export async function createDraft(deps: MessagesDeps, ctx: RequestContext, conte
 
 export async function updateDraft(deps: MessagesDeps, ctx: RequestContext, id: string, content: MessageContent): Promise<MessageDetail> {
   const scope = operatorScope(deps, ctx);
-  const values = checkContent(scope, content, ctx.now);
+  const values = await checkContent(scope, content, ctx.now);
   await deps.db.transaction().execute(async (trx) => {
     const message = await findInScope(deps, scope, id, trx, true);
     if (message.status !== 'draft') throw new AppError('MESSAGES_NOT_DRAFT');
@@ -260,7 +260,7 @@ const auditTargeting = (values: repo.VersionValues) => ({
 /** How many professionals a content would reach, by profession and department, before publishing it. */
 export async function previewMessage(deps: MessagesDeps, ctx: RequestContext, content: MessageContent): Promise<MessagePreview> {
   const scope = operatorScope(deps, ctx);
-  const values = checkContent(scope, content, ctx.now);
+  const values = await checkContent(scope, content, ctx.now);
   const rows = await repo.countReach(deps.db, values);
   const total = rows.find((r) => r.by_profession === 1 && r.by_department === 1);
   return {
@@ -307,7 +307,7 @@ export async function publishMessage(deps: MessagesDeps, ctx: RequestContext, id
 /** A correction: a new version, published at once to whom it targets; the old one is kept, its unsent e-mails cancelled. */
 export async function correctMessage(deps: MessagesDeps, ctx: RequestContext, id: string, input: CorrectionBody): Promise<MessageDetail> {
   const scope = operatorScope(deps, ctx);
-  const values = checkContent(scope, input.content, ctx.now);
+  const values = await checkContent(scope, input.content, ctx.now);
   await deps.db.transaction().execute(async (trx) => {
     const message = await findInScope(deps, scope, id, trx, true);
     if (message.status === 'draft') throw new AppError('MESSAGES_NOT_PUBLISHED');
