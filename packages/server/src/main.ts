@@ -34,8 +34,14 @@ async function main(): Promise<void> {
   // than reported delivered to a catcher.
   let catcher: MailCatcher | undefined;
   if (!config.messages.smtpUrl && config.env !== 'production') {
-    catcher = await startMailCatcher({ httpPort: config.messages.catcherPort });
-    config = Object.freeze({ ...config, messages: Object.freeze({ ...config.messages, smtpUrl: catcher.smtpUrl }) });
+    try {
+      catcher = await startMailCatcher({ httpPort: config.messages.catcherPort });
+      config = Object.freeze({ ...config, messages: Object.freeze({ ...config.messages, smtpUrl: catcher.smtpUrl }) });
+    } catch (error) {
+      // A convenience must not stop the server: e.g. another local instance holds the port.
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      console.warn(`Le capteur de courriels local n’a pas démarré : le port ${config.messages.catcherPort} est déjà pris (MAIL_CATCHER_PORT). Les messages urgents restent dans les boîtes du portail, sans courriel.`);
+    }
   }
   if (config.workers === 1) return runServer(config, { banner: true, sandbox, catcher });
   return supervise(config, sandbox, catcher);

@@ -135,10 +135,15 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
         },
       );
     });
-    await new Promise<void>((resolve, reject) => {
-      web!.once('error', reject);
-      web!.listen(options.httpPort, host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        web!.once('error', reject);
+        web!.listen(options.httpPort, host, () => resolve());
+      });
+    } catch (error) {
+      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      throw error;
+    }
     webUrl = `http://${host}:${(web.address() as AddressInfo).port}/`;
   }
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   Attachment,
@@ -26,6 +25,7 @@ import {
 } from '@prostopcovid/contracts/messages';
 import { contextOf } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
+import { isNotModified, sendNotModified } from '../../platform/etag.js';
 import * as service from './messages.service.js';
 
 export type { MessagesDeps } from './messages.service.js';
@@ -116,17 +116,17 @@ export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string 
           .header('content-disposition', contentDisposition(attachment.filename))
           .header('etag', etag)
           .header('cache-control', attachment.isPublic ? 'public, max-age=86400, immutable' : 'private, no-cache');
-        if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+        if (isNotModified(request, etag)) return sendNotModified(reply);
         return attachment.content;
       },
     );
 
     // The professional's inbox: a small answer with an ETag, so polling costs a 304.
-    app.get('/api/inbox', { schema: { tags: ['pro'], summary: 'Urgent messages for me', response: { 200: Inbox, 304: Type.Null({ description: 'Not modified (If-None-Match)' }) } } }, async (request, reply) => {
+    app.get('/api/inbox', { schema: { tags: ['pro'], summary: 'Urgent messages for me', description: 'With an ETag: 304 Not Modified, without a body, when If-None-Match names it.', response: { 200: Inbox } } }, async (request, reply) => {
       const inbox = await service.readInbox(deps, contextOf(request));
       const etag = `"${createHash('sha256').update(JSON.stringify(inbox)).digest('base64url').slice(0, 27)}"`;
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
-      if (request.headers['if-none-match'] === etag) return reply.status(304).send(null);
+      if (isNotModified(request, etag)) return sendNotModified(reply);
       return inbox;
     });
     app.get('/api/inbox/:id', { schema: { tags: ['pro'], summary: 'One urgent message for me', params: MessageParams, response: { 200: InboxMessage } } }, async (request) =>

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
+import { isNotModified } from '../../platform/etag.js';
 import type { Published } from './verifier-lists.js';
 import { CountryParams, GatewayEntry, ListsBundle, VerifyAnswer, VerifyBody } from '@prostopcovid/contracts/verifier';
 import { verifyPass, type VerifierDeps } from './verifier.service.js';
@@ -13,8 +14,7 @@ import { Type } from 'typebox';
  */
 function sendPublished(request: FastifyRequest, reply: FastifyReply, document: Published, maxAge: number) {
   reply.header('etag', document.etag).header('cache-control', `public, max-age=${maxAge}`).header('vary', 'accept-encoding');
-  const match = request.headers['if-none-match'];
-  if (match && match.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === document.etag)) return reply.status(304).send();
+  if (isNotModified(request, document.etag)) return reply.status(304).send();
   return reply.type('application/json; charset=utf-8').send(document.body);
 }
 
