@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'kysely';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { kindLabels } from '@prostopcovid/contracts/messages';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
@@ -55,7 +55,7 @@ interface Content {
 }
 
 export class MessageMailer {
-  private readonly transport: Transporter | undefined;
+  private transport: Transporter | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -65,32 +65,17 @@ export class MessageMailer {
   private readonly contents = new Map<string, Content>();
 
   constructor(private readonly deps: MailerDeps) {
-    this.transport =
-      deps.transport ??
-      (deps.settings.smtpUrl
-        ? nodemailer.createTransport({
-            url: deps.settings.smtpUrl,
-            pool: true,
-            maxConnections: deps.settings.smtpConnections,
-            // A relay that stops answering must not hold a row past its lease.
-            connectionTimeout: 30 * SECOND,
-            greetingTimeout: 30 * SECOND,
-            // Under the servers' shutdown grace (35 s): a stop waits for the answers in flight.
-            socketTimeout: 30 * SECOND,
-            // The pool would resend a message on its own after a lost connection: never (at most once).
-            maxRequeues: 0,
-          } as Parameters<typeof nodemailer.createTransport>[0])
-        : undefined);
+    this.transport = deps.transport;
     this.tokens = deps.settings.emailsPerSecond;
     this.lastRefill = Date.now();
   }
 
   get enabled(): boolean {
-    return this.transport !== undefined;
+    return this.transport !== undefined || Boolean(this.deps.settings.smtpUrl);
   }
 
   start(): void {
-    if (!this.transport || this.running) return;
+    if (!this.enabled || this.running) return;
     this.running = true;
     this.loop = this.run();
   }
@@ -146,9 +131,28 @@ export class MessageMailer {
     this.lastRefill = now;
   }
 
+  /** The pooled SMTP transport, made at the first e-mail: an idle server does not carry nodemailer. */
+  private async openTransport(): Promise<Transporter> {
+    if (this.transport) return this.transport;
+    const { default: nodemailer } = await import('nodemailer');
+    this.transport = nodemailer.createTransport({
+      url: this.deps.settings.smtpUrl,
+      pool: true,
+      maxConnections: this.deps.settings.smtpConnections,
+      // A relay that stops answering must not hold a row past its lease.
+      connectionTimeout: 30 * SECOND,
+      greetingTimeout: 30 * SECOND,
+      // Under the servers' shutdown grace (35 s): a stop waits for the answers in flight.
+      socketTimeout: 30 * SECOND,
+      // The pool would resend a message on its own after a lost connection: never (at most once).
+      maxRequeues: 0,
+    } as Parameters<typeof nodemailer.createTransport>[0]);
+    return this.transport;
+  }
+
   /** Takes and sends one batch of due e-mails; the number taken. */
   async sendDue(): Promise<number> {
-    if (!this.transport) return 0;
+    if (!this.enabled) return 0;
     this.refill();
     // No more than the connections can carry at once: every row taken is in flight, so a crash
     // leaves at most that many uncertain (rows taken but waiting would be lost as uncertain too).
@@ -157,16 +161,17 @@ export class MessageMailer {
     const claimed = await claimDue(this.deps.db, this.deps.clock.now(), limit);
     this.tokens -= claimed.length;
     if (claimed.length === 0) return 0;
+    const transport = await this.openTransport();
     await this.loadContents(claimed);
     // The pool sends on its connections in parallel; each outcome is recorded as it comes.
-    await Promise.all(claimed.map(async (row) => recordOutcome(this.deps.db, row, await this.send(row), this.deps.clock.now())));
+    await Promise.all(claimed.map(async (row) => recordOutcome(this.deps.db, row, await this.send(transport, row), this.deps.clock.now())));
     return claimed.length;
   }
 
-  private async send(row: Claimed): Promise<Outcome> {
+  private async send(transport: Transporter, row: Claimed): Promise<Outcome> {
     const content = this.contents.get(`${row.message_id}/${row.version}`)!;
     try {
-      await this.transport!.sendMail({ ...composeEmail(content, row, this.deps.publicUrl), from: this.deps.settings.mailFrom, to: row.address });
+      await transport.sendMail({ ...composeEmail(content, row, this.deps.publicUrl), from: this.deps.settings.mailFrom, to: row.address });
       return { status: 'sent' };
     } catch (error) {
       return classify(error, row.attempts);
