@@ -36,8 +36,6 @@
  * Everything runs on 127.0.0.1. Exit code 0 when every e-mail arrived exactly once within the
  * bound and nothing failed; 1 otherwise.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as pause } from 'node:timers/promises';
 import type { SandboxProfessional } from '@prostopcovid/psc-sandbox';
@@ -47,7 +45,7 @@ import { startMailCatcher } from '../src/dev/mail-catcher.js';
 import { openDatabase } from '../src/db/database.js';
 import { startChild } from '../src/testing/processes.js';
 import { insertSyntheticProfessionals } from '../src/testing/synthetic-professionals.js';
-import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, percentile, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, startBenchSandbox, tempDir, type Session } from './shared.js';
+import { cleanup, cpuSeconds, createThrowAwayDatabase, fmt, intSetting, onCleanup, percentile, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, startBenchSandbox, tempDir, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -145,23 +143,6 @@ function content(title: string): MessageContent {
 // ---------------------------------------------------------------------------------------------
 // CPU per role, from /proc (Linux): the server, this process (load generator and catcher), the
 // database's PostgreSQL backends, and the whole machine.
-
-let clockTicks = 100;
-try {
-  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  // 100 on every common Linux.
-}
-
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  } catch {
-    return undefined;
-  }
-}
 
 function machineBusySeconds(): number {
   let busy = 0;

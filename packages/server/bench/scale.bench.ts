@@ -41,7 +41,7 @@ import type { SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import type { Options, Result } from 'autocannon';
 import pg from 'pg';
 import { startChild, type ChildServer } from '../src/testing/processes.js';
-import { cleanup, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, startBenchSandbox } from './shared.js';
+import { cleanup, cpuSeconds, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, startBenchSandbox } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -86,25 +86,6 @@ function lastCore(list: string): number {
 /** Gives this process (all its threads) `list` back: children started afterwards inherit it. */
 function setOwnAffinity(list: string): void {
   execFileSync('taskset', ['-a', '-p', '-c', list, String(process.pid)], { stdio: 'ignore' });
-}
-
-let clockTicks = 100;
-try {
-  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  // 100 on every common Linux.
-}
-
-/** utime + stime of a process in seconds, undefined when it is gone or there is no /proc. */
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The supervisor and its children (the server processes), found through /proc. */

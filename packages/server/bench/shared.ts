@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { driveLogin, startPscSandbox, type RunningSandbox, type SandboxProfessional } from '@prostopcovid/psc-sandbox';
@@ -35,7 +35,7 @@ const SERVER_ENV_KEYS = [
   'INCIDENT_SESSION_IDLE_HOURS', 'FALLBACK_SIGN_IN', 'PROVISIONAL_TEST_HOURS', 'ADMISSION_MAX_EVENT_LOOP_DELAY_MS', 'ADMISSION_RETRY_AFTER_SECONDS',
   'ROBERT_TIME_START', 'ROBERT_ECDH_KEY_FILE', 'ROBERT_KEY_ENCRYPTION_KEY', 'ROBERT_FEDERATION_KEY', 'ROBERT_REGISTER_LIMIT_PER_ADDRESS', 'ROBERT_CAPTCHA',
   'ROBERT_CAPTCHA_DIFFICULTY', 'ROBERT_INACTIVITY_DAYS', 'ROBERT_WORKERS', 'SMTP_URL', 'MAIL_FROM', 'MAIL_CATCHER_PORT', 'MESSAGES_MAILER',
-  'MESSAGES_EMAILS_PER_SECOND', 'MESSAGES_SMTP_CONNECTIONS', 'MESSAGES_REMINDER_HOURS',
+  'MESSAGES_EMAILS_PER_SECOND', 'MESSAGES_SMTP_CONNECTIONS', 'MESSAGES_REMINDER_HOURS', 'STATS_REFRESH_SECONDS',
 ];
 
 /**
@@ -297,4 +297,26 @@ export async function startBenchSandbox(count: number): Promise<{ port: number; 
   });
   onCleanup(() => sandbox.close());
   return { port, baseUrl, gps, client, sandbox };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU time of a process, from /proc (Linux)
+
+let clockTicks = 100;
+try {
+  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {
+  // 100 on every common Linux.
+}
+
+/** utime + stime of a process in seconds, undefined when it is gone or there is no /proc. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return undefined;
+  }
 }
