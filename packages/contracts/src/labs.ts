@@ -1,15 +1,16 @@
 import { Type, type Static } from 'typebox';
-import { PlainText, Uuid } from './common.js';
+import { DepartmentCode, PlainText, Uuid } from './common.js';
 import { Patient } from './acts.js';
 
 export const CreateLabBody = Type.Object(
   {
     name: PlainText(),
     finess: Type.Optional(Type.String({ pattern: '^[0-9A-B]{9}$', description: 'FINESS number (9 characters)' })),
+    department: Type.Optional(DepartmentCode("Where its results count in the statistics; by default the FINESS number's first two characters (metropolitan France)")),
   },
   { additionalProperties: false },
 );
-export const Lab = Type.Object({ id: Type.String(), name: Type.String(), finess: Type.Union([Type.String(), Type.Null()]) });
+export const Lab = Type.Object({ id: Type.String(), name: Type.String(), finess: Type.Union([Type.String(), Type.Null()]), department: Type.Union([Type.String(), Type.Null()]) });
 export const LabParams = Type.Object({ labId: Uuid });
 export const LabKeyParams = Type.Object({ labId: Uuid, keyId: Uuid });
 export const CreatedKey = Type.Object({

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { PlainText, Uuid } from './common.js';
+import { DepartmentCode, PlainText, Uuid } from './common.js';
 
 /** Text over several lines: no control characters but tabs and line breaks (PostgreSQL refuses NUL). */
 const MULTILINE_TEXT = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\uD800-\\uDFFF\\uFFFD]*$';
@@ -38,8 +38,6 @@ export const statusLabels: Record<MessageStatus, string> = { draft: 'Brouillon',
 const ProfessionCode = Type.String({ pattern: '^[0-9]{2}$' });
 /** An INSEE region code: '75' Nouvelle-Aquitaine, '02' Martinique; an overseas collectivity is its own region ('975'). */
 const RegionCode = Type.String({ pattern: '^[0-9]{2,3}$' });
-/** An INSEE department code: '33', '2A', '2B', '971'…'976', or an overseas collectivity ('975', '977', '978'…). */
-const DepartmentCode = Type.String({ pattern: '^([0-9]{2}|2[AB]|9[78][0-9])$' });
 
 /**
  * The professions of the DGS-URGENT form (seed: DGS-URGENT N°2021_84), each with the TRE_G15
@@ -73,7 +71,7 @@ export const MessageZone = Type.Object(
   {
     national: Type.Boolean({ description: 'true: every professional, wherever they work (regions and departments must then be empty)' }),
     regions: Type.Array(RegionCode, { maxItems: 30, uniqueItems: true }),
-    departments: Type.Array(DepartmentCode, { maxItems: 110, uniqueItems: true }),
+    departments: Type.Array(DepartmentCode(), { maxItems: 110, uniqueItems: true }),
   },
   { additionalProperties: false, description: 'national, or territorial: the union of the regions and departments listed (at least one)' },
 );

@@ -42,9 +42,11 @@ import { purgeExpired } from './modules/robert/robert.service.js';
 import { ActiveMessages } from './modules/messages/active-messages.js';
 import { MessageMailer } from './modules/messages/message-mailer.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
+import { statisticsRoutes } from './modules/statistics/statistics.routes.js';
+import { refreshStatistics } from './modules/statistics/statistics.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
-import { HOUR, MINUTE, systemClock, type Clock } from './platform/clock.js';
+import { HOUR, MINUTE, SECOND, systemClock, type Clock } from './platform/clock.js';
 import { AppError } from './platform/errors.js';
 import { AdmissionControl } from './platform/admission.js';
 import { ChangeFeed } from './platform/change-feed.js';
@@ -204,6 +206,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(declarationsRoutes({ db: database.db, hasher, ...config.codes }));
   await registerRobert(app, config);
   await registerMessages(app, config, changes);
+  await registerStatistics(app, config);
   await app.register(referenceRoutes);
   await app.register(actsRoutes({ codes: codesDeps }));
   await app.register(labsRoutes({ db: database.db, batchMaxResults: config.labBatchMaxResults, keyRequestsPerMinute: config.admission.labKeyRequestsPerMinute }));
@@ -244,6 +247,29 @@ async function registerMessages(app: FastifyInstance, config: Config, changes: C
   if (!mailer.enabled) app.log.warn('SMTP_URL is not set: urgent messages are not e-mailed (they stay in the portal inboxes)');
   app.addHook('onReady', async () => mailer.start());
   app.addHook('onClose', async () => mailer.stop());
+}
+
+/** Statistics: the routes, and the periodic rebuild of their rollup (off with STATS_REFRESH_SECONDS=0). */
+async function registerStatistics(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(statisticsRoutes({ db: app.db, operators: config.operators }));
+  if (config.statsRefreshSeconds === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  const refresh = () => {
+    // One rebuild at a time in this process; a slow one (a first backfill) is not stacked.
+    if (running) return;
+    running = refreshStatistics(app.db, app.clock.now())
+      .catch((error: unknown) => app.log.error({ err: serializeError(error) }, 'statistics refresh failed'))
+      .finally(() => (running = undefined));
+  };
+  app.addHook('onReady', async () => {
+    refresh();
+    timer = setInterval(refresh, config.statsRefreshSeconds * SECOND).unref();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await running;
+  });
 }
 
 /** ROBERT: the protocol's routes, its report workers and the hourly purge (both off with ROBERT_WORKERS=0). */

@@ -66,6 +66,8 @@ export interface Config {
   };
   /** Largest batch a laboratory may send at once. */
   readonly labBatchMaxResults: number;
+  /** Seconds between two rebuilds of the statistics' rollup (0: never, in this process). */
+  readonly statsRefreshSeconds: number;
   readonly certificates: {
     /** Document signer key and certificate (PEM files); undefined: a development signer in keysDir. */
     readonly signerKeyFile: string | undefined;
@@ -400,6 +402,7 @@ export function loadConfig(env: Env = process.env): Config {
       catcherPort: integer(env, 'MAIL_CATCHER_PORT', 4025, 0, 65535),
     },
     labBatchMaxResults: integer(env, 'LAB_BATCH_MAX_RESULTS', 1000, 1, 10_000),
+    statsRefreshSeconds: integer(env, 'STATS_REFRESH_SECONDS', 60, 0, 86_400),
     certificates: {
       signerKeyFile: env.DSC_KEY_FILE || undefined,
       signerCertFile: env.DSC_CERT_FILE || undefined,

@@ -14,6 +14,7 @@ import * as m0010 from './migrations/0010_session_secrets.js';
 import * as m0011 from './migrations/0011_robert.js';
 import * as m0012 from './migrations/0012_cheaper_writes.js';
 import * as m0013 from './migrations/0013_messages.js';
+import * as m0014 from './migrations/0014_statistics.js';
 
 // Forward-only: migrations have no `down`. Listed here, in order, so bundling never loses one.
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0011_robert': m0011,
   '0012_cheaper_writes': m0012,
   '0013_messages': m0013,
+  '0014_statistics': m0014,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

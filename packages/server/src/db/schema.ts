@@ -79,6 +79,9 @@ export interface DeclarationCodesTable {
   expires_at: Timestamp;
   consumed_at: Timestamp | null;
   test_result_id: Generated<string | null>;
+  /** Where and by whom it counts in the statistics, fixed when recorded (migration 0014). */
+  department: Generated<string | null>;
+  profession: Generated<string | null>;
 }
 
 export interface DeclarationsTable {
@@ -181,6 +184,9 @@ export interface TestResultsTable extends PatientColumns {
   request_hash: Generated<string | null>;
   /** When the act was saved in the professional's outbox (act time); recorded_at is the entry time. */
   captured_at: Generated<Date | null>;
+  /** Where and by whom it counts in the statistics, fixed when recorded (migration 0014). */
+  department: Generated<string | null>;
+  profession: Generated<string | null>;
 }
 
 export interface LabsTable {
@@ -188,6 +194,24 @@ export interface LabsTable {
   name: string;
   finess: string | null;
   created_at: Timestamp;
+  /** From the FINESS number: where its results count in the statistics. */
+  department: Generated<string | null>;
+}
+
+export interface StatsDailyTable {
+  day: string;
+  recorded_day: string;
+  metric: string;
+  department: string;
+  profession: string;
+  dimension: string;
+  count: number;
+}
+
+export interface StatsStateTable {
+  name: string;
+  day: string;
+  at: Timestamp;
 }
 
 export interface LabApiKeysTable {
@@ -218,6 +242,9 @@ export interface VaccinationsTable extends PatientColumns {
   request_hash: Generated<string | null>;
   /** When the act was saved in the professional's outbox (act time); recorded_at is the entry time. */
   captured_at: Generated<Date | null>;
+  /** Where and by whom it counts in the statistics, fixed when recorded (migration 0014). */
+  department: Generated<string | null>;
+  profession: Generated<string | null>;
 }
 
 export type IncidentComponent = 'psc' | 'tests-portal' | 'vaccination-portal';
@@ -356,6 +383,8 @@ export interface MessageEmailsTable {
 }
 
 export interface Database {
+  stats_daily: StatsDailyTable;
+  stats_state: StatsStateTable;
   professional_zones: ProfessionalZonesTable;
   message_series: MessageSeriesTable;
   messages: MessagesTable;

@@ -56,6 +56,8 @@ function testConfig(issuer: string, env: Record<string, string> = {}): Config {
     PSC_WATCH_SECONDS: '0',
     // ROBERT reports are processed when a test says so (processNextReport).
     ROBERT_WORKERS: '0',
+    // The statistics' rollup is rebuilt when a test says so (refreshStatistics).
+    STATS_REFRESH_SECONDS: '0',
     // A throw-away document signer per app, never the developer's .data/keys.
     KEYS_DIR: mkdtempSync(join(tmpdir(), 'prostopcovid-keys-')),
     DCC_TRUST_LIST_CACHE_FILE: join(mkdtempSync(join(tmpdir(), 'prostopcovid-trust-')), 'trust-list.json'),

@@ -1,6 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, TestResultsTable, VaccinationsTable } from '../../db/schema.js';
-import type { Insertable } from 'kysely';
+import type { InsertObject, Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -9,7 +8,7 @@ type Executor = Kysely<Database> | Transaction<Database>;
  * key: then nothing is written and undefined comes back. Under concurrency the unique index
  * makes the later inserts wait for the first and do nothing.
  */
-export async function insertTestResult(db: Executor, row: Insertable<TestResultsTable>): Promise<string | undefined> {
+export async function insertTestResult(db: Executor, row: InsertObject<Database, 'test_results'>): Promise<string | undefined> {
   return (
     await db
       .insertInto('test_results')
@@ -20,7 +19,7 @@ export async function insertTestResult(db: Executor, row: Insertable<TestResults
   )?.id;
 }
 
-export async function insertVaccination(db: Executor, row: Insertable<VaccinationsTable>): Promise<string | undefined> {
+export async function insertVaccination(db: Executor, row: InsertObject<Database, 'vaccinations'>): Promise<string | undefined> {
   return (
     await db
       .insertInto('vaccinations')

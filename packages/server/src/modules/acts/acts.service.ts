@@ -16,6 +16,8 @@ import * as repo from './acts.repository.js';
 import { issueLongCode, type CodesDeps } from '../codes/codes.service.js';
 import { renderCovidPlusDocument } from './covid-plus-document.js';
 import { MAX_ACT_AGE_DAYS, type Patient, type RecordTestBody, type RecordVaccinationBody } from '@prostopcovid/contracts/acts';
+import { defaultPolicy } from '../auth/policy.js';
+import { actZone } from '../statistics/attribution.js';
 
 /** Clock skew tolerated between the professional's device and the server. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -168,6 +170,7 @@ export async function recordTest(db: Db, ctx: RequestContext, input: RecordTestB
       place: input.place.trim(),
       professional_id: ctx.professional!.id,
       recorded_at: ctx.now,
+      ...actZone(ctx.professional!.id, defaultPolicy['tests:record']),
     });
     // No health data in the audit: which act, not its result.
     if (testId) await recordAudit(trx, ctx, { action: 'tests.record', outcome: 'success', targetType: 'test_result', targetId: testId, details: { testType: input.testType, ...entryDetails(ctx, outbox) } });
@@ -206,6 +209,7 @@ export async function recordVaccination(db: Db, ctx: RequestContext, input: Reco
       place: input.place.trim(),
       professional_id: ctx.professional!.id,
       recorded_at: ctx.now,
+      ...actZone(ctx.professional!.id, defaultPolicy['vaccinations:record']),
     });
     if (vaccinationId) await recordAudit(trx, ctx, { action: 'vaccinations.record', outcome: 'success', targetType: 'vaccination', targetId: vaccinationId, details: entryDetails(ctx, outbox) });
     return vaccinationId;

@@ -1,6 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { auditInsertFrom, type auditRow } from '../../platform/audit.js';
+import { defaultPolicy } from '../auth/policy.js';
+import { actZone } from '../statistics/attribution.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -54,14 +56,16 @@ export interface IssueStatement {
 export async function insertCountedCode(db: Executor, s: IssueStatement): Promise<{ hits: number | null; codeId: string | null }> {
   const older = s.olderHashes.length > 0 ? sql`code_hash in (${sql.join(s.olderHashes)})` : sql`false`;
   const name = s.olderHashes.length > 0 ? `issue_code_${s.olderHashes.length}` : 'issue_code';
+  const zone = actZone(s.professionalId, defaultPolicy['codes:issue']);
   const { rows } = await sql<{ hits: number | null; code_id: string | null }>`/* prepared:${sql.raw(name)} */
     with hit as (
       insert into rate_limit_hits as r (key, window_start, hits) values (${s.counterKey}, ${s.windowStart}, 1)
       on conflict (key, window_start) do update set hits = r.hits + 1 where r.hits < ${s.limit}
       returning hits
     ), code as (
-      insert into declaration_codes (code_hash, key_id, kind, case_kind, qr_code_unavailable, professional_id, issued_at, expires_at, test_result_id)
-      select ${s.hash}, ${s.keyId}, 'short', ${s.caseKind}, ${s.qrCodeUnavailable}, ${s.professionalId}, ${s.now}, ${s.expiresAt}, ${s.revokeLongCodesOf}::uuid from hit
+      insert into declaration_codes (code_hash, key_id, kind, case_kind, qr_code_unavailable, professional_id, issued_at, expires_at, test_result_id, department, profession)
+      select ${s.hash}, ${s.keyId}, 'short', ${s.caseKind}, ${s.qrCodeUnavailable}, ${s.professionalId}, ${s.now}, ${s.expiresAt}, ${s.revokeLongCodesOf}::uuid,
+        ${zone.department}, ${zone.profession} from hit
       where not exists (select 1 from declaration_codes where ${older} and consumed_at is null and expires_at > ${s.now})
       on conflict (code_hash) where consumed_at is null do nothing
       returning id
@@ -108,7 +112,19 @@ export async function replaceLongCode(db: Kysely<Database>, row: { hash: string;
       .execute();
     const inserted = await trx
       .insertInto('declaration_codes')
-      .values({ code_hash: row.hash, key_id: row.keyId, kind: 'long', case_kind: 'confirmed', professional_id: null, issued_at: row.now, expires_at: row.expiresAt, test_result_id: row.testResultId })
+      .values((eb) => ({
+        code_hash: row.hash,
+        key_id: row.keyId,
+        kind: 'long',
+        case_kind: 'confirmed',
+        professional_id: null,
+        issued_at: row.now,
+        expires_at: row.expiresAt,
+        test_result_id: row.testResultId,
+        // Counted where the result was recorded.
+        department: eb.selectFrom('test_results').select('department').where('id', '=', row.testResultId),
+        profession: eb.selectFrom('test_results').select('profession').where('id', '=', row.testResultId),
+      }))
       .onConflict((oc) => oc.column('code_hash').where('consumed_at', 'is', null).doNothing())
       .returning('id')
       .executeTakeFirst();

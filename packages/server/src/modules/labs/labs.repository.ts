@@ -3,8 +3,12 @@ import type { Database } from '../../db/schema.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-export async function insertLab(db: Executor, lab: { name: string; finess: string | null; now: Date }) {
-  return db.insertInto('labs').values({ name: lab.name, finess: lab.finess, created_at: lab.now }).returning(['id', 'name', 'finess']).executeTakeFirstOrThrow();
+export async function insertLab(db: Executor, lab: { name: string; finess: string | null; department: string | null; now: Date }) {
+  return db
+    .insertInto('labs')
+    .values({ name: lab.name, finess: lab.finess, department: lab.department, created_at: lab.now })
+    .returning(['id', 'name', 'finess', 'department'])
+    .executeTakeFirstOrThrow();
 }
 
 export async function labExists(db: Executor, labId: string): Promise<boolean> {
@@ -21,7 +25,7 @@ export async function revokeLabKey(db: Executor, labId: string, keyId: string, n
 }
 
 export async function listLabsWithKeys(db: Executor) {
-  const labs = await db.selectFrom('labs').select(['id', 'name', 'finess']).orderBy('name').execute();
+  const labs = await db.selectFrom('labs').select(['id', 'name', 'finess', 'department']).orderBy('name').execute();
   const keys = await db.selectFrom('lab_api_keys').select(['id', 'lab_id', 'created_at', 'revoked_at']).orderBy('created_at').execute();
   return { labs, keys };
 }
@@ -57,8 +61,9 @@ export interface LabResultRow {
 export async function insertLabResults(db: Executor, lab: { id: string; name: string }, rows: LabResultRow[], now: Date) {
   const column = <K extends keyof LabResultRow>(key: K) => rows.map((row) => row[key]);
   const { rows: inserted } = await sql<{ id: string; lab_sample_id: string }>`
-    insert into test_results (test_type, family_name, given_name, birth_date, sex, email, phone, sampled_at, result, device_id, place, professional_id, recorded_at, lab_id, lab_sample_id, uvci, retrieval_hash)
-    select 'rt-pcr', family_name, given_name, birth_date, sex, email, phone, sampled_at, result, null, ${lab.name}, null, ${now}, ${lab.id}::uuid, sample_id, uvci, retrieval_hash
+    insert into test_results (test_type, family_name, given_name, birth_date, sex, email, phone, sampled_at, result, device_id, place, professional_id, recorded_at, lab_id, lab_sample_id, uvci, retrieval_hash, department)
+    select 'rt-pcr', family_name, given_name, birth_date, sex, email, phone, sampled_at, result, null, ${lab.name}, null, ${now}, ${lab.id}::uuid, sample_id, uvci, retrieval_hash,
+      (select department from labs where id = ${lab.id}::uuid)
     from unnest(${column('sampleId')}::text[], ${column('familyName')}::text[], ${column('givenName')}::text[], ${column('birthDate')}::date[],
       ${column('sex')}::text[], ${column('email')}::text[], ${column('phone')}::text[], ${column('sampledAt')}::timestamptz[], ${column('result')}::text[],
       ${column('uvci')}::text[], ${column('retrievalHash')}::text[])

@@ -10,6 +10,8 @@ import { generateToken, hashToken } from '../../platform/secrets.js';
 import { generateRetrievalCode } from '../../platform/retrieval-code.js';
 import { generateUvci } from '../../platform/uvci.js';
 import * as repo from './labs.repository.js';
+import { findDepartment } from '../../platform/territories.js';
+import { departmentOfFiness } from '../statistics/attribution.js';
 import { LabResult } from '@prostopcovid/contracts/labs';
 
 export interface LabsDeps {
@@ -19,9 +21,11 @@ export interface LabsDeps {
   keyRequestsPerMinute: number;
 }
 
-export async function createLab(deps: LabsDeps, ctx: RequestContext, input: { name: string; finess?: string }) {
+export async function createLab(deps: LabsDeps, ctx: RequestContext, input: { name: string; finess?: string; department?: string }) {
+  if (input.department !== undefined && !findDepartment(input.department)) throw new AppError('LABS_DEPARTMENT_UNKNOWN', { details: { department: input.department } });
+  const department = input.department ?? departmentOfFiness(input.finess);
   return deps.db.transaction().execute(async (trx) => {
-    const lab = await repo.insertLab(trx, { name: input.name.trim(), finess: input.finess ?? null, now: ctx.now });
+    const lab = await repo.insertLab(trx, { name: input.name.trim(), finess: input.finess ?? null, department, now: ctx.now });
     await recordAudit(trx, ctx, { action: 'labs.create', outcome: 'success', targetType: 'lab', targetId: lab.id });
     return lab;
   });

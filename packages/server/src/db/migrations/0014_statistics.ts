@@ -1,0 +1,51 @@
+import { sql, type Kysely } from 'kysely';
+
+/**
+ * Statistics for authorities (docs/domain.md §8):
+ * - each act and code carries the department and profession it counts under, fixed when it is
+ *   recorded (a professional who moves later does not move past figures): the recording
+ *   professional's activity, or the laboratory's department (from its FINESS number);
+ * - `stats_daily`, a rollup by day, department, profession and a metric's dimension, rebuilt
+ *   one recording day at a time by a periodic job (statistics.service.ts): the statistics page
+ *   reads it, never the acts themselves;
+ * - indexes for that job: BRIN on the recording times (rows arrive in time order), B-trees on
+ *   the codes' use and expiry.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  for (const statement of [
+    sql`alter table test_results add column department text, add column profession text`,
+    sql`alter table vaccinations add column department text, add column profession text`,
+    sql`alter table declaration_codes add column department text, add column profession text`,
+    sql`alter table labs add column department text`,
+    sql`create index test_results_recorded_brin on test_results using brin (recorded_at)`,
+    sql`create index vaccinations_recorded_brin on vaccinations using brin (recorded_at)`,
+    sql`create index declarations_declared_brin on declarations using brin (declared_at)`,
+    sql`create index declaration_codes_issued_brin on declaration_codes using brin (issued_at)`,
+    sql`create index declaration_codes_consumed_idx on declaration_codes (consumed_at) where consumed_at is not null`,
+    sql`create index declaration_codes_unused_expiry_idx on declaration_codes (expires_at) where consumed_at is null`,
+    sql`create table stats_daily (
+      -- the day the figure is about (Paris): the act's, or the event's
+      day date not null,
+      -- the day the rows were recorded (Paris): the unit the job rebuilds
+      recorded_day date not null,
+      metric text not null,
+      -- '' when not known
+      department text not null,
+      -- TRE_G15 code; '' for laboratories and what has no profession
+      profession text not null,
+      -- the metric's breakdown: 'short', 'antigen/detected', '2/EU/1/20/1528', '1-6h'…
+      dimension text not null,
+      count integer not null check (count > 0),
+      primary key (recorded_day, metric, day, department, profession, dimension)
+    )`,
+    sql`create index stats_daily_metric_day_idx on stats_daily (metric, day)`,
+    // The last recording day rebuilt for good ('closed_through') and when the job last ran.
+    sql`create table stats_state (
+      name text primary key,
+      day date not null,
+      at timestamptz not null
+    )`,
+  ]) {
+    await statement.execute(db);
+  }
+}

@@ -1,0 +1,142 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** An act entered more than this after it was saved in the outbox counts as entered late. */
+export const LATE_AFTER_MINUTES = 5;
+
+// The Paris calendar day of an instant column.
+const parisDay = (column: string) => sql.raw(`(${column} at time zone 'Europe/Paris')::date`);
+
+// Delay between an act and its entry, in the buckets the statistics show.
+const lateBucket = sql.raw(`case
+  when recorded_at - captured_at < interval '1 hour' then '<1h'
+  when recorded_at - captured_at < interval '6 hours' then '1-6h'
+  when recorded_at - captured_at < interval '24 hours' then '6-24h'
+  when recorded_at - captured_at < interval '72 hours' then '1-3j'
+  else '>3j' end`);
+
+// Santé publique France's age classes (cl_age90): 09 for 0-9 years, 19 for 10-19… 89, then 90.
+const ageClass = sql.raw(`(select case when a >= 90 then '90' else lpad((a / 10 * 10 + 9)::text, 2, '0') end
+  from (select extract(year from age((sampled_at at time zone 'Europe/Paris')::date, birth_date))::int as a) age)`);
+
+/**
+ * Rebuilds the figures of one recording day (Paris, [from, to)): every row of `stats_daily`
+ * with that `recorded_day` is replaced by aggregates over the acts and events of the day,
+ * found through the indexes on their times. Codes and declarations count on the day of
+ * their event (issue, use, expiry, declaration), acts on their own day (test sample,
+ * vaccination), and late entries on the day they were entered. Expiries are counted up to
+ * `now`. One statement after the delete: the day is replaced atomically.
+ */
+export async function rebuildRecordedDay(db: Executor, day: string, from: Date, to: Date, now: Date): Promise<number> {
+  await db.deleteFrom('stats_daily').where('recorded_day', '=', day).execute();
+  const expiredUntil = now < to ? now : to;
+  const inDay = (column: string) => sql`${sql.ref(column)} >= ${from} and ${sql.ref(column)} < ${to}`;
+  const { numAffectedRows } = await sql`
+    insert into stats_daily (day, recorded_day, metric, department, profession, dimension, count)
+    select day, ${day}::date, metric, department, profession, dimension, count from (
+      select ${parisDay('sampled_at')} as day, 'tests' as metric, coalesce(department, '') as department, coalesce(profession, '') as profession,
+        test_type || '/' || result as dimension, count(*)::int as count
+      from test_results where ${inDay('recorded_at')} group by 1, 3, 4, 5
+      union all
+      select ${parisDay('sampled_at')}, 'tests.age', coalesce(department, ''), '', ${ageClass} || '/' || result, count(*)::int
+      from test_results where ${inDay('recorded_at')} group by 1, 3, 5
+      union all
+      select vaccinated_on, 'vaccinations', coalesce(department, ''), coalesce(profession, ''), dose_number::text || '/' || product, count(*)::int
+      from vaccinations where ${inDay('recorded_at')} group by 1, 3, 4, 5
+      union all
+      select ${day}::date, 'late', coalesce(department, ''), coalesce(profession, ''), 'tests/' || ${lateBucket}, count(*)::int
+      from test_results where ${inDay('recorded_at')} and recorded_at - captured_at > ${sql.lit(`${LATE_AFTER_MINUTES} minutes`)}::interval group by 3, 4, 5
+      union all
+      select ${day}::date, 'late', coalesce(department, ''), coalesce(profession, ''), 'vaccinations/' || ${lateBucket}, count(*)::int
+      from vaccinations where ${inDay('recorded_at')} and recorded_at - captured_at > ${sql.lit(`${LATE_AFTER_MINUTES} minutes`)}::interval group by 3, 4, 5
+      union all
+      select ${day}::date, 'codes.issued', coalesce(department, ''), coalesce(profession, ''), kind, count(*)::int
+      from declaration_codes where ${inDay('issued_at')} group by 3, 4, 5
+      union all
+      select ${day}::date, 'codes.used', coalesce(department, ''), coalesce(profession, ''), kind, count(*)::int
+      from declaration_codes where ${inDay('consumed_at')} group by 3, 4, 5
+      union all
+      select ${day}::date, 'codes.expired', coalesce(department, ''), coalesce(profession, ''), kind, count(*)::int
+      from declaration_codes where consumed_at is null and expires_at >= ${from} and expires_at < ${expiredUntil} group by 3, 4, 5
+      union all
+      select ${day}::date, 'declarations', coalesce(c.department, ''), coalesce(c.profession, ''), d.onset_kind, count(*)::int
+      from declarations d join declaration_codes c on c.id = d.code_id where ${inDay('d.declared_at')} group by 3, 4, 5
+      union all
+      -- ROBERT knows no place and no profession: its counters are national.
+      select day, 'robert.' || name, '', '', '', value::int from robert_counters where day = ${day}::date and value > 0
+    ) figures
+  `.execute(db);
+  return Number(numAffectedRows ?? 0n);
+}
+
+/** The first recording day with anything to count, or undefined on an empty database. */
+export async function earliestRecordedDay(db: Executor): Promise<Date | undefined> {
+  const { rows } = await sql<{ first: Date | null }>`
+    select least(
+      (select min(recorded_at) from test_results),
+      (select min(recorded_at) from vaccinations),
+      (select min(issued_at) from declaration_codes),
+      (select (min(day)::timestamp at time zone 'Europe/Paris') from robert_counters)
+    ) as first
+  `.execute(db);
+  return rows[0]?.first ?? undefined;
+}
+
+export async function readState(db: Executor): Promise<{ day: string; at: Date } | undefined> {
+  return db.selectFrom('stats_state').select(['day', 'at']).where('name', '=', 'closed_through').executeTakeFirst();
+}
+
+/** `day`: the last recording day rebuilt for good; `at`: when the job last ran. */
+export async function writeState(db: Executor, day: string, at: Date): Promise<void> {
+  await db
+    .insertInto('stats_state')
+    .values({ name: 'closed_through', day, at })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ day, at }))
+    .execute();
+}
+
+/** Only one process rebuilds at a time; the others skip their turn (PostgreSQL; PGlite has one connection). */
+export async function tryRefreshLock(trx: Transaction<Database>): Promise<boolean> {
+  const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('prostopcovid.stats_refresh')) as locked`.execute(trx);
+  return rows[0]?.locked === true;
+}
+
+export interface FigureRow {
+  metric: string;
+  day: string;
+  department: string;
+  dimension: string;
+  count: number;
+}
+
+/**
+ * The figures of `metrics` over [fromDay, toDay], summed over professions and recording days,
+ * by day, department and dimension; restricted to `departments` and `profession` when given.
+ */
+export async function readFigures(
+  db: Executor,
+  filter: { metrics: readonly string[]; fromDay: string; toDay: string; departments: readonly string[] | null; profession: string | null },
+): Promise<FigureRow[]> {
+  let query = db
+    .selectFrom('stats_daily')
+    .select(['metric', 'day', 'department', 'dimension', (eb) => eb.fn.sum<string>('count').as('count')])
+    .where('metric', 'in', filter.metrics)
+    .where('day', '>=', filter.fromDay)
+    .where('day', '<=', filter.toDay);
+  if (filter.departments) query = query.where('department', 'in', filter.departments.length > 0 ? filter.departments : ['-']);
+  if (filter.profession !== null) query = query.where('profession', '=', filter.profession);
+  const rows = await query.groupBy(['metric', 'day', 'department', 'dimension']).execute();
+  return rows.map((row) => ({ ...row, count: Number(row.count) }));
+}
+
+export async function readIncidents(db: Executor, from: Date, to: Date) {
+  return db
+    .selectFrom('incidents')
+    .select(['id', 'component', 'started_at', 'ended_at', 'source'])
+    .where('started_at', '<', to)
+    .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>', from)]))
+    .orderBy('started_at')
+    .execute();
+}

@@ -1,0 +1,329 @@
+import { MAX_PERIOD_DAYS, SUPPRESSION_THRESHOLD, type DepartmentFigures, type Statistics, type StatisticsQuery, type StatisticsSeries } from '@prostopcovid/contracts/statistics';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import { recordAudit } from '../../platform/audit.js';
+import type { RequestContext } from '../../platform/context.js';
+import { addDays, daysBetween, parisDate, parisDayStart, parseIsoDate, type IsoDate } from '../../platform/dates.js';
+import { AppError } from '../../platform/errors.js';
+import { departmentLabel, departments as allDepartments, findRegion, regions as allRegions } from '../../platform/territories.js';
+import { defaultPolicy, professionLabel } from '../auth/policy.js';
+import { operatorScope } from '../messages/messages.service.js';
+import * as repo from './statistics.repository.js';
+import { findVaccineProduct } from '../reference/reference.service.js';
+
+export interface StatisticsDeps {
+  db: Db;
+  operators: Config['operators'];
+}
+
+/** A recording day is rebuilt for the last time this long after it ends (longer than any transaction). */
+const CLOSE_AFTER_MS = 10 * 60_000;
+
+// ---------------------------------------------------------------------------------------------
+// The rollup: rebuilt by a periodic job
+
+/**
+ * Rebuilds the figures of every recording day not yet closed, from the day after the last
+ * closed one (or the first with data) to today, one transaction per day. A day is closed once
+ * rebuilt 10 minutes after it ended: by then every act recorded that day is committed. Only
+ * one process rebuilds at a time. Returns the days rebuilt (empty when another process held
+ * the lock).
+ */
+export async function refreshStatistics(db: Db, now: Date): Promise<string[]> {
+  const today = parisDate(now);
+  const state = await repo.readState(db);
+  let day: IsoDate;
+  if (state) day = addDays(state.day, 1);
+  else {
+    const first = await repo.earliestRecordedDay(db);
+    day = first ? parisDate(first) : today;
+  }
+  const rebuilt: string[] = [];
+  for (; day <= today; day = addDays(day, 1)) {
+    const from = parisDayStart(day);
+    const to = parisDayStart(addDays(day, 1));
+    const closes = now.getTime() >= to.getTime() + CLOSE_AFTER_MS;
+    const done = await db.transaction().execute(async (trx) => {
+      if (!(await repo.tryRefreshLock(trx))) return false;
+      await repo.rebuildRecordedDay(trx, day, from, to, now);
+      // The state moves only over closed days; it records the run's time in any case.
+      const closedThrough = closes ? day : addDays(day, -1);
+      if (!state || closedThrough >= state.day) await repo.writeState(trx, closedThrough, now);
+      return true;
+    });
+    if (!done) break;
+    rebuilt.push(day);
+  }
+  return rebuilt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Suppression
+
+/** A count as published: 1 to 10 suppressed (null), so that no one can be singled out. */
+export function suppress(count: number): number | null {
+  return count > 0 && count < SUPPRESSION_THRESHOLD ? null : count;
+}
+
+/**
+ * Counts published beside their total: each under the threshold is suppressed, and when only
+ * one part is, the smallest other non-zero part goes too, or the total minus the others would
+ * give it back.
+ */
+export function suppressParts(parts: readonly number[]): Array<number | null> {
+  const shown: Array<number | null> = parts.map(suppress);
+  const hidden = shown.filter((value, i) => value === null && parts[i]! > 0).length;
+  if (hidden === 1) {
+    let smallest = -1;
+    parts.forEach((value, i) => {
+      if (shown[i] !== null && value > 0 && (smallest < 0 || value < parts[smallest]!)) smallest = i;
+    });
+    if (smallest >= 0) shown[smallest] = null;
+  }
+  return shown;
+}
+
+const rate = (part: number | null, whole: number | null): number | null => (part === null || whole === null || whole === 0 ? null : Math.round((part / whole) * 1000) / 10);
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+const TEST_TYPES = [
+  ['antigen', 'test antigénique'],
+  ['supervised-self-test', 'autotest supervisé'],
+  ['rt-pcr', 'RT-PCR'],
+] as const;
+const CODE_KINDS = [
+  ['short', 'courts (6 caractères)'],
+  ['long', 'longs (QR code SI-DEP)'],
+] as const;
+const DOSES = [
+  ['1', 'Vaccinations, 1re dose'],
+  ['2', 'Vaccinations, 2e dose'],
+  ['3', 'Vaccinations, 3e dose (rappel)'],
+  ['4+', 'Vaccinations, 4e dose ou plus'],
+] as const;
+export const LATE_BUCKETS = [
+  ['<1h', 'moins d’une heure'],
+  ['1-6h', '1 à 6 heures'],
+  ['6-24h', '6 à 24 heures'],
+  ['1-3j', '1 à 3 jours'],
+  ['>3j', 'plus de 3 jours'],
+] as const;
+const ROBERT = [
+  ['reports_received', 'Signalements reçus (ROBERT, national)'],
+  ['alerted', 'Contacts jugés à risque (ROBERT, national)'],
+  ['notified', "Notifications d'exposition remises (ROBERT, national)"],
+] as const;
+const INCIDENT_LABELS: Record<string, string> = { psc: 'Pro Santé Connect indisponible', 'tests-portal': 'Portail des tests indisponible', 'vaccination-portal': 'Portail de vaccination indisponible' };
+const METRICS = ['tests', 'vaccinations', 'late', 'codes.issued', 'codes.used', 'codes.expired', 'declarations'];
+const DEFAULT_PERIOD_DAYS = 28;
+
+const doseKey = (dimension: string): string => {
+  const dose = Number(dimension.split('/')[0]);
+  return dose >= 4 ? '4+' : String(dose);
+};
+
+interface Period {
+  from: IsoDate;
+  to: IsoDate;
+}
+
+function periodOf(query: StatisticsQuery, today: IsoDate): Period {
+  const to = query.to === undefined ? today : parseIsoDate(query.to);
+  const from = query.from === undefined ? (to ? addDays(to, -(DEFAULT_PERIOD_DAYS - 1)) : undefined) : parseIsoDate(query.from);
+  if (!from || !to) throw new AppError('STATS_PERIOD_INVALID');
+  if (from > to) throw new AppError('STATS_PERIOD_INVALID');
+  if (daysBetween(from, to) + 1 > MAX_PERIOD_DAYS) throw new AppError('STATS_PERIOD_TOO_LONG', { publicDetails: { maxDays: MAX_PERIOD_DAYS } });
+  return { from, to };
+}
+
+/** The departments counted: the filter, within the operator's region for a regional operator. */
+function departmentsOf(query: StatisticsQuery, scopeRegion: string | null): { list: string[]; all: boolean } {
+  const inScope = allDepartments.filter((d) => scopeRegion === null || d.region === scopeRegion);
+  if (query.region !== undefined) {
+    if (!findRegion(query.region)) throw new AppError('STATS_ZONE_UNKNOWN', { details: { region: query.region } });
+    if (scopeRegion !== null && query.region !== scopeRegion) throw new AppError('STATS_OUT_OF_SCOPE');
+  }
+  const asked = query.departments ? [...new Set(query.departments.split(','))] : [];
+  for (const code of asked) {
+    const department = allDepartments.find((d) => d.code === code);
+    if (!department) throw new AppError('STATS_ZONE_UNKNOWN', { details: { department: code } });
+    if (scopeRegion !== null && department.region !== scopeRegion) throw new AppError('STATS_OUT_OF_SCOPE');
+  }
+  let list = asked.length > 0 ? asked : inScope.map((d) => d.code);
+  if (query.region !== undefined) list = list.filter((code) => allDepartments.find((d) => d.code === code)?.region === query.region);
+  // National and unfiltered: acts whose department is not known count too.
+  const all = scopeRegion === null && asked.length === 0 && query.region === undefined;
+  return { list: all ? [...list, ''] : list, all };
+}
+
+/**
+ * The statistics an operator may see (a regional operator: their region), over a period, for
+ * some departments and a profession. Read from the rollup, suppressed, and audited.
+ */
+export async function readStatistics(deps: StatisticsDeps, ctx: RequestContext, query: StatisticsQuery): Promise<Statistics> {
+  const scope = operatorScope(deps, ctx);
+  const scopeRegion = scope.kind === 'regional' ? scope.region : null;
+  const period = periodOf(query, parisDate(ctx.now));
+  const zone = departmentsOf(query, scopeRegion);
+  if (query.profession !== undefined && !professionOptions().some((p) => p.code === query.profession)) throw new AppError('STATS_PROFESSION_UNKNOWN');
+  const profession = query.profession ?? null;
+
+  const [rows, robertRows, incidents, state] = await Promise.all([
+    repo.readFigures(deps.db, { metrics: METRICS, fromDay: period.from, toDay: period.to, departments: zone.all ? null : zone.list, profession }),
+    repo.readFigures(deps.db, { metrics: ROBERT.map(([name]) => `robert.${name}`), fromDay: period.from, toDay: period.to, departments: null, profession: null }),
+    repo.readIncidents(deps.db, parisDayStart(period.from), parisDayStart(addDays(period.to, 1))),
+    repo.readState(deps.db),
+  ]);
+  const days: IsoDate[] = [];
+  for (let day = period.from; day <= period.to; day = addDays(day, 1)) days.push(day);
+  const dayIndex = new Map(days.map((day, i) => [day, i]));
+
+  // Raw sums: by series key and day, and by department for the table.
+  const daily = new Map<string, number[]>();
+  const add = (key: string, day: string, count: number) => {
+    const index = dayIndex.get(day);
+    if (index === undefined) return;
+    let values = daily.get(key);
+    if (!values) daily.set(key, (values = days.map(() => 0)));
+    values[index]! += count;
+  };
+  const byDepartment = new Map<string, Record<'tests' | 'positives' | 'vaccinations' | 'codesIssued' | 'codesUsed' | 'declarations' | 'lateActs', number>>();
+  const departmentRow = (code: string) => {
+    let row = byDepartment.get(code);
+    if (!row) byDepartment.set(code, (row = { tests: 0, positives: 0, vaccinations: 0, codesIssued: 0, codesUsed: 0, declarations: 0, lateActs: 0 }));
+    return row;
+  };
+  const products = new Map<string, number>();
+  const late = new Map<string, { tests: number; vaccinations: number }>(LATE_BUCKETS.map(([bucket]) => [bucket, { tests: 0, vaccinations: 0 }]));
+
+  for (const row of rows) {
+    const dep = departmentRow(row.department);
+    switch (row.metric) {
+      case 'tests': {
+        const [type, result] = row.dimension.split('/');
+        add(`tests.${type}`, row.day, row.count);
+        dep.tests += row.count;
+        if (result === 'detected') {
+          add(`positives.${type}`, row.day, row.count);
+          dep.positives += row.count;
+        }
+        break;
+      }
+      case 'vaccinations': {
+        add(`vaccinations.dose${doseKey(row.dimension)}`, row.day, row.count);
+        dep.vaccinations += row.count;
+        const product = row.dimension.slice(row.dimension.indexOf('/') + 1);
+        products.set(product, (products.get(product) ?? 0) + row.count);
+        break;
+      }
+      case 'late': {
+        const [kind, bucket] = row.dimension.split('/') as ['tests' | 'vaccinations', string];
+        add(`late.${bucket}`, row.day, row.count);
+        dep.lateActs += row.count;
+        const entry = late.get(bucket);
+        if (entry) entry[kind] += row.count;
+        break;
+      }
+      case 'declarations':
+        add('declarations', row.day, row.count);
+        dep.declarations += row.count;
+        break;
+      default: {
+        // codes.issued / codes.used / codes.expired, by kind
+        add(`${row.metric}.${row.dimension}`, row.day, row.count);
+        if (row.metric === 'codes.issued') dep.codesIssued += row.count;
+        if (row.metric === 'codes.used') dep.codesUsed += row.count;
+      }
+    }
+  }
+  for (const row of robertRows) add(row.metric, row.day, row.count);
+
+  const raw = (key: string) => daily.get(key) ?? days.map(() => 0);
+  const series: StatisticsSeries[] = [];
+  const push = (group: StatisticsSeries['group'], key: string, label: string, values: Array<number | null>, unit: StatisticsSeries['unit'] = 'count', national = false) =>
+    series.push({ key, group, label, unit, national, values });
+
+  // Parts shown with their total, day by day: suppressed together (suppressParts).
+  const withTotal = (group: StatisticsSeries['group'], parts: ReadonlyArray<readonly [string, string]>, total: readonly [string, string]) => {
+    const partValues = parts.map(([key]) => raw(key));
+    const totals = days.map((_, i) => partValues.reduce((sum, values) => sum + values[i]!, 0));
+    const shown = partValues.map(() => [] as Array<number | null>);
+    days.forEach((_, i) => suppressParts(partValues.map((values) => values[i]!)).forEach((value, p) => shown[p]!.push(value)));
+    const totalShown = totals.map(suppress);
+    push(group, total[0], total[1], totalShown);
+    parts.forEach(([key, label], p) => push(group, key, label, shown[p]!));
+    return { totals, totalShown };
+  };
+
+  for (const metric of ['issued', 'used', 'expired'] as const) {
+    const verb = { issued: 'émis', used: 'utilisés', expired: 'expirés sans usage' }[metric];
+    withTotal('codes', CODE_KINDS.map(([kind, label]) => [`codes.${metric}.${kind}`, `Codes ${label} ${verb}`] as const), [`codes.${metric}.all`, `Codes ${verb}`]);
+  }
+  push('declarations', 'declarations', 'Déclarations dans l’application', raw('declarations').map(suppress));
+  for (const [name, label] of ROBERT) push('robert', `robert.${name}`, label, raw(`robert.${name}`).map(suppress), 'count', true);
+  const tests = withTotal('tests', TEST_TYPES.map(([type, label]) => [`tests.${type}`, `Tests, ${label}`] as const), ['tests.all', 'Tests, tous types']);
+  const positives = withTotal('tests', TEST_TYPES.map(([type, label]) => [`positives.${type}`, `Tests positifs, ${label}`] as const), ['positives.all', 'Tests positifs, tous types']);
+  push('tests', 'positivity', 'Taux de positivité (%)', days.map((_, i) => rate(positives.totalShown[i]!, tests.totalShown[i]!)), 'percent');
+  withTotal('vaccinations', DOSES.map(([dose, label]) => [`vaccinations.dose${dose}`, label] as const), ['vaccinations.all', 'Vaccinations, toutes doses']);
+  withTotal('late', LATE_BUCKETS.map(([bucket, label]) => [`late.${bucket}`, `Actes saisis en différé, ${label}`] as const), ['late.all', 'Actes saisis en différé']);
+
+  // The table by department, with its total line; each column suppressed with its total.
+  // The unknown department has a line only when something counts under it.
+  const lines = zone.list.filter((code) => code !== '' || byDepartment.has('')).map((code) => ({ code, raw: departmentRow(code) }));
+  const columns = ['tests', 'positives', 'vaccinations', 'codesIssued', 'codesUsed', 'declarations', 'lateActs'] as const;
+  const shownColumns = Object.fromEntries(columns.map((column) => [column, suppressParts(lines.map((line) => line.raw[column]))])) as Record<(typeof columns)[number], Array<number | null>>;
+  const table: DepartmentFigures[] = lines.map((line, i) => {
+    const figures = Object.fromEntries(columns.map((column) => [column, shownColumns[column][i]!])) as Record<(typeof columns)[number], number | null>;
+    return { code: line.code, name: line.code === '' ? 'Département inconnu' : departmentLabel(line.code), ...figures, positivity: rate(figures.positives, figures.tests) };
+  });
+  const total = Object.fromEntries(columns.map((column) => [column, suppress(lines.reduce((sum, line) => sum + line.raw[column], 0))])) as Record<(typeof columns)[number], number | null>;
+  table.push({ code: 'total', name: 'Total', ...total, positivity: rate(total.positives, total.tests) });
+
+  const productEntries = [...products].sort((a, b) => b[1] - a[1]);
+  const productShown = suppressParts(productEntries.map(([, count]) => count));
+  const lateEntries = LATE_BUCKETS.map(([bucket, label]) => ({ bucket, label, ...late.get(bucket)! }));
+  const lateTests = suppressParts(lateEntries.map((e) => e.tests));
+  const lateVaccinations = suppressParts(lateEntries.map((e) => e.vaccinations));
+
+  await recordAudit(deps.db, ctx, {
+    action: 'statistics.read',
+    outcome: 'success',
+    targetType: 'statistics',
+    details: { from: period.from, to: period.to, departments: zone.all ? 'all' : zone.list.join(','), profession },
+  });
+
+  return {
+    scope: { kind: scope.kind, region: scopeRegion, regionName: scopeRegion ? (findRegion(scopeRegion)?.name ?? scopeRegion) : null },
+    from: period.from,
+    to: period.to,
+    departments: zone.list.filter((code) => code !== ''),
+    profession,
+    threshold: SUPPRESSION_THRESHOLD,
+    refreshedAt: state?.at.toISOString() ?? null,
+    days,
+    series,
+    byDepartment: table,
+    vaccinationsByProduct: productEntries.map(([product], i) => ({ product, label: findVaccineProduct(product)?.name ?? product, count: productShown[i]! })),
+    lateDelays: lateEntries.map((entry, i) => ({ bucket: entry.bucket, label: entry.label, tests: lateTests[i]!, vaccinations: lateVaccinations[i]! })),
+    incidents: incidents.map((incident) => ({
+      id: incident.id,
+      component: incident.component,
+      label: INCIDENT_LABELS[incident.component] ?? incident.component,
+      startedAt: incident.started_at.toISOString(),
+      endedAt: incident.ended_at?.toISOString() ?? null,
+    })),
+    options: {
+      regions: allRegions.filter((r) => scopeRegion === null || r.code === scopeRegion).map((r) => ({ code: r.code, name: r.name })),
+      departments: allDepartments.filter((d) => scopeRegion === null || d.region === scopeRegion).map((d) => ({ code: d.code, name: d.name, region: d.region })),
+      professions: professionOptions(),
+    },
+  };
+}
+
+/** The professions whose acts or codes the statistics count. */
+function professionOptions() {
+  const codes = [...new Set(Object.values(defaultPolicy).flat())].sort();
+  return codes.map((code) => ({ code, label: professionLabel(code) }));
+}
