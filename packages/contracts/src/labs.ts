@@ -23,6 +23,7 @@ export const LabList = Type.Object({
       id: Type.String(),
       name: Type.String(),
       finess: Type.Union([Type.String(), Type.Null()]),
+      department: Type.Union([Type.String(), Type.Null()]),
       keys: Type.Array(Type.Object({ id: Type.String(), createdAt: Type.String(), revokedAt: Type.Union([Type.String(), Type.Null()]) })),
     }),
   ),

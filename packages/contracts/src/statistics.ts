@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { PlainText } from './common.js';
 
 /** No published figure is under this: a count from 1 to 10 is shown as suppressed (null). */
 export const SUPPRESSION_THRESHOLD = 11;
@@ -71,3 +72,37 @@ export const Statistics = Type.Object({
   }),
 });
 export type Statistics = Static<typeof Statistics>;
+
+// ---------------------------------------------------------------------------------------------
+// Operators' API keys and the KPIs machines read with them (as submission-code-server had)
+
+/** `label`: what the key is for, e.g. "Tableau de bord ARS". */
+export const CreateOperatorKeyBody = Type.Object({ label: PlainText() }, { additionalProperties: false });
+export const OperatorKey = Type.Object({
+  id: Type.String(),
+  label: Type.String(),
+  region: Type.Union([Type.String(), Type.Null()], { description: "The creating operator's scope: null national, else the region whose figures it reads" }),
+  createdAt: Type.String({ format: 'date-time' }),
+  revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export const CreatedOperatorKey = Type.Object({ key: OperatorKey, apiKey: Type.String({ description: 'opk_…, shown once: only its SHA-256 is kept' }) });
+export const OperatorKeyList = Type.Object({ keys: Type.Array(OperatorKey) });
+
+export const KpiQuery = Type.Object(
+  {
+    fromDate: Type.String({ format: 'date', description: 'First day (Paris), inclusive' }),
+    toDate: Type.String({ format: 'date', description: `Last day (Paris), inclusive; at most ${MAX_PERIOD_DAYS} days after fromDate` }),
+  },
+  { additionalProperties: false },
+);
+const KpiCount = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null: between 1 and 10, suppressed' });
+export const CodeKpi = Type.Object({
+  date: Type.String({ format: 'date' }),
+  nbShortCodesGenerated: KpiCount,
+  nbLongCodesGenerated: KpiCount,
+  nbShortCodesUsed: KpiCount,
+  nbLongCodesUsed: KpiCount,
+  nbShortExpiredCodes: KpiCount,
+  nbLongExpiredCodes: KpiCount,
+});
+export const CodeKpis = Type.Array(CodeKpi);

@@ -208,6 +208,16 @@ export interface StatsDailyTable {
   count: number;
 }
 
+export interface OperatorApiKeysTable {
+  id: Generated<string>;
+  key_hash: string;
+  label: string;
+  region: string | null;
+  created_by: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
 export interface StatsStateTable {
   name: string;
   day: string;
@@ -385,6 +395,7 @@ export interface MessageEmailsTable {
 export interface Database {
   stats_daily: StatsDailyTable;
   stats_state: StatsStateTable;
+  operator_api_keys: OperatorApiKeysTable;
   professional_zones: ProfessionalZonesTable;
   message_series: MessageSeriesTable;
   messages: MessagesTable;

@@ -9,7 +9,9 @@ import { sql, type Kysely } from 'kysely';
  *   one recording day at a time by a periodic job (statistics.service.ts): the statistics page
  *   reads it, never the acts themselves;
  * - indexes for that job: BRIN on the recording times (rows arrive in time order), B-trees on
- *   the codes' use and expiry.
+ *   the codes' use and expiry;
+ * - operators' API keys, for machines that read the KPIs (only their SHA-256 is kept);
+ * - the audit log searchable by target.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const statement of [
@@ -40,6 +42,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`,
     sql`create index stats_daily_metric_day_idx on stats_daily (metric, day)`,
     // The last recording day rebuilt for good ('closed_through') and when the job last ran.
+    sql`create table operator_api_keys (
+      id uuid primary key default gen_random_uuid(),
+      key_hash text not null unique,
+      label text not null,
+      -- the scope of the operator who created it: null national, else an INSEE region code
+      region text,
+      created_by uuid not null references professionals(id),
+      created_at timestamptz not null,
+      revoked_at timestamptz
+    )`,
+    sql`create index audit_log_target_idx on audit_log (target_id) where target_id is not null`,
     sql`create table stats_state (
       name text primary key,
       day date not null,

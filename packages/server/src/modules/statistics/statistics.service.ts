@@ -1,4 +1,15 @@
-import { MAX_PERIOD_DAYS, SUPPRESSION_THRESHOLD, type DepartmentFigures, type Statistics, type StatisticsQuery, type StatisticsSeries } from '@prostopcovid/contracts/statistics';
+import {
+  MAX_PERIOD_DAYS,
+  SUPPRESSION_THRESHOLD,
+  type CodeKpi,
+  type DepartmentFigures,
+  type KpiQuery,
+  type Statistics,
+  type StatisticsQuery,
+  type StatisticsSeries,
+} from '@prostopcovid/contracts/statistics';
+import type { Static } from 'typebox';
+import type { OperatorKeyScope } from '../operator-keys/operator-keys.service.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { recordAudit } from '../../platform/audit.js';
@@ -326,4 +337,34 @@ export async function readStatistics(deps: StatisticsDeps, ctx: RequestContext, 
 function professionOptions() {
   const codes = [...new Set(Object.values(defaultPolicy).flat())].sort();
   return codes.map((code) => ({ code, label: professionLabel(code) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// KPIs for machines (an operator's API key), in submission-code-server's shape
+
+/**
+ * Codes generated, used and expired without use, per kind and per day over [fromDate, toDate],
+ * national or the key's region; counts from 1 to 10 suppressed (null). Audited.
+ */
+export async function readCodeKpis(deps: Pick<StatisticsDeps, 'db'>, ctx: RequestContext, key: OperatorKeyScope, query: Static<typeof KpiQuery>): Promise<Array<Static<typeof CodeKpi>>> {
+  const period = periodOf({ from: query.fromDate, to: query.toDate }, parisDate(ctx.now));
+  const departments = key.region === null ? null : allDepartments.filter((d) => d.region === key.region).map((d) => d.code);
+  const rows = await repo.readFigures(deps.db, { metrics: ['codes.issued', 'codes.used', 'codes.expired'], fromDay: period.from, toDay: period.to, departments, profession: null });
+  const sums = new Map<string, number>();
+  for (const row of rows) sums.set(`${row.day}/${row.metric}/${row.dimension}`, (sums.get(`${row.day}/${row.metric}/${row.dimension}`) ?? 0) + row.count);
+  const kpis: Array<Static<typeof CodeKpi>> = [];
+  for (let day = period.from; day <= period.to; day = addDays(day, 1)) {
+    const count = (metric: string, kind: string) => suppress(sums.get(`${day}/${metric}/${kind}`) ?? 0);
+    kpis.push({
+      date: day,
+      nbShortCodesGenerated: count('codes.issued', 'short'),
+      nbLongCodesGenerated: count('codes.issued', 'long'),
+      nbShortCodesUsed: count('codes.used', 'short'),
+      nbLongCodesUsed: count('codes.used', 'long'),
+      nbShortExpiredCodes: count('codes.expired', 'short'),
+      nbLongExpiredCodes: count('codes.expired', 'long'),
+    });
+  }
+  await recordAudit(deps.db, ctx, { action: 'statistics.kpi_read', outcome: 'success', targetType: 'operator_api_key', targetId: key.keyId, details: { from: period.from, to: period.to } });
+  return kpis;
 }

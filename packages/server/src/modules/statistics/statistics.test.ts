@@ -2,6 +2,7 @@ import type { Statistics } from '@prostopcovid/contracts/statistics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertCodes, insertDeclarations, insertTests, insertVaccinations } from '../../testing/act-factories.js';
 import { createProfessional, createTestApp, signIn, type SignedIn, type TestApp } from '../../testing/test-app.js';
+import { departments } from '../../platform/territories.js';
 import { refreshStatistics, suppress, suppressParts } from './statistics.service.js';
 
 const DGS = '899700100012';
@@ -58,7 +59,7 @@ beforeAll(async () => {
   await insertCodes(db, 1, { department: '33', profession: '10', issued_at: at('2026-12-01', 9), expires_at: at('2026-12-01', 10) });
   await insertDeclarations(db, used, at('2026-12-01', 9));
   await db.insertInto('robert_counters').values({ day: '2026-12-01', name: 'reports_received', value: 11 }).execute();
-  await db.insertInto('incidents').values({ component: 'psc', started_at: at('2026-12-05', 6), ended_at: at('2026-12-05', 12), source: 'operator', message: null, declared_by: null }).execute();
+  await db.insertInto('incidents').values({ component: 'psc', started_at: at('2026-12-05', 6), ended_at: at('2026-12-05', 12), source: 'operator', message: null, declared_by: null, updated_at: at('2026-12-05', 12) }).execute();
 
   t.clock.set(at('2026-12-07', 12));
   await refreshStatistics(db, t.clock.now());
@@ -222,5 +223,82 @@ describe('bad input', () => {
   it('is refused to a professional who is not an operator, and to no one signed in', async () => {
     expect((await read(pharmacist)).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: '/api/statistics' })).statusCode).toBe(401);
+  });
+});
+
+describe('open data (sp-pos-quot-dep)', () => {
+  it('gives P and T per department, closed day and age class, with small counts empty', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/api/public/open-data/sp-pos-quot-dep.csv' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.headers['x-data-through']).toBe('2026-12-06');
+    const lines = response.body.trimEnd().split('\n');
+    expect(lines[0]).toBe('dep;jour;P;T;cl_age90');
+    // From the first day with a test (2 December) to the last closed day (6 December), every
+    // department, all ages (0) then ten classes.
+    expect(lines).toHaveLength(1 + 5 * departments.length * 11);
+    // The seeded patients were born in 1980: 46 years old, class 49.
+    expect(lines).toContain('33;2026-12-02;17;35;0');
+    expect(lines).toContain('33;2026-12-02;17;35;49');
+    expect(lines).toContain('33;2026-12-02;0;0;9');
+    expect(lines).toContain('69;2026-12-02;11;20;49');
+    // Landes, 8 tests: suppressed, in the class and the total.
+    expect(lines).toContain('40;2026-12-03;0;;0');
+    expect(lines).toContain('40;2026-12-03;0;;49');
+    // The department of an act is known: nothing under an empty one.
+    expect(lines.some((l) => l.startsWith(';'))).toBe(false);
+    const again = await t.app.inject({ method: 'GET', url: '/api/public/open-data/sp-pos-quot-dep.csv', headers: { 'if-none-match': response.headers.etag as string } });
+    expect(again.statusCode).toBe(304);
+  });
+});
+
+describe('KPIs with an operator API key (GET /api/kpi/v1/codes)', () => {
+  it('gives codes generated, used and expired per kind and day, national or the key’s region', async () => {
+    const created = await t.app.inject({ method: 'POST', url: '/api/admin/api-keys', headers: dgs.headers, payload: { label: 'Tableau de bord DGS' } });
+    expect(created.statusCode, created.body).toBe(201);
+    const { apiKey, key } = created.json<{ apiKey: string; key: { id: string; region: string | null } }>();
+    expect(key.region).toBeNull();
+    const kpi = await t.app.inject({ method: 'GET', url: '/api/kpi/v1/codes?fromDate=2026-12-01&toDate=2026-12-02', headers: { authorization: `Bearer ${apiKey}` } });
+    expect(kpi.statusCode, kpi.body).toBe(200);
+    expect(kpi.json()).toEqual([
+      { date: '2026-12-01', nbShortCodesGenerated: 12, nbLongCodesGenerated: 0, nbShortCodesUsed: 11, nbLongCodesUsed: 0, nbShortExpiredCodes: null, nbLongExpiredCodes: 0 },
+      { date: '2026-12-02', nbShortCodesGenerated: 0, nbLongCodesGenerated: 0, nbShortCodesUsed: 0, nbLongCodesUsed: 0, nbShortExpiredCodes: 0, nbLongExpiredCodes: 0 },
+    ]);
+
+    // An ARS key reads its region: Gironde's codes are in Nouvelle-Aquitaine.
+    const regional = (await t.app.inject({ method: 'POST', url: '/api/admin/api-keys', headers: ars.headers, payload: { label: 'ARS' } })).json<{ apiKey: string; key: { region: string } }>();
+    expect(regional.key.region).toBe('75');
+    const regionalKpi = await t.app.inject({ method: 'GET', url: '/api/kpi/v1/codes?fromDate=2026-12-01&toDate=2026-12-01', headers: { authorization: `Bearer ${regional.apiKey}` } });
+    expect(regionalKpi.json()[0]).toMatchObject({ nbShortCodesGenerated: 12 });
+    // The ARS lists and revokes its own keys only.
+    const listed = (await t.app.inject({ method: 'GET', url: '/api/admin/api-keys', headers: { cookie: ars.cookie } })).json<{ keys: Array<{ id: string }> }>();
+    expect(listed.keys.map((k) => k.id)).not.toContain(key.id);
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/admin/api-keys/${key.id}`, headers: ars.headers })).statusCode).toBe(404);
+
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/admin/api-keys/${key.id}`, headers: dgs.headers })).statusCode).toBe(204);
+    const revoked = await t.app.inject({ method: 'GET', url: '/api/kpi/v1/codes?fromDate=2026-12-01&toDate=2026-12-01', headers: { authorization: `Bearer ${apiKey}` } });
+    expect(revoked.statusCode).toBe(401);
+    expect(revoked.json().error.code).toBe('OPERATOR_KEY_INVALID');
+  });
+
+  it('refuses a missing key, a session instead of a key, and a bad range with a clear 4xx', async () => {
+    const url = '/api/kpi/v1/codes?fromDate=2026-12-01&toDate=2026-12-01';
+    expect((await t.app.inject({ method: 'GET', url })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'GET', url, headers: { cookie: dgs.cookie } })).statusCode).toBe(401);
+    const { apiKey } = (await t.app.inject({ method: 'POST', url: '/api/admin/api-keys', headers: dgs.headers, payload: { label: 'Essai' } })).json<{ apiKey: string }>();
+    const authorization = `Bearer ${apiKey}`;
+    for (const [query, code] of [
+      ['fromDate=2026-12-02&toDate=2026-12-01', 'STATS_PERIOD_INVALID'],
+      ['fromDate=2026-12-01', 'REQUEST_INVALID'],
+      ['fromDate=2026-13-01&toDate=2026-12-01', 'REQUEST_INVALID'],
+      ['fromDate=2020-01-01&toDate=2026-12-01', 'STATS_PERIOD_TOO_LONG'],
+    ] as const) {
+      const response = await t.app.inject({ method: 'GET', url: `/api/kpi/v1/codes?${query}`, headers: { authorization } });
+      expect(response.statusCode, query).toBe(400);
+      expect(response.json().error.code, query).toBe(code);
+    }
+    const badLabel = await t.app.inject({ method: 'POST', url: '/api/admin/api-keys', headers: dgs.headers, payload: { label: 'a\u0000b' } });
+    expect(badLabel.statusCode).toBe(400);
+    expect((await t.app.inject({ method: 'POST', url: '/api/admin/api-keys', headers: pharmacist.headers, payload: { label: 'x' } })).statusCode).toBe(403);
   });
 });

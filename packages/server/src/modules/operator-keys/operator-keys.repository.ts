@@ -1,0 +1,39 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+const columns = ['id', 'label', 'region', 'created_at', 'revoked_at'] as const;
+
+export async function insertKey(db: Executor, key: { keyHash: string; label: string; region: string | null; createdBy: string; now: Date }) {
+  return db
+    .insertInto('operator_api_keys')
+    .values({ key_hash: key.keyHash, label: key.label, region: key.region, created_by: key.createdBy, created_at: key.now })
+    .returning(columns)
+    .executeTakeFirstOrThrow();
+}
+
+/** The keys of a scope (a region, or national keys when null), newest first. */
+export async function listKeys(db: Executor, region: string | null) {
+  return db
+    .selectFrom('operator_api_keys')
+    .select(columns)
+    .where('region', region === null ? 'is' : '=', region)
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+export async function revokeKey(db: Executor, id: string, region: string | null, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('operator_api_keys')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('region', region === null ? 'is' : '=', region)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function findActiveKey(db: Executor, keyHash: string) {
+  return db.selectFrom('operator_api_keys').select(['id', 'region']).where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
+}
