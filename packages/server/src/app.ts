@@ -44,6 +44,7 @@ import { MessageMailer } from './modules/messages/message-mailer.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { statisticsRoutes } from './modules/statistics/statistics.routes.js';
 import { operatorKeysRoutes } from './modules/operator-keys/operator-keys.routes.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
 import { refreshStatistics } from './modules/statistics/statistics.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
@@ -254,6 +255,7 @@ async function registerMessages(app: FastifyInstance, config: Config, changes: C
 async function registerStatistics(app: FastifyInstance, config: Config): Promise<void> {
   await app.register(statisticsRoutes({ db: app.db, operators: config.operators, keyRequestsPerMinute: config.admission.labKeyRequestsPerMinute }));
   await app.register(operatorKeysRoutes({ db: app.db, operators: config.operators }));
+  await app.register(auditRoutes({ db: app.db, operators: config.operators }));
   if (config.statsRefreshSeconds === 0) return;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
