@@ -5,9 +5,10 @@ import { sql, type Kysely } from 'kysely';
  * - each act and code carries the department and profession it counts under, fixed when it is
  *   recorded (a professional who moves later does not move past figures): the recording
  *   professional's activity, or the laboratory's department (from its FINESS number);
- * - `stats_daily`, a rollup by day, department, profession and a metric's dimension, rebuilt
- *   one recording day at a time by a periodic job (statistics.service.ts): the statistics page
- *   reads it, never the acts themselves;
+ * - `stats_daily`, a rollup by day, department, profession and a metric's dimension, with the
+ *   sums over all departments and over all professions ('*') precomputed, rebuilt one recording
+ *   day at a time by a periodic job (statistics.service.ts): the statistics page reads it,
+ *   never the acts themselves;
  * - indexes for that job: BRIN on the recording times (rows arrive in time order), B-trees on
  *   the codes' use and expiry;
  * - operators' API keys, for machines that read the KPIs (only their SHA-256 is kept);
@@ -31,16 +32,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       -- the day the rows were recorded (Paris): the unit the job rebuilds
       recorded_day date not null,
       metric text not null,
-      -- '' when not known
+      -- '' when not known; '*' for the sum over all departments
       department text not null,
-      -- TRE_G15 code; '' for laboratories and what has no profession
+      -- TRE_G15 code; '' for laboratories and what has no profession; '*' for the sum over all
       profession text not null,
       -- the metric's breakdown: 'short', 'antigen/detected', '2/EU/1/20/1528', '1-6h'…
       dimension text not null,
       count integer not null check (count > 0),
       primary key (recorded_day, metric, day, department, profession, dimension)
     )`,
-    sql`create index stats_daily_metric_day_idx on stats_daily (metric, day)`,
+    // The page reads by profession and department (or '*') and day, and the table by department
+    // as one metric over days: the columns it sums come from the indexes alone.
+    sql`create index stats_daily_series_idx on stats_daily (profession, department, metric, day) include (dimension, count)`,
+    sql`create index stats_daily_table_idx on stats_daily (profession, metric, day) include (department, dimension, count)`,
     // The last recording day rebuilt for good ('closed_through') and when the job last ran.
     sql`create table operator_api_keys (
       id uuid primary key default gen_random_uuid(),

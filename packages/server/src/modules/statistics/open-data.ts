@@ -31,12 +31,11 @@ export async function buildPositiveTestsFile(db: Db, now: Date): Promise<OpenDat
   const lines = [OPEN_DATA_HEADER];
   const through = state?.day ?? null;
   if (through) {
-    const rows = await repo.readFigures(db, { metrics: ['tests.age'], fromDay: '2020-01-01', toDay: through, departments: null, profession: null });
+    const rows = await repo.readTestsByAge(db, '2020-01-01', through);
     // `department/day/class` → [positives, tests]
     const counts = new Map<string, [number, number]>();
     let first: IsoDate | undefined;
     for (const row of rows) {
-      if (row.department === '') continue;
       const [ageClass, result] = row.dimension.split('/') as [string, string];
       if (!first || row.day < first) first = row.day;
       const key = `${row.department}/${row.day}/${ageClass}`;

@@ -27,46 +27,65 @@ const ageClass = sql.raw(`(select case when a >= 90 then '90' else lpad((a / 10 
  * found through the indexes on their times. Codes and declarations count on the day of
  * their event (issue, use, expiry, declaration), acts on their own day (test sample,
  * vaccination), and late entries on the day they were entered. Expiries are counted up to
- * `now`. One statement after the delete: the day is replaced atomically.
+ * `now`. Each figure is written by department and profession, and summed over all
+ * departments and over all professions ('*', CUBE), so that a page reads a few rows.
  */
 export async function rebuildRecordedDay(db: Executor, day: string, from: Date, to: Date, now: Date): Promise<number> {
   await db.deleteFrom('stats_daily').where('recorded_day', '=', day).execute();
   const expiredUntil = now < to ? now : to;
   const inDay = (column: string) => sql`${sql.ref(column)} >= ${from} and ${sql.ref(column)} < ${to}`;
+  const late = sql`recorded_at - captured_at > ${sql.lit(`${LATE_AFTER_MINUTES} minutes`)}::interval`;
   const { numAffectedRows } = await sql`
-    insert into stats_daily (day, recorded_day, metric, department, profession, dimension, count)
-    select day, ${day}::date, metric, department, profession, dimension, count from (
+    with figures as (
       select ${parisDay('sampled_at')} as day, 'tests' as metric, coalesce(department, '') as department, coalesce(profession, '') as profession,
-        test_type || '/' || result as dimension, count(*)::int as count
+        test_type || '/' || result as dimension, count(*) as n
       from test_results where ${inDay('recorded_at')} group by 1, 3, 4, 5
       union all
-      select ${parisDay('sampled_at')}, 'tests.age', coalesce(department, ''), '', ${ageClass} || '/' || result, count(*)::int
-      from test_results where ${inDay('recorded_at')} group by 1, 3, 5
-      union all
-      select vaccinated_on, 'vaccinations', coalesce(department, ''), coalesce(profession, ''), dose_number::text || '/' || product, count(*)::int
+      select vaccinated_on, 'vaccinations', coalesce(department, ''), coalesce(profession, ''), dose_number::text || '/' || product, count(*)
       from vaccinations where ${inDay('recorded_at')} group by 1, 3, 4, 5
       union all
-      select ${day}::date, 'late', coalesce(department, ''), coalesce(profession, ''), 'tests/' || ${lateBucket}, count(*)::int
-      from test_results where ${inDay('recorded_at')} and recorded_at - captured_at > ${sql.lit(`${LATE_AFTER_MINUTES} minutes`)}::interval group by 3, 4, 5
+      select ${day}::date, 'late', coalesce(department, ''), coalesce(profession, ''), 'tests/' || ${lateBucket}, count(*)
+      from test_results where ${inDay('recorded_at')} and ${late} group by 3, 4, 5
       union all
-      select ${day}::date, 'late', coalesce(department, ''), coalesce(profession, ''), 'vaccinations/' || ${lateBucket}, count(*)::int
-      from vaccinations where ${inDay('recorded_at')} and recorded_at - captured_at > ${sql.lit(`${LATE_AFTER_MINUTES} minutes`)}::interval group by 3, 4, 5
+      select ${day}::date, 'late', coalesce(department, ''), coalesce(profession, ''), 'vaccinations/' || ${lateBucket}, count(*)
+      from vaccinations where ${inDay('recorded_at')} and ${late} group by 3, 4, 5
       union all
-      select ${day}::date, 'codes.issued', coalesce(department, ''), coalesce(profession, ''), kind, count(*)::int
+      select ${day}::date, 'codes.issued', coalesce(department, ''), coalesce(profession, ''), kind, count(*)
       from declaration_codes where ${inDay('issued_at')} group by 3, 4, 5
       union all
-      select ${day}::date, 'codes.used', coalesce(department, ''), coalesce(profession, ''), kind, count(*)::int
+      select ${day}::date, 'codes.used', coalesce(department, ''), coalesce(profession, ''), kind, count(*)
       from declaration_codes where ${inDay('consumed_at')} group by 3, 4, 5
       union all
-      select ${day}::date, 'codes.expired', coalesce(department, ''), coalesce(profession, ''), kind, count(*)::int
+      select ${day}::date, 'codes.expired', coalesce(department, ''), coalesce(profession, ''), kind, count(*)
       from declaration_codes where consumed_at is null and expires_at >= ${from} and expires_at < ${expiredUntil} group by 3, 4, 5
       union all
-      select ${day}::date, 'declarations', coalesce(c.department, ''), coalesce(c.profession, ''), d.onset_kind, count(*)::int
+      select ${day}::date, 'declarations', coalesce(c.department, ''), coalesce(c.profession, ''), d.onset_kind, count(*)
       from declarations d join declaration_codes c on c.id = d.code_id where ${inDay('d.declared_at')} group by 3, 4, 5
+    ), columns as (
+      -- The columns of the table by department, as one small metric ('table').
+      select day, department, profession, case metric when 'codes.issued' then 'codesIssued' when 'codes.used' then 'codesUsed' when 'late' then 'lateActs' else metric end as dimension, n
+      from figures where metric <> 'codes.expired'
       union all
-      -- ROBERT knows no place and no profession: its counters are national.
-      select day, 'robert.' || name, '', '', '', value::int from robert_counters where day = ${day}::date and value > 0
-    ) figures
+      select day, department, profession, 'positives', n from figures where metric = 'tests' and dimension like '%/detected'
+    )
+    insert into stats_daily (day, recorded_day, metric, department, profession, dimension, count)
+    select day, ${day}::date, metric,
+      case when grouping(department) = 1 then '*' else department end,
+      case when grouping(profession) = 1 then '*' else profession end,
+      dimension, sum(n)::int
+    from figures
+    group by day, metric, dimension, cube (department, profession)
+    union all
+    select day, ${day}::date, 'table', department, case when grouping(profession) = 1 then '*' else profession end, dimension, sum(n)::int
+    from columns
+    group by day, department, dimension, rollup (profession)
+    union all
+    -- Open data: tests by department and age class, all professions.
+    select ${parisDay('sampled_at')}, ${day}::date, 'tests.age', coalesce(department, ''), '*', ${ageClass} || '/' || result, count(*)::int
+    from test_results where ${inDay('recorded_at')} group by 1, 4, 6
+    union all
+    -- ROBERT knows no place and no profession: its counters are national.
+    select day, ${day}::date, 'robert.' || name, '*', '*', '', value::int from robert_counters where day = ${day}::date and value > 0
   `.execute(db);
   return Number(numAffectedRows ?? 0n);
 }
@@ -103,31 +122,56 @@ export async function tryRefreshLock(trx: Transaction<Database>): Promise<boolea
   return rows[0]?.locked === true;
 }
 
-export interface FigureRow {
-  metric: string;
-  day: string;
-  department: string;
-  dimension: string;
-  count: number;
+export interface FigureFilter {
+  metrics: readonly string[];
+  fromDay: string;
+  toDay: string;
+  /** null: every department (the precomputed sum). */
+  departments: readonly string[] | null;
+  /** null: every profession (the precomputed sum). */
+  profession: string | null;
 }
 
-/**
- * The figures of `metrics` over [fromDay, toDay], summed over professions and recording days,
- * by day, department and dimension; restricted to `departments` and `profession` when given.
- */
-export async function readFigures(
-  db: Executor,
-  filter: { metrics: readonly string[]; fromDay: string; toDay: string; departments: readonly string[] | null; profession: string | null },
-): Promise<FigureRow[]> {
-  let query = db
-    .selectFrom('stats_daily')
-    .select(['metric', 'day', 'department', 'dimension', (eb) => eb.fn.sum<string>('count').as('count')])
-    .where('metric', 'in', filter.metrics)
-    .where('day', '>=', filter.fromDay)
-    .where('day', '<=', filter.toDay);
-  if (filter.departments) query = query.where('department', 'in', filter.departments.length > 0 ? filter.departments : ['-']);
-  if (filter.profession !== null) query = query.where('profession', '=', filter.profession);
-  const rows = await query.groupBy(['metric', 'day', 'department', 'dimension']).execute();
+const scoped = (f: FigureFilter) => sql`profession = ${f.profession ?? '*'} and metric in (${sql.join(f.metrics)}) and day >= ${f.fromDay} and day <= ${f.toDay}`;
+
+/** The figures of `metrics` by day and dimension, summed over the departments asked (or all). */
+export async function readDailyFigures(db: Executor, f: FigureFilter): Promise<Array<{ metric: string; day: string; dimension: string; count: number }>> {
+  const departments = f.departments === null ? sql`department = '*'` : sql`department in (${sql.join(f.departments.length > 0 ? f.departments : ['-'])})`;
+  const { rows } = await sql<{ metric: string; day: string; dimension: string; count: string }>`
+    select metric, day::text as day, dimension, sum(count) as count from stats_daily
+    where ${scoped(f)} and ${departments}
+    group by metric, day, dimension
+  `.execute(db);
+  return rows.map((row) => ({ ...row, count: Number(row.count) }));
+}
+
+/** Per department over the whole period: the columns of the table by department. */
+export async function readDepartmentTotals(db: Executor, f: Omit<FigureFilter, 'metrics'>) {
+  const departments = f.departments === null ? sql`department <> '*'` : sql`department in (${sql.join(f.departments.length > 0 ? f.departments : ['-'])})`;
+  const { rows } = await sql<{ department: string; dimension: string; count: string }>`
+    select department, dimension, sum(count) as count from stats_daily
+    where ${scoped({ ...f, metrics: ['table'] })} and ${departments}
+    group by department, dimension
+  `.execute(db);
+  const totals = new Map<string, Record<DepartmentColumn, number>>();
+  for (const row of rows) {
+    let line = totals.get(row.department);
+    if (!line) totals.set(row.department, (line = { tests: 0, positives: 0, vaccinations: 0, codesIssued: 0, codesUsed: 0, declarations: 0, lateActs: 0 }));
+    if (row.dimension in line) line[row.dimension as DepartmentColumn] += Number(row.count);
+  }
+  return totals;
+}
+
+export const DEPARTMENT_COLUMNS = ['tests', 'positives', 'vaccinations', 'codesIssued', 'codesUsed', 'declarations', 'lateActs'] as const;
+export type DepartmentColumn = (typeof DEPARTMENT_COLUMNS)[number];
+
+/** Open data: tests by department, day and `class/result`, every department (not the sum). */
+export async function readTestsByAge(db: Executor, fromDay: string, toDay: string) {
+  const { rows } = await sql<{ department: string; day: string; dimension: string; count: string }>`
+    select department, day::text as day, dimension, sum(count) as count from stats_daily
+    where profession = '*' and metric = 'tests.age' and day >= ${fromDay} and day <= ${toDay} and department not in ('*', '')
+    group by department, day, dimension
+  `.execute(db);
   return rows.map((row) => ({ ...row, count: Number(row.count) }));
 }
 

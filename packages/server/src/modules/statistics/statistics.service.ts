@@ -181,9 +181,11 @@ export async function readStatistics(deps: StatisticsDeps, ctx: RequestContext, 
   if (query.profession !== undefined && !professionOptions().some((p) => p.code === query.profession)) throw new AppError('STATS_PROFESSION_UNKNOWN');
   const profession = query.profession ?? null;
 
-  const [rows, robertRows, incidents, state] = await Promise.all([
-    repo.readFigures(deps.db, { metrics: METRICS, fromDay: period.from, toDay: period.to, departments: zone.all ? null : zone.list, profession }),
-    repo.readFigures(deps.db, { metrics: ROBERT.map(([name]) => `robert.${name}`), fromDay: period.from, toDay: period.to, departments: null, profession: null }),
+  const filter = { fromDay: period.from, toDay: period.to, departments: zone.all ? null : zone.list, profession };
+  const [rows, robertRows, departmentTotals, incidents, state] = await Promise.all([
+    repo.readDailyFigures(deps.db, { ...filter, metrics: METRICS }),
+    repo.readDailyFigures(deps.db, { ...filter, metrics: ROBERT.map(([name]) => `robert.${name}`), departments: null, profession: null }),
+    repo.readDepartmentTotals(deps.db, filter),
     repo.readIncidents(deps.db, parisDayStart(period.from), parisDayStart(addDays(period.to, 1))),
     repo.readState(deps.db),
   ]);
@@ -191,7 +193,7 @@ export async function readStatistics(deps: StatisticsDeps, ctx: RequestContext, 
   for (let day = period.from; day <= period.to; day = addDays(day, 1)) days.push(day);
   const dayIndex = new Map(days.map((day, i) => [day, i]));
 
-  // Raw sums: by series key and day, and by department for the table.
+  // Sums by series key and day.
   const daily = new Map<string, number[]>();
   const add = (key: string, day: string, count: number) => {
     const index = dayIndex.get(day);
@@ -200,31 +202,19 @@ export async function readStatistics(deps: StatisticsDeps, ctx: RequestContext, 
     if (!values) daily.set(key, (values = days.map(() => 0)));
     values[index]! += count;
   };
-  const byDepartment = new Map<string, Record<'tests' | 'positives' | 'vaccinations' | 'codesIssued' | 'codesUsed' | 'declarations' | 'lateActs', number>>();
-  const departmentRow = (code: string) => {
-    let row = byDepartment.get(code);
-    if (!row) byDepartment.set(code, (row = { tests: 0, positives: 0, vaccinations: 0, codesIssued: 0, codesUsed: 0, declarations: 0, lateActs: 0 }));
-    return row;
-  };
   const products = new Map<string, number>();
   const late = new Map<string, { tests: number; vaccinations: number }>(LATE_BUCKETS.map(([bucket]) => [bucket, { tests: 0, vaccinations: 0 }]));
 
   for (const row of rows) {
-    const dep = departmentRow(row.department);
     switch (row.metric) {
       case 'tests': {
         const [type, result] = row.dimension.split('/');
         add(`tests.${type}`, row.day, row.count);
-        dep.tests += row.count;
-        if (result === 'detected') {
-          add(`positives.${type}`, row.day, row.count);
-          dep.positives += row.count;
-        }
+        if (result === 'detected') add(`positives.${type}`, row.day, row.count);
         break;
       }
       case 'vaccinations': {
         add(`vaccinations.dose${doseKey(row.dimension)}`, row.day, row.count);
-        dep.vaccinations += row.count;
         const product = row.dimension.slice(row.dimension.indexOf('/') + 1);
         products.set(product, (products.get(product) ?? 0) + row.count);
         break;
@@ -232,21 +222,16 @@ export async function readStatistics(deps: StatisticsDeps, ctx: RequestContext, 
       case 'late': {
         const [kind, bucket] = row.dimension.split('/') as ['tests' | 'vaccinations', string];
         add(`late.${bucket}`, row.day, row.count);
-        dep.lateActs += row.count;
         const entry = late.get(bucket);
         if (entry) entry[kind] += row.count;
         break;
       }
       case 'declarations':
         add('declarations', row.day, row.count);
-        dep.declarations += row.count;
         break;
-      default: {
+      default:
         // codes.issued / codes.used / codes.expired, by kind
         add(`${row.metric}.${row.dimension}`, row.day, row.count);
-        if (row.metric === 'codes.issued') dep.codesIssued += row.count;
-        if (row.metric === 'codes.used') dep.codesUsed += row.count;
-      }
     }
   }
   for (const row of robertRows) add(row.metric, row.day, row.count);
@@ -282,8 +267,9 @@ export async function readStatistics(deps: StatisticsDeps, ctx: RequestContext, 
 
   // The table by department, with its total line; each column suppressed with its total.
   // The unknown department has a line only when something counts under it.
-  const lines = zone.list.filter((code) => code !== '' || byDepartment.has('')).map((code) => ({ code, raw: departmentRow(code) }));
-  const columns = ['tests', 'positives', 'vaccinations', 'codesIssued', 'codesUsed', 'declarations', 'lateActs'] as const;
+  const none = { tests: 0, positives: 0, vaccinations: 0, codesIssued: 0, codesUsed: 0, declarations: 0, lateActs: 0 };
+  const lines = zone.list.filter((code) => code !== '' || departmentTotals.has('')).map((code) => ({ code, raw: departmentTotals.get(code) ?? none }));
+  const columns = repo.DEPARTMENT_COLUMNS;
   const shownColumns = Object.fromEntries(columns.map((column) => [column, suppressParts(lines.map((line) => line.raw[column]))])) as Record<(typeof columns)[number], Array<number | null>>;
   const table: DepartmentFigures[] = lines.map((line, i) => {
     const figures = Object.fromEntries(columns.map((column) => [column, shownColumns[column][i]!])) as Record<(typeof columns)[number], number | null>;
@@ -349,7 +335,7 @@ function professionOptions() {
 export async function readCodeKpis(deps: Pick<StatisticsDeps, 'db'>, ctx: RequestContext, key: OperatorKeyScope, query: Static<typeof KpiQuery>): Promise<Array<Static<typeof CodeKpi>>> {
   const period = periodOf({ from: query.fromDate, to: query.toDate }, parisDate(ctx.now));
   const departments = key.region === null ? null : allDepartments.filter((d) => d.region === key.region).map((d) => d.code);
-  const rows = await repo.readFigures(deps.db, { metrics: ['codes.issued', 'codes.used', 'codes.expired'], fromDay: period.from, toDay: period.to, departments, profession: null });
+  const rows = await repo.readDailyFigures(deps.db, { metrics: ['codes.issued', 'codes.used', 'codes.expired'], fromDay: period.from, toDay: period.to, departments, profession: null });
   const sums = new Map<string, number>();
   for (const row of rows) sums.set(`${row.day}/${row.metric}/${row.dimension}`, (sums.get(`${row.day}/${row.metric}/${row.dimension}`) ?? 0) + row.count);
   const kpis: Array<Static<typeof CodeKpi>> = [];
