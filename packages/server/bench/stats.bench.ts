@@ -82,14 +82,14 @@ async function seed(database: DatabaseHandle, start: Date, end: Date): Promise<v
     select 'SYNTHETIQUE', 'PATIENT', date '1930-01-01' + ((i * 7919) % 33000)::int, 'F', (array['EU/1/20/1528', 'EU/1/20/1507'])[1 + i % 2], 'ORG-100030215', 'J07BX03',
       1 + (i % 3), 3, (at at time zone 'Europe/Paris')::date, 'LOT1', 'Centre', (select id from professionals limit 1), at,
       (${codes}::text[])[1 + (i * 13) % ${codes.length}], '21'
-    from generate_series(1, ${vaccinations}) i, lateral (select ${start}::timestamptz + make_interval(secs => (i::float8 / ${vaccinations}) * ${span}) as at) x
+    from generate_series(1::bigint, ${vaccinations}::bigint) i, lateral (select ${start}::timestamptz + make_interval(secs => (i::float8 / ${vaccinations}) * ${span}) as at) x
   `.execute(database.db);
   const codeCount = Math.ceil(RESULTS / 30);
   await sql`
     insert into declaration_codes (code_hash, key_id, kind, case_kind, issued_at, expires_at, consumed_at, department, profession)
     select md5(i::text || 'bench'), 'bench', case when i % 3 = 0 then 'long' else 'short' end, 'probable', at, at + interval '1 hour',
       case when i % 4 <> 0 then at + interval '10 minutes' end, (${codes}::text[])[1 + (i * 13) % ${codes.length}], '10'
-    from generate_series(1, ${codeCount}) i, lateral (select ${start}::timestamptz + make_interval(secs => (i::float8 / ${codeCount}) * ${span}) as at) x
+    from generate_series(1::bigint, ${codeCount}::bigint) i, lateral (select ${start}::timestamptz + make_interval(secs => (i::float8 / ${codeCount}) * ${span}) as at) x
   `.execute(database.db);
   log(`vaccinations ${vaccinations.toLocaleString('en-US')}, declaration codes ${codeCount.toLocaleString('en-US')}`);
   await sql`analyze`.execute(database.db);

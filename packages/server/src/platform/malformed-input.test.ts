@@ -110,6 +110,7 @@ let t: TestApp;
 let operator: SignedIn;
 let pharmacist: SignedIn;
 let labKey: string;
+let operatorKey: string;
 const operatorAccount = { idNatPs: OPERATOR_ID };
 const errorLogs = new Map<string, string>();
 
@@ -155,6 +156,9 @@ beforeAll(async () => {
   const lab = await t.app.inject({ method: 'POST', url: '/api/admin/labs', headers: operator.headers, payload: { name: 'Laboratoire du balayage', finess: '990000056' } });
   const key = await t.app.inject({ method: 'POST', url: `/api/admin/labs/${lab.json<{ id: string }>().id}/keys`, headers: operator.headers });
   labKey = key.json<{ apiKey: string }>().apiKey;
+  // An operator's API key, for the KPI routes machines call.
+  const created = await t.app.inject({ method: 'POST', url: '/api/admin/api-keys', headers: operator.headers, payload: { label: 'Balayage' } });
+  operatorKey = created.json<{ apiKey: string }>().apiKey;
   // A published urgent message with a PDF, for the routes that act on one (a draft the sweep
   // creates itself cannot be corrected, and reaches no inbox).
   await publishMessageForSweep();
@@ -922,7 +926,12 @@ async function sweep(): Promise<void> {
   // Anonymous first: a public route is swept as the public uses it (once, not twice).
   const anonymous: Caller = { name: 'anonymous', headers: () => ({}) };
   const session: Caller = { name: 'operator-doctor session', headers: () => operator.headers };
-  const callers: Caller[] = [anonymous, session, { name: 'lab key', headers: () => ({ authorization: `Bearer ${labKey}` }) }];
+  const callers: Caller[] = [
+    anonymous,
+    session,
+    { name: 'lab key', headers: () => ({ authorization: `Bearer ${labKey}` }) },
+    { name: 'operator key', headers: () => ({ authorization: `Bearer ${operatorKey}` }) },
+  ];
   // First what the app tells about itself (lists, reference values), to build valid input from.
   for (const op of operations) {
     if (op.method !== 'GET' || op.parameters.some((p) => p.in === 'path')) continue;
