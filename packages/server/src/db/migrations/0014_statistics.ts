@@ -9,8 +9,9 @@ import { sql, type Kysely } from 'kysely';
  *   sums over all departments and over all professions ('*') precomputed, rebuilt one recording
  *   day at a time by a periodic job (statistics.service.ts): the statistics page reads it,
  *   never the acts themselves;
- * - indexes for that job: BRIN on the recording times (rows arrive in time order), B-trees on
- *   the codes' use and expiry;
+ * - indexes for that job: BRIN on the recording times (rows arrive in time order; each block
+ *   range summarised as soon as it is full, or a rebuild would read every range not yet
+ *   summarised by a vacuum), B-trees on the codes' use and expiry;
  * - operators' API keys, for machines that read the KPIs (only their SHA-256 is kept);
  * - the audit log searchable by target.
  */
@@ -20,10 +21,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     sql`alter table vaccinations add column department text, add column profession text`,
     sql`alter table declaration_codes add column department text, add column profession text`,
     sql`alter table labs add column department text`,
-    sql`create index test_results_recorded_brin on test_results using brin (recorded_at)`,
-    sql`create index vaccinations_recorded_brin on vaccinations using brin (recorded_at)`,
-    sql`create index declarations_declared_brin on declarations using brin (declared_at)`,
-    sql`create index declaration_codes_issued_brin on declaration_codes using brin (issued_at)`,
+    sql`create index test_results_recorded_brin on test_results using brin (recorded_at) with (autosummarize = on)`,
+    sql`create index vaccinations_recorded_brin on vaccinations using brin (recorded_at) with (autosummarize = on)`,
+    sql`create index declarations_declared_brin on declarations using brin (declared_at) with (autosummarize = on)`,
+    sql`create index declaration_codes_issued_brin on declaration_codes using brin (issued_at) with (autosummarize = on)`,
     sql`create index declaration_codes_consumed_idx on declaration_codes (consumed_at) where consumed_at is not null`,
     sql`create index declaration_codes_unused_expiry_idx on declaration_codes (expires_at) where consumed_at is null`,
     sql`create table stats_daily (
@@ -57,6 +58,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       revoked_at timestamptz
     )`,
     sql`create index audit_log_target_idx on audit_log (target_id) where target_id is not null`,
+    sql`alter index audit_log_occurred_brin set (autosummarize = on)`,
     sql`create table stats_state (
       name text primary key,
       day date not null,
