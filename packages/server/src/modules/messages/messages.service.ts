@@ -31,6 +31,7 @@ import { departmentLabel, departments, findDepartment, findRegion, regions, regi
 import { professionLabel } from '../auth/policy.js';
 import type { ActiveMessages, PublishedMessage } from './active-messages.js';
 import * as repo from './messages.repository.js';
+import { csvField } from '../../platform/csv.js';
 
 export interface MessagesDeps {
   db: Db;
@@ -419,13 +420,6 @@ export async function followUp(deps: MessagesDeps, ctx: RequestContext, id: stri
     remindersQueuedAt: iso(chosen.reminders_queued_at),
   };
 }
-
-const csvField = (value: string | number) => {
-  const text = String(value);
-  // A leading =, +, - or @ would be read as a formula by a spreadsheet.
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
 
 /** The follow-up as CSV (RFC 4180, UTF-8): one line per profession and per department, then the total. */
 export async function followUpCsv(deps: MessagesDeps, ctx: RequestContext, id: string, version?: number): Promise<{ filename: string; csv: string }> {
