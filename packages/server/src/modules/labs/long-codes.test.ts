@@ -16,6 +16,8 @@ let labB: TestLab;
 let labC: TestLab;
 /** A second API key of lab B. */
 let labBOtherKey: Omit<TestLab, 'labId'>;
+/** Lab D only races for its quota. */
+let labD: TestLab;
 
 beforeAll(async () => {
   const operatorAccount = { idNatPs: '899900000021' };
@@ -27,6 +29,7 @@ beforeAll(async () => {
   labB = await createTestLab(t, operator, { name: 'LBM Lyon', department: '69' });
   labC = await createTestLab(t, operator, { name: 'LBM Nantes', department: '44' });
   labBOtherKey = await addTestLabKey(t, operator, labB.labId);
+  labD = await createTestLab(t, operator, { name: 'LBM Lille', department: '59' });
 });
 afterAll(() => t?.close());
 
@@ -268,6 +271,34 @@ describe('replaying a batch', () => {
     const otherLab = await sendLabResults(t, labA, [labResult(t, 'C-3')]);
     expect(otherLab.json().results[0]).toMatchObject({ status: 'created' });
     expect(otherLab.json().results[0].retrievalCode).not.toBe(firstResults[2]!.retrievalCode);
+  });
+});
+
+describe('concurrent requests', () => {
+  it('attaches a code to one result only when two batches race for it', async () => {
+    const [code] = await longCodes(labB, 1);
+    const [a, b] = await Promise.all([sendLabResults(t, labB, [labResult(t, 'RACE-A', { longCode: code! })]), sendLabResults(t, labB, [labResult(t, 'RACE-B', { longCode: code! })])]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 400]);
+    const refused = a.statusCode === 400 ? a : b;
+    expect(refused.json().error.details[0].problems.join()).toContain('déjà rattaché à un autre résultat');
+    expect(await count(sql<{ n: number }>`select count(*)::int as n from test_results where lab_sample_id in ('RACE-A', 'RACE-B')`)).toBe(1);
+  });
+
+  it('makes one batch for two concurrent requests with the same Idempotency-Key', async () => {
+    const before = await labCodes(labC.labId);
+    const answers = await Promise.all([1, 2].map(() => requestLabLongCodes(t, labC, 5, { csv: true, idempotencyKey: 'lot-concurrent-0001' })));
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 200]);
+    expect(answers[0]!.body).toBe(answers[1]!.body);
+    expect(answers.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(1);
+    expect(await labCodes(labC.labId)).toBe(before + 5);
+  });
+
+  it('never lets two concurrent requests pass the quota together', async () => {
+    const half = PER_DAY / 2 + 1;
+    const answers = await Promise.all([requestLabLongCodes(t, labD, half), requestLabLongCodes(t, labD, half)]);
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 429]);
+    expect(answers.find((r) => r.statusCode === 429)!.json().error.details.remainingToday).toBe(PER_DAY - half);
+    expect(await labCodes(labD.labId)).toBe(half);
   });
 });
 
