@@ -24,6 +24,7 @@ import { automaticPscIncident, type PscBreaker } from './modules/auth/psc-breake
 import { SessionCache } from './modules/auth/session-cache.js';
 import { registerSessionHooks } from './modules/auth/session.hooks.js';
 import { CodeHasher } from './platform/code-hasher.js';
+import { SealingKeys } from './platform/sealing-keys.js';
 import { actsRoutes } from './modules/acts/acts.routes.js';
 import { certificatesRoutes } from './modules/certificates/certificates.routes.js';
 import { loadOrCreateDevelopmentSigner, loadSignerFromFiles } from './modules/certificates/dcc-signer.js';
@@ -33,6 +34,7 @@ import { assessCertificate } from './modules/verifier/verifier.service.js';
 import { codesRoutes } from './modules/codes/codes.routes.js';
 import { declarationsRoutes } from './modules/declarations/declarations.routes.js';
 import { labsRoutes } from './modules/labs/labs.routes.js';
+import { purgeReplayMaterial } from './modules/labs/labs.service.js';
 import { ReportWorkers } from './modules/robert/report-worker.js';
 import { DailyKeys, loadRobertSecrets } from './modules/robert/robert-keys.js';
 import { RobertTime } from './modules/robert/robert-time.js';
@@ -211,7 +213,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerStatistics(app, config);
   await app.register(referenceRoutes);
   await app.register(actsRoutes({ codes: codesDeps }));
-  await app.register(labsRoutes({ db: database.db, batchMaxResults: config.labBatchMaxResults, keyRequestsPerMinute: config.admission.labKeyRequestsPerMinute }));
+  await registerLabs(app, config, hasher);
   const { signerKeyFile, signerCertFile, ...certificateSettings } = config.certificates;
   const signer = signerKeyFile && signerCertFile ? await loadSignerFromFiles(signerKeyFile, signerCertFile) : await loadOrCreateDevelopmentSigner(config.keysDir, app.clock.now());
   const lists = new VerifierLists({
@@ -235,6 +237,28 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await registerWebClient(app, config.webDir);
   return app;
+}
+
+/** Laboratories: the routes, and the hourly deletion of what replays no longer need. */
+async function registerLabs(app: FastifyInstance, config: Config, hasher: CodeHasher): Promise<void> {
+  const deps = {
+    db: app.db,
+    hasher,
+    publicUrl: config.publicUrl,
+    batchMaxResults: config.labBatchMaxResults,
+    keyRequestsPerMinute: config.admission.labKeyRequestsPerMinute,
+    longCodesPerDay: config.labs.longCodesPerDay,
+    retrievalKeys: new SealingKeys(config.labs.retrievalKeys ?? [loadDevelopmentHmacKey(config.keysDir, 'lab-retrieval')], 'lab result retrieval code'),
+    retrievalReplayDays: config.labs.retrievalReplayDays,
+  };
+  await app.register(labsRoutes(deps));
+  let timer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    timer = setInterval(() => {
+      purgeReplayMaterial(deps, app.clock.now()).catch((error: unknown) => app.log.error({ err: serializeError(error) }, 'lab replay purge failed'));
+    }, HOUR).unref();
+  });
+  app.addHook('onClose', async () => clearInterval(timer));
 }
 
 /** Urgent messages: the routes, and this process's e-mail sender (off with MESSAGES_MAILER=off or without SMTP_URL). */

@@ -18,10 +18,13 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production' }, /PSC_ISSUER is required in production/],
     [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's' }, /DATABASE_URL is required/],
     [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x' }, /CODE_HMAC_KEYS is required/],
-    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c', PUBLIC_URL: 'http://x' }, /PUBLIC_URL must be https/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}` }, /LAB_RETRIEVAL_KEYS is required/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, LAB_RETRIEVAL_KEYS: `r:${Buffer.alloc(32, 3).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c', PUBLIC_URL: 'http://x' }, /PUBLIC_URL must be https/],
+    [{ LAB_RETRIEVAL_KEYS: 'r:c2hvcnQ=' }, /LAB_RETRIEVAL_KEYS must be a comma-separated list of id:base64key with keys of at least 32 bytes/],
+    [{ LAB_LONG_CODES_PER_DAY: '0' }, /LAB_LONG_CODES_PER_DAY must be an integer/],
     [{ CODE_HMAC_KEYS: 'k1:c2hvcnQ=' }, /at least 32 bytes/],
-    [{ NODE_ENV: 'production', PSC_ISSUER: 'http://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c', PUBLIC_URL: 'https://x' }, /PSC_ISSUER must be https/],
-    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c', PUBLIC_URL: 'https://x' }, /ROBERT_ECDH_KEY_FILE, ROBERT_KEY_ENCRYPTION_KEY and ROBERT_FEDERATION_KEY are required/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'http://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, LAB_RETRIEVAL_KEYS: `r:${Buffer.alloc(32, 3).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c', PUBLIC_URL: 'https://x' }, /PSC_ISSUER must be https/],
+    [{ NODE_ENV: 'production', PSC_ISSUER: 'https://psc.example', PSC_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/x', CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`, LAB_RETRIEVAL_KEYS: `r:${Buffer.alloc(32, 3).toString('base64')}`, DSC_KEY_FILE: '/k', DSC_CERT_FILE: '/c', PUBLIC_URL: 'https://x' }, /ROBERT_ECDH_KEY_FILE, ROBERT_KEY_ENCRYPTION_KEY and ROBERT_FEDERATION_KEY are required/],
     [{ ROBERT_KEY_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, /ROBERT_KEY_ENCRYPTION_KEY must be the Base64 of exactly 32 random bytes/],
     [{ ROBERT_CAPTCHA: 'yes' }, /ROBERT_CAPTCHA must be on or off/],
     [{ ROBERT_SCORING_DELTAS: '39,x' }, /ROBERT_SCORING_DELTAS/],
@@ -48,6 +51,7 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://db/x',
       PUBLIC_URL: 'https://pro.example',
       CODE_HMAC_KEYS: `k:${Buffer.alloc(32).toString('base64')}`,
+      LAB_RETRIEVAL_KEYS: `r:${Buffer.alloc(32, 3).toString('base64')}`,
       DSC_KEY_FILE: '/k',
       DSC_CERT_FILE: '/c',
       ROBERT_ECDH_KEY_FILE: '/robert.pem',
@@ -57,6 +61,7 @@ describe('loadConfig', () => {
     expect(config.robert.keyEncryptionKey).toHaveLength(32);
     expect(config.robert.federationKey).toHaveLength(16);
     expect(config.codes.hmacKeys).toHaveLength(1);
+    expect(config.labs.retrievalKeys).toHaveLength(1);
     expect(config.psc.issuer).toBe('https://psc.example/realm');
     expect(config.session.cookies).toEqual({ session: '__Host-pscv_session', login: '__Host-pscv_login', secure: true, hsts: true });
   });

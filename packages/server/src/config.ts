@@ -66,6 +66,15 @@ export interface Config {
   };
   /** Largest batch a laboratory may send at once. */
   readonly labBatchMaxResults: number;
+  /** Laboratories' long codes made in advance, and replayed result batches. */
+  readonly labs: {
+    /** Long codes a laboratory may request per Paris calendar day. */
+    readonly longCodesPerDay: number;
+    /** Keys sealing lab results' retrieval codes for replays (id:base64, newest first); undefined: a development key in keysDir. */
+    readonly retrievalKeys: ReadonlyArray<{ readonly id: string; readonly key: Buffer }> | undefined;
+    /** How long a resent batch still gets its retrieval codes back; the sealed codes are deleted after it. */
+    readonly retrievalReplayDays: number;
+  };
   /** Seconds between two rebuilds of the statistics' rollup (0: never, in this process). */
   readonly statsRefreshSeconds: number;
   readonly certificates: {
@@ -346,6 +355,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (clientSecret === DEV_CLIENT_SECRET) throw new ConfigError('PSC_CLIENT_SECRET is required in production');
     if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is required in production (PGlite is for development)');
     if (!env.CODE_HMAC_KEYS) throw new ConfigError('CODE_HMAC_KEYS is required in production');
+    if (!env.LAB_RETRIEVAL_KEYS) throw new ConfigError('LAB_RETRIEVAL_KEYS is required in production');
     if (!env.DSC_KEY_FILE || !env.DSC_CERT_FILE) throw new ConfigError('DSC_KEY_FILE and DSC_CERT_FILE (document signer) are required in production');
     if (!publicUrl.startsWith('https://')) throw new ConfigError('PUBLIC_URL must be https in production');
     if (!issuer.startsWith('https://')) throw new ConfigError('PSC_ISSUER must be https in production');
@@ -402,6 +412,11 @@ export function loadConfig(env: Env = process.env): Config {
       catcherPort: integer(env, 'MAIL_CATCHER_PORT', 4025, 0, 65535),
     },
     labBatchMaxResults: integer(env, 'LAB_BATCH_MAX_RESULTS', 1000, 1, 10_000),
+    labs: {
+      longCodesPerDay: integer(env, 'LAB_LONG_CODES_PER_DAY', 300_000, 1, 10_000_000),
+      retrievalKeys: hmacKeys(env, 'LAB_RETRIEVAL_KEYS'),
+      retrievalReplayDays: integer(env, 'LAB_RETRIEVAL_REPLAY_DAYS', 7, 1, 90),
+    },
     statsRefreshSeconds: integer(env, 'STATS_REFRESH_SECONDS', 60, 0, 86_400),
     certificates: {
       signerKeyFile: env.DSC_KEY_FILE || undefined,

@@ -82,6 +82,8 @@ export interface DeclarationCodesTable {
   /** Where and by whom it counts in the statistics, fixed when recorded (migration 0014). */
   department: Generated<string | null>;
   profession: Generated<string | null>;
+  /** A laboratory's long code: the batch it came from; redeemable once attached to a result (migration 0015). */
+  lab_batch_id: Generated<string | null>;
 }
 
 export interface DeclarationsTable {
@@ -187,6 +189,8 @@ export interface TestResultsTable extends PatientColumns {
   /** Where and by whom it counts in the statistics, fixed when recorded (migration 0014). */
   department: Generated<string | null>;
   profession: Generated<string | null>;
+  /** A lab result's retrieval code under AES-256-GCM, for a replayed batch; cleared after the replay window (migration 0015). */
+  retrieval_sealed: Generated<string | null>;
 }
 
 export interface LabsTable {
@@ -222,6 +226,18 @@ export interface StatsStateTable {
   name: string;
   day: string;
   at: Timestamp;
+}
+
+export interface LabLongCodeBatchesTable {
+  id: Generated<string>;
+  lab_id: string;
+  key_id: string;
+  count: number;
+  issued_at: Timestamp;
+  valid_until: Timestamp;
+  idempotency_key: string | null;
+  /** With an Idempotency-Key: the codes sealed under a key derived from the lab's API key; cleared after 24 hours. */
+  sealed_codes: string | null;
 }
 
 export interface LabApiKeysTable {
@@ -409,6 +425,7 @@ export interface Database {
   fallback_enrollments: FallbackEnrollmentsTable;
   labs: LabsTable;
   lab_api_keys: LabApiKeysTable;
+  lab_long_code_batches: LabLongCodeBatchesTable;
   test_results: TestResultsTable;
   vaccinations: VaccinationsTable;
   declaration_codes: DeclarationCodesTable;

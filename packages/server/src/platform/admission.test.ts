@@ -67,6 +67,7 @@ describe('request priorities', () => {
     ['GET', '/metrics', {}, 'exempt'],
     ['GET', '/auth/callback?code=x&state=y', {}, 'critical'],
     ['POST', '/api/labs/v1/results', { authorization: 'Bearer lbk_x' }, 'critical'],
+    ['POST', '/api/labs/v1/long-codes', { authorization: 'Bearer lbk_x' }, 'normal'],
     ['POST', '/api/tests', { cookie: `${SESSION}=abc`, 'idempotency-key': 'k' }, 'critical'],
     ['POST', '/api/tests', { cookie: `${SESSION}=abc` }, 'normal'],
     ['GET', '/api/codes', { cookie: `other=1; ${SESSION}=abc` }, 'normal'],

@@ -25,7 +25,8 @@ export interface AdmissionSettings {
  * Who passes first when the process is short of capacity (docs/domain.md, Continuity: overload).
  * critical: sign-in callbacks (a professional mid-sign-in), acts sent with an Idempotency-Key
  * (the portal's outbox replaying what was done during an outage) and the laboratory API;
- * normal: other requests carrying a session cookie; low: anonymous requests.
+ * normal: other requests carrying a session cookie, and laboratories' long codes (made in
+ * advance, they can wait for a quieter moment); low: anonymous requests.
  */
 export type Priority = 'critical' | 'normal' | 'low';
 
@@ -37,6 +38,7 @@ export type ShedReason = 'inFlight' | 'queueTime' | 'poolWait' | 'eventLoopDelay
 // Probes and metrics must answer precisely when the process is overloaded.
 const EXEMPT = /^\/(healthz|readyz|metrics)(\?|$)/;
 const CRITICAL_PATH = /^\/(auth\/callback|api\/labs\/)/;
+const DEFERRABLE_LAB_PATH = /^\/api\/labs\/v1\/long-codes(\?|$)/;
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 // Bodies this small arrive with their headers: the time before the handler is then queueing, not a slow upload.
 const SMALL_BODY_BYTES = 64 * 1024;
@@ -49,6 +51,7 @@ const SMALL_BODY_BYTES = 64 * 1024;
  */
 export function classifyRequest(method: string, url: string, headers: IncomingMessage['headers'], sessionCookie: string): Priority | 'exempt' {
   if (EXEMPT.test(url)) return 'exempt';
+  if (DEFERRABLE_LAB_PATH.test(url)) return 'normal';
   if (CRITICAL_PATH.test(url)) return 'critical';
   const hasSession = typeof headers.cookie === 'string' && headers.cookie.includes(`${sessionCookie}=`);
   if (hasSession && WRITE_METHODS.has(method) && headers['idempotency-key'] !== undefined) return 'critical';

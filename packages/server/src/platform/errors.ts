@@ -1,5 +1,9 @@
 import { MAX_ACT_AGE_DAYS } from '@prostopcovid/contracts/acts';
 import { MAX_INCIDENT_BACKDATE_DAYS, MAX_INCIDENT_PLANNED_END_DAYS } from '@prostopcovid/contracts/incidents';
+import { LAB_LONG_CODES_MAX_PER_REQUEST } from '@prostopcovid/contracts/labs';
+
+/** 40000 → "40 000", as French writes it (a narrow no-break space). */
+const frenchInteger = (value: number) => String(value).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f');
 
 /**
  * The one error catalogue: stable MODULE_REASON codes, their HTTP status and the French
@@ -77,6 +81,10 @@ export const errorCatalogue = {
   LABS_DEPARTMENT_UNKNOWN: [400, "Ce département n'existe pas (code INSEE : 33, 2A, 971…)."],
   LABS_BATCH_INVALID: [400, 'Le lot de résultats est invalide : aucun résultat n\'a été enregistré. Corrigez les résultats signalés puis renvoyez le lot.'],
   LABS_BATCH_TOO_LARGE: [413, 'Le lot contient trop de résultats.'],
+  LABS_LONG_CODES_TOO_MANY: [413, `Une demande porte sur ${frenchInteger(LAB_LONG_CODES_MAX_PER_REQUEST)} codes longs au plus : aucun code n'a été créé. Demandez-en moins, en plusieurs demandes si besoin.`],
+  LABS_LONG_CODES_QUOTA: [429, "Ce laboratoire dépasserait son quota quotidien de codes longs : aucun code n'a été créé. Le nombre de codes qu'il peut encore demander aujourd'hui est indiqué (remainingToday) ; le quota est renouvelé à minuit, heure de Paris."],
+  LABS_IDEMPOTENCY_CONFLICT: [422, "Cette clé d'idempotence (Idempotency-Key) a déjà servi à une demande d'un autre nombre de codes : aucun code n'a été créé. Utilisez une nouvelle clé pour une nouvelle demande."],
+  LABS_IDEMPOTENCY_EXPIRED: [409, "La réponse à cette demande n'est plus disponible : elle est gardée 24 heures et ne se relit qu'avec la clé d'API qui l'a faite. Les codes déjà remis restent valables ; pour d'autres codes, faites une nouvelle demande avec une nouvelle clé d'idempotence."],
   CERTIFICATES_NOT_FOUND: [404, 'Aucun certificat ne correspond à ce code et à cette date de naissance. Vérifiez le code imprimé sur votre document.'],
   CERTIFICATES_EXPIRED: [410, "Ce certificat de test n'est plus valide : sa durée de validité après le prélèvement est dépassée."],
   CERTIFICATES_NOT_ISSUABLE: [422, "Ce certificat ne peut pas être produit automatiquement à partir des informations enregistrées. Adressez-vous au professionnel qui a réalisé l'acte."],

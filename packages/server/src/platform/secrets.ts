@@ -28,19 +28,42 @@ export function deriveFromToken(token: string, purpose: string): Buffer {
 
 /** AES-256-GCM under a key derived from `token`: `v1.<iv>.<ciphertext and tag>` (base64url). */
 export function sealWithToken(token: string, purpose: string, plaintext: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', deriveFromToken(token, purpose), iv);
-  const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return `v1.${iv.toString('base64url')}.${sealed.toString('base64url')}`;
+  return sealWithKey(deriveFromToken(token, purpose), plaintext, 'v1');
 }
 
 /** The plaintext, or undefined for another token, a tampered value or an unknown format. */
 export function openWithToken(token: string, purpose: string, sealed: string): string | undefined {
-  const [version, iv, body] = sealed.split('.');
-  if (version !== 'v1' || !iv || !body) return undefined;
+  return openWithKey(deriveFromToken(token, purpose), sealed, 'v1');
+}
+
+/**
+ * AES-256-GCM under a 32-byte key, with a random 96-bit IV: `<label>.<iv>.<ciphertext and tag>`
+ * (base64url). `context`, authenticated but not stored (GCM's associated data), ties the value
+ * to where it belongs: opened with another context, it does not open.
+ */
+export function sealWithKey(key: Buffer, plaintext: string, label: string, context = ''): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  if (context) cipher.setAAD(Buffer.from(context, 'utf8'));
+  const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return `${label}.${iv.toString('base64url')}.${sealed.toString('base64url')}`;
+}
+
+/** The label of a sealed value (what `sealWithKey` was given), or undefined when it has no such form. */
+export function sealedLabel(sealed: string): string | undefined {
+  const parts = sealed.split('.');
+  return parts.length >= 3 ? parts.slice(0, -2).join('.') : undefined;
+}
+
+/** The plaintext, or undefined for another key, label or context, a tampered value or an unknown format. */
+export function openWithKey(key: Buffer, sealed: string, label: string, context = ''): string | undefined {
+  const parts = sealed.split('.');
+  const [iv, body] = parts.slice(-2);
+  if (parts.length < 3 || sealedLabel(sealed) !== label || !iv || !body) return undefined;
   try {
     const bytes = Buffer.from(body, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', deriveFromToken(token, purpose), Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    if (context) decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(bytes.subarray(bytes.length - 16));
     return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString('utf8');
   } catch {

@@ -80,7 +80,7 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
         code,
         codeForDictation: groupForDictation(code),
         expiresAt: expiresAt.toISOString(),
-        deepLink: `${deps.publicUrl}/app#code=${code}`,
+        deepLink: codeDeepLink(deps.publicUrl, code),
       };
     }
     // The value is taken (rare): if by an expired code, free it; either way draw again.
@@ -90,28 +90,45 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
 }
 
 const LONG_CODE_LENGTH = 12;
+/** Long codes (a COVID+ document's, a laboratory's) are valid this many days (docs/domain.md: 10 to 15). */
+export const LONG_CODE_VALIDITY_DAYS = 15;
 
-/**
- * The long one-time code of a positive result's COVID+ document (docs/domain.md, Declaration codes): 12
- * characters, valid `days`, redeemable by the app like a short code. Returned once.
- */
+/** A long one-time code: 12 Crockford Base32 characters (60 bits), cryptographically random. */
+export function generateLongCode(): string {
+  return generateCrockford(LONG_CODE_LENGTH);
+}
+
+/** What a person or a lab typed as a long code, canonical, or null. */
+export function normalizeLongCode(input: string): string | null {
+  return normalizeCrockford(input, LONG_CODE_LENGTH);
+}
+
+/** The QR code's text and the deep link of a declaration code: the app's page with the code. */
+export function codeDeepLink(publicUrl: string, code: string): string {
+  return `${publicUrl}/app#code=${code}`;
+}
+
 /**
  * What the app sent as a code, canonical: a 6-character code from a professional, or the
  * 12-character one of a COVID+ document. Null when it can be neither.
  */
 export function normalizeDeclarationCode(input: string): string | null {
-  return normalizeShortCode(input) ?? normalizeCrockford(input, LONG_CODE_LENGTH);
+  return normalizeShortCode(input) ?? normalizeLongCode(input);
 }
 
-export async function issueLongCode(deps: CodesDeps, ctx: RequestContext, testResultId: string, days = 15) {
+/**
+ * The long one-time code of a positive result's COVID+ document (docs/domain.md, Declaration codes): 12
+ * characters, valid `days`, redeemable by the app like a short code. Returned once.
+ */
+export async function issueLongCode(deps: CodesDeps, ctx: RequestContext, testResultId: string, days = LONG_CODE_VALIDITY_DAYS) {
   const expiresAt = new Date(ctx.now.getTime() + days * 24 * HOUR);
   for (let draw = 0; draw < MAX_DRAWS; draw++) {
-    const code = generateCrockford(LONG_CODE_LENGTH);
+    const code = generateLongCode();
     const id = await repo.replaceLongCode(deps.db, { hash: deps.hasher.hash(code), keyId: deps.hasher.currentKeyId, testResultId, now: ctx.now, expiresAt });
     if (id === 'replaced-by-short-code') throw new AppError('TESTS_COVID_PLUS_REPLACED');
     if (id) {
       await recordAudit(deps.db, ctx, { action: 'codes.issue_long', outcome: 'success', targetType: 'declaration_code', targetId: id, details: { testResultId } });
-      return { code, expiresAt, deepLink: `${deps.publicUrl}/app#code=${code}` };
+      return { code, expiresAt, deepLink: codeDeepLink(deps.publicUrl, code) };
     }
   }
   throw new AppError('CODES_GENERATION_FAILED');

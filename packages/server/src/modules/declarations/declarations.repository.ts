@@ -86,8 +86,10 @@ export async function redeemCounted(db: Executor, s: RedeemStatement) {
       on conflict (key, window_start) do update set hits = r.hits + 1
       returning key, hits, hits <= (case key ${limitOf} end) as allowed
     ), consumed as (
+      -- A laboratory's long code counts only once the lab has attached it to a (positive) result.
       update declaration_codes set consumed_at = ${s.now}
-      where ${matches} and consumed_at is null and expires_at > ${s.now} and (select bool_and(allowed) from hit)
+      where ${matches} and consumed_at is null and expires_at > ${s.now} and (lab_batch_id is null or test_result_id is not null)
+        and (select bool_and(allowed) from hit)
       returning id, kind
     ), declaration as (
       insert into declarations (code_id, onset_kind, onset_date, window_from, window_to, upload_token_hash, token_expires_at, declared_at)

@@ -52,6 +52,8 @@ export interface LabResultRow {
   result: string;
   uvci: string;
   retrievalHash: string;
+  /** The retrieval code sealed (AES-256-GCM) for a replay of the batch. */
+  retrievalSealed: string;
 }
 
 /**
@@ -61,15 +63,37 @@ export interface LabResultRow {
 export async function insertLabResults(db: Executor, lab: { id: string; name: string }, rows: LabResultRow[], now: Date) {
   const column = <K extends keyof LabResultRow>(key: K) => rows.map((row) => row[key]);
   const { rows: inserted } = await sql<{ id: string; lab_sample_id: string }>`
-    insert into test_results (test_type, family_name, given_name, birth_date, sex, email, phone, sampled_at, result, device_id, place, professional_id, recorded_at, lab_id, lab_sample_id, uvci, retrieval_hash, department)
-    select 'rt-pcr', family_name, given_name, birth_date, sex, email, phone, sampled_at, result, null, ${lab.name}, null, ${now}, ${lab.id}::uuid, sample_id, uvci, retrieval_hash,
+    insert into test_results (test_type, family_name, given_name, birth_date, sex, email, phone, sampled_at, result, device_id, place, professional_id, recorded_at, lab_id, lab_sample_id, uvci, retrieval_hash, retrieval_sealed, department)
+    select 'rt-pcr', family_name, given_name, birth_date, sex, email, phone, sampled_at, result, null, ${lab.name}, null, ${now}, ${lab.id}::uuid, sample_id, uvci, retrieval_hash, retrieval_sealed,
       (select department from labs where id = ${lab.id}::uuid)
     from unnest(${column('sampleId')}::text[], ${column('familyName')}::text[], ${column('givenName')}::text[], ${column('birthDate')}::date[],
       ${column('sex')}::text[], ${column('email')}::text[], ${column('phone')}::text[], ${column('sampledAt')}::timestamptz[], ${column('result')}::text[],
-      ${column('uvci')}::text[], ${column('retrievalHash')}::text[])
-      as batch(sample_id, family_name, given_name, birth_date, sex, email, phone, sampled_at, result, uvci, retrieval_hash)
+      ${column('uvci')}::text[], ${column('retrievalHash')}::text[], ${column('retrievalSealed')}::text[])
+      as batch(sample_id, family_name, given_name, birth_date, sex, email, phone, sampled_at, result, uvci, retrieval_hash, retrieval_sealed)
     on conflict (lab_id, lab_sample_id) where lab_id is not null do nothing
     returning id, lab_sample_id
   `.execute(db);
   return inserted;
+}
+
+/**
+ * Results the lab already sent, by sample id: the stored id, and the sealed retrieval code when it
+ * is still kept (recorded since `sealedSince`) — null otherwise.
+ */
+export async function findLabResults(db: Executor, labId: string, sampleIds: string[], sealedSince: Date) {
+  if (sampleIds.length === 0) return [];
+  const { rows } = await sql<{ id: string; lab_sample_id: string; retrieval_sealed: string | null }>`
+    select id, lab_sample_id, case when recorded_at >= ${sealedSince} then retrieval_sealed end as retrieval_sealed
+    from test_results where lab_id = ${labId}::uuid and lab_sample_id = any(${sampleIds}::text[])
+  `.execute(db);
+  return rows;
+}
+
+/** Sealed retrieval codes past the replay window are deleted, `limit` rows at a time; how many. */
+export async function clearSealedRetrievalCodes(db: Executor, before: Date, limit: number): Promise<number> {
+  const { numAffectedRows } = await sql`
+    update test_results set retrieval_sealed = null
+    where id in (select id from test_results where retrieval_sealed is not null and recorded_at < ${before} limit ${limit})
+  `.execute(db);
+  return Number(numAffectedRows ?? 0n);
 }

@@ -44,6 +44,8 @@ describe('laboratory interface', () => {
     expect(first.json().results.map((r: { status: string }) => r.status)).toEqual(['created', 'created', 'created']);
     const second = await send(batch);
     expect(second.json()).toMatchObject({ created: 0, duplicates: 3 });
+    // A lost answer: the same batch again gets the same ids and retrieval codes back.
+    expect(second.json().results).toEqual(first.json().results.map((r: object) => ({ ...r, status: 'duplicate' })));
     expect(await countLabResults()).toBe(3);
     const stored = await t.database.db.selectFrom('test_results').selectAll().where('lab_sample_id', '=', 'S-002').executeTakeFirstOrThrow();
     expect(stored).toMatchObject({ test_type: 'rt-pcr', result: 'not-detected', place: 'Laboratoire de biologie médicale Démoville', professional_id: null, lab_id: labId });
