@@ -17,6 +17,10 @@ const lateBucket = sql.raw(`case
   when recorded_at - captured_at < interval '72 hours' then '1-3j'
   else '>3j' end`);
 
+// Long codes made in advance for laboratories ('lab') apart from those of COVID+ documents
+// ('long'): 300,000 a day, mostly never attached, would swamp the others once expired unused.
+const codeKind = sql.raw(`case when lab_batch_id is not null then 'lab' else kind end`);
+
 // Santé publique France's age classes (cl_age90): 09 for 0-9 years, 19 for 10-19… 89, then 90.
 const ageClass = sql.raw(`(select case when a >= 90 then '90' else lpad((a / 10 * 10 + 9)::text, 2, '0') end
   from (select extract(year from age((sampled_at at time zone 'Europe/Paris')::date, birth_date))::int as a) age)`);
@@ -50,13 +54,13 @@ export async function rebuildRecordedDay(db: Executor, day: string, from: Date, 
       select ${day}::date, 'late', coalesce(department, ''), coalesce(profession, ''), 'vaccinations/' || ${lateBucket}, count(*)
       from vaccinations where ${inDay('recorded_at')} and ${late} group by 3, 4, 5
       union all
-      select ${day}::date, 'codes.issued', coalesce(department, ''), coalesce(profession, ''), kind, count(*)
+      select ${day}::date, 'codes.issued', coalesce(department, ''), coalesce(profession, ''), ${codeKind}, count(*)
       from declaration_codes where ${inDay('issued_at')} group by 3, 4, 5
       union all
-      select ${day}::date, 'codes.used', coalesce(department, ''), coalesce(profession, ''), kind, count(*)
+      select ${day}::date, 'codes.used', coalesce(department, ''), coalesce(profession, ''), ${codeKind}, count(*)
       from declaration_codes where ${inDay('consumed_at')} group by 3, 4, 5
       union all
-      select ${day}::date, 'codes.expired', coalesce(department, ''), coalesce(profession, ''), kind, count(*)
+      select ${day}::date, 'codes.expired', coalesce(department, ''), coalesce(profession, ''), ${codeKind}, count(*)
       from declaration_codes where consumed_at is null and expires_at >= ${from} and expires_at < ${expiredUntil} group by 3, 4, 5
       union all
       select ${day}::date, 'declarations', coalesce(c.department, ''), coalesce(c.profession, ''), d.onset_kind, count(*)

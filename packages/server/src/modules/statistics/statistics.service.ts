@@ -106,7 +106,8 @@ const TEST_TYPES = [
 ] as const;
 const CODE_KINDS = [
   ['short', 'courts (6 caractères)'],
-  ['long', 'longs (QR code SI-DEP)'],
+  ['long', 'longs (document COVID+)'],
+  ['lab', 'longs fournis aux laboratoires'],
 ] as const;
 const DOSES = [
   ['1', 'Vaccinations, 1re dose'],
@@ -340,7 +341,9 @@ export async function readCodeKpis(deps: Pick<StatisticsDeps, 'db'>, ctx: Reques
   for (const row of rows) sums.set(`${row.day}/${row.metric}/${row.dimension}`, (sums.get(`${row.day}/${row.metric}/${row.dimension}`) ?? 0) + row.count);
   const kpis: Array<Static<typeof CodeKpi>> = [];
   for (let day = period.from; day <= period.to; day = addDays(day, 1)) {
-    const count = (metric: string, kind: string) => suppress(sums.get(`${day}/${metric}/${kind}`) ?? 0);
+    // submission-code-server's long codes were the laboratories': both kinds count as long here.
+    const count = (metric: string, kind: string) =>
+      suppress((sums.get(`${day}/${metric}/${kind}`) ?? 0) + (kind === 'long' ? (sums.get(`${day}/${metric}/lab`) ?? 0) : 0));
     kpis.push({
       date: day,
       nbShortCodesGenerated: count('codes.issued', 'short'),

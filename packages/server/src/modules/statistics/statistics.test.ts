@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Statistics } from '@prostopcovid/contracts/statistics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertCodes, insertDeclarations, insertTests, insertVaccinations } from '../../testing/act-factories.js';
@@ -58,6 +59,8 @@ beforeAll(async () => {
   const used = await insertCodes(db, 11, { department: '33', profession: '10', issued_at: at('2026-12-01', 9), expires_at: at('2026-12-01', 10), consumed_at: at('2026-12-01', 9) });
   await insertCodes(db, 1, { department: '33', profession: '10', issued_at: at('2026-12-01', 9), expires_at: at('2026-12-01', 10) });
   await insertDeclarations(db, used, at('2026-12-01', 9));
+  // And 12 long codes made in advance for a Gironde laboratory, valid 15 days.
+  await insertCodes(db, 12, { kind: 'long', case_kind: 'confirmed', department: '33', lab_batch_id: randomUUID(), issued_at: at('2026-12-01', 2), expires_at: at('2026-12-16', 2) });
   await db.insertInto('robert_counters').values({ day: '2026-12-01', name: 'reports_received', value: 11 }).execute();
   await db.insertInto('incidents').values({ component: 'psc', started_at: at('2026-12-05', 6), ended_at: at('2026-12-05', 12), source: 'operator', message: null, declared_by: null, updated_at: at('2026-12-05', 12) }).execute();
 
@@ -100,6 +103,9 @@ describe('GET /api/statistics (national operator)', () => {
     expect(series(stats, 'vaccinations.dose2')['2026-12-04']).toBeNull();
     expect(stats.vaccinationsByProduct).toEqual([{ product: 'EU/1/20/1528', label: expect.stringContaining('Comirnaty'), count: 18 }]);
     expect(series(stats, 'codes.issued.short')['2026-12-01']).toBe(12);
+    expect(series(stats, 'codes.issued.lab')['2026-12-01']).toBe(12);
+    expect(series(stats, 'codes.issued.long')['2026-12-01']).toBe(0);
+    expect(series(stats, 'codes.issued.all')['2026-12-01']).toBe(24);
     expect(series(stats, 'codes.used.short')['2026-12-01']).toBe(11);
     expect(series(stats, 'codes.expired.short')['2026-12-01']).toBeNull();
     expect(series(stats, 'declarations')['2026-12-01']).toBe(11);
@@ -118,7 +124,7 @@ describe('GET /api/statistics (national operator)', () => {
   it('gives a line per department and the total, with each column suppressed beside it', async () => {
     const stats = await figures(dgs);
     expect(stats.byDepartment).toHaveLength(stats.options.departments.length + 1);
-    expect(line(stats, '33')).toMatchObject({ name: 'Gironde (33)', tests: 47, positives: 17, positivity: 36.2, vaccinations: 18, codesIssued: 12, codesUsed: 11, declarations: 11, lateActs: 12 });
+    expect(line(stats, '33')).toMatchObject({ name: 'Gironde (33)', tests: 47, positives: 17, positivity: 36.2, vaccinations: 18, codesIssued: 24, codesUsed: 11, declarations: 11, lateActs: 12 });
     // Landes: 8 tests, hidden; and so is Rhône's 20, the smallest other, or the total would give 8 back.
     expect(line(stats, '40')!.tests).toBeNull();
     expect(line(stats, '69')!.tests).toBeNull();
@@ -261,7 +267,8 @@ describe('KPIs with an operator API key (GET /api/kpi/v1/codes)', () => {
     const kpi = await t.app.inject({ method: 'GET', url: '/api/kpi/v1/codes?fromDate=2026-12-01&toDate=2026-12-02', headers: { authorization: `Bearer ${apiKey}` } });
     expect(kpi.statusCode, kpi.body).toBe(200);
     expect(kpi.json()).toEqual([
-      { date: '2026-12-01', nbShortCodesGenerated: 12, nbLongCodesGenerated: 0, nbShortCodesUsed: 11, nbLongCodesUsed: 0, nbShortExpiredCodes: null, nbLongExpiredCodes: 0 },
+      // The laboratory's long codes count as long codes, as in submission-code-server.
+      { date: '2026-12-01', nbShortCodesGenerated: 12, nbLongCodesGenerated: 12, nbShortCodesUsed: 11, nbLongCodesUsed: 0, nbShortExpiredCodes: null, nbLongExpiredCodes: 0 },
       { date: '2026-12-02', nbShortCodesGenerated: 0, nbLongCodesGenerated: 0, nbShortCodesUsed: 0, nbLongCodesUsed: 0, nbShortExpiredCodes: 0, nbLongExpiredCodes: 0 },
     ]);
 
