@@ -38,8 +38,9 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,wasm,ttf}'],
-        // The follow-up chart (ECharts, 0.5 MB) is for operators online: not downloaded by every professional's device.
-        globIgnores: ['**/follow-up-echarts-*.js'],
+        // The follow-up and statistics charts (ECharts, 0.5 MB, in a chunk of its own: build below) are for
+        // operators online: not downloaded by every professional's device.
+        globIgnores: ['**/echarts-*.js', '**/follow-up-echarts-*.js', '**/statistics-echarts-*.js'],
         navigateFallback: '/index.html',
         // The Atom feed of urgent messages is the server's, not a page of the app.
         navigateFallbackDenylist: [/^\/api\//, /^\/auth\//, /^\/docs/, /^\/metrics/, /^\/healthz/, /^\/readyz/, /^\/dgs-urgent\.atom$/],
@@ -53,5 +54,11 @@ export default defineConfig({
   server: {
     proxy: { '/api': 'http://localhost:3000', '/auth': 'http://localhost:3000' },
   },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    // ECharts (and its renderer, zrender) in one chunk named for it, shared by the two chart modules that load it lazily.
+    rolldownOptions: { output: { codeSplitting: { groups: [{ name: 'echarts', test: /[\\/]node_modules[\\/](echarts|zrender)[\\/]/ }] } } },
+  },
 });

@@ -1,3 +1,4 @@
+import { csvBlob } from './csv';
 import type { ActEntry } from './outbox';
 import type { Me } from './store';
 
@@ -31,17 +32,11 @@ function rows(entries: readonly ActEntry[]) {
 export function outboxCsv(entries: readonly ActEntry[], me: Me): Blob {
   const data = rows(entries);
   const header = Object.keys(data[0] ?? {});
-  const quote = (value: string) => {
-    // A leading =, +, - or @ would be read as a formula by spreadsheets.
-    const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
-    return /[;"\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  const lines = [
+  return csvBlob([
     `# Double des actes de ${me.givenName} ${me.familyName} (${me.idNatPs}), exporté le ${new Date().toISOString()}`,
-    header.join(';'),
-    ...data.map((row) => header.map((key) => quote(String(row[key as keyof typeof row] ?? ''))).join(';')),
-  ];
-  return new Blob([`\uFEFF${lines.join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' });
+    header,
+    ...data.map((row) => header.map((key) => String(row[key as keyof typeof row] ?? ''))),
+  ]);
 }
 
 export function outboxJson(entries: readonly ActEntry[], me: Me): Blob {
