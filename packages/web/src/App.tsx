@@ -16,6 +16,7 @@ import { PublicMessagesPage } from './features/messages/PublicMessagesPage';
 import { UrgentMessageBanner } from './features/messages/UrgentMessageBanner';
 import { ExposureKpisPage } from './features/exposure/ExposureKpisPage';
 import { OutboxPage } from './features/outbox/OutboxPage';
+import { StatisticsPage } from './features/statistics/StatisticsPage';
 import { SignInPage } from './features/auth/SignInPage';
 import { CodesPage } from './features/codes/CodesPage';
 import { StopCovidAppPage } from './features/declaration/StopCovidAppPage';
@@ -71,6 +72,7 @@ function Header({ title, me }: { title: string; me?: Me }) {
             <InboxLink />
             {isOperator(me) && <NavLink href="/messages-urgents">Messages urgents (rédaction)</NavLink>}
             {isOperator(me) && <NavLink href="/messages-urgents/suivi">Suivi des messages</NavLink>}
+            {isOperator(me) && <NavLink href="/statistiques">Statistiques</NavLink>}
             <NavLink href="/compte">Accès de secours</NavLink>
           </nav>
         )}
@@ -131,6 +133,7 @@ const proPages: Record<ProPath, (me: Me, offline: boolean) => ReactNode> = {
   '/messages': (me) => <InboxPage me={me} />,
   '/messages-urgents': (me) => <AuthoringPage me={me} />,
   '/messages-urgents/suivi': (me) => <FollowUpPage me={me} />,
+  '/statistiques': (me) => <StatisticsPage me={me} />,
   '/compte': (me) => <FallbackAccountPage me={me} />,
 };
 

@@ -24,6 +24,7 @@ export const PAGE_ROUTES = [
   { path: '/messages', title: 'Messages urgents', access: 'pro' },
   { path: '/messages-urgents', title: 'Rédiger un message urgent', access: 'pro' },
   { path: '/messages-urgents/suivi', title: "Suivi d'un message urgent", access: 'pro' },
+  { path: '/statistiques', title: 'Statistiques', access: 'pro' },
   { path: '/compte', title: 'Accès de secours', access: 'pro' },
   { path: '/app', title: 'Application StopCovid', access: 'public' },
   { path: '/patient', title: 'Portail patient', access: 'public' },
