@@ -45,7 +45,7 @@ import { startMailCatcher } from '../src/dev/mail-catcher.js';
 import { openDatabase } from '../src/db/database.js';
 import { startChild } from '../src/testing/processes.js';
 import { insertSyntheticProfessionals } from '../src/testing/synthetic-professionals.js';
-import { cleanup, cpuSeconds, createThrowAwayDatabase, fmt, intSetting, onCleanup, percentile, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, startBenchSandbox, tempDir, type Session } from './shared.js';
+import { cleanup, cpuSeconds, machineBusySeconds, createThrowAwayDatabase, fmt, intSetting, onCleanup, percentile, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, startBenchSandbox, tempDir, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -143,12 +143,6 @@ function content(title: string): MessageContent {
 // ---------------------------------------------------------------------------------------------
 // CPU per role, from /proc (Linux): the server, this process (load generator and catcher), the
 // database's PostgreSQL backends, and the whole machine.
-
-function machineBusySeconds(): number {
-  let busy = 0;
-  for (const cpu of os.cpus()) busy += (cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq) / 1000;
-  return busy;
-}
 
 interface CpuReading {
   at: number;

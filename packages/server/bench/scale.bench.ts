@@ -41,7 +41,7 @@ import type { SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import type { Options, Result } from 'autocannon';
 import pg from 'pg';
 import { startChild, type ChildServer } from '../src/testing/processes.js';
-import { cleanup, cpuSeconds, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, startBenchSandbox } from './shared.js';
+import { cleanup, cpuSeconds, machineBusySeconds, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, startBenchSandbox } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -106,12 +106,6 @@ function serverPids(supervisor: number): number[] {
     // No /proc.
   }
   return pids;
-}
-
-function machineBusySeconds(): number {
-  let busy = 0;
-  for (const cpu of os.cpus()) busy += (cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq) / 1000;
-  return busy;
 }
 
 interface CpuReading {

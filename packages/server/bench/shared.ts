@@ -321,3 +321,10 @@ export function cpuSeconds(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** CPU seconds the whole machine has been busy (all cores). */
+export function machineBusySeconds(): number {
+  let busy = 0;
+  for (const cpu of os.cpus()) busy += (cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq) / 1000;
+  return busy;
+}
