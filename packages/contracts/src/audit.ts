@@ -13,7 +13,7 @@ export const AuditQuery = Type.Object(
     targetId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_:.-]{1,100}$' })),
     from: Type.Optional(Type.String({ format: 'date-time', description: 'From this instant, inclusive' })),
     to: Type.Optional(Type.String({ format: 'date-time', description: 'Before this instant' })),
-    before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'The `next` of the previous page: entries older than it' })),
+    before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,17}$', description: 'The `next` of the previous page: entries older than it' })),
     // A query string is text: 1 to 500, written as digits.
     limit: Type.Optional(Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$', description: `Entries per page, 1 to ${AUDIT_PAGE_MAX} (100 by default)` })),
   },

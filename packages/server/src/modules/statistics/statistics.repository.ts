@@ -89,7 +89,8 @@ export async function rebuildRecordedDay(db: Executor, day: string, from: Date, 
     from test_results where ${inDay('recorded_at')} group by 1, 4, 6
     union all
     -- ROBERT knows no place and no profession: its counters are national.
-    select day, ${day}::date, 'robert.' || name, '*', '*', '', value::int from robert_counters where day = ${day}::date and value > 0
+    select day, ${day}::date, 'robert.' || name, '*', '*', '', value::int from robert_counters
+    where day = ${day}::date and value > 0 and name in ('reports_received', 'alerted', 'notified')
   `.execute(db);
   return Number(numAffectedRows ?? 0n);
 }
@@ -116,7 +117,7 @@ export async function writeState(db: Executor, day: string, at: Date): Promise<v
   await db
     .insertInto('stats_state')
     .values({ name: 'closed_through', day, at })
-    .onConflict((oc) => oc.column('name').doUpdateSet({ day, at }))
+    .onConflict((oc) => oc.column('name').doUpdateSet({ day: sql<string>`greatest(stats_state.day, excluded.day)`, at }))
     .execute();
 }
 
@@ -173,7 +174,7 @@ export type DepartmentColumn = (typeof DEPARTMENT_COLUMNS)[number];
 export async function readTestsByAge(db: Executor, fromDay: string, toDay: string) {
   const { rows } = await sql<{ department: string; day: string; dimension: string; count: string }>`
     select department, day::text as day, dimension, sum(count) as count from stats_daily
-    where profession = '*' and metric = 'tests.age' and day >= ${fromDay} and day <= ${toDay} and department not in ('*', '')
+    where profession = '*' and metric = 'tests.age' and day >= ${fromDay} and day <= ${toDay} and recorded_day <= ${toDay} and department not in ('*', '')
     group by department, day, dimension
   `.execute(db);
   return rows.map((row) => ({ ...row, count: Number(row.count) }));

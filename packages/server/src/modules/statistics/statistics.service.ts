@@ -49,17 +49,18 @@ export async function refreshStatistics(db: Db, now: Date): Promise<string[]> {
     const first = await repo.earliestRecordedDay(db);
     day = first ? parisDate(first) : today;
   }
+  // Closed days are contiguous: the state moves past a day only once that day closes.
+  let closedThrough: IsoDate = addDays(day, -1);
   const rebuilt: string[] = [];
   for (; day <= today; day = addDays(day, 1)) {
     const from = parisDayStart(day);
     const to = parisDayStart(addDays(day, 1));
-    const closes = now.getTime() >= to.getTime() + CLOSE_AFTER_MS;
+    if (now.getTime() >= to.getTime() + CLOSE_AFTER_MS && closedThrough === addDays(day, -1)) closedThrough = day;
     const done = await db.transaction().execute(async (trx) => {
       if (!(await repo.tryRefreshLock(trx))) return false;
       await repo.rebuildRecordedDay(trx, day, from, to, now);
-      // The state moves only over closed days; it records the run's time in any case.
-      const closedThrough = closes ? day : addDays(day, -1);
-      if (!state || closedThrough >= state.day) await repo.writeState(trx, closedThrough, now);
+      // Never backwards (another process may have gone further); the run's time in any case.
+      await repo.writeState(trx, closedThrough, now);
       return true;
     });
     if (!done) break;
@@ -92,6 +93,43 @@ export function suppressParts(parts: readonly number[]): Array<number | null> {
     if (smallest >= 0) shown[smallest] = null;
   }
   return shown;
+}
+
+/**
+ * Published counts tied by published sums. Each count from 1 to 10 is hidden; then, while a sum
+ * has exactly one hidden cell (which the others would give back), the smallest other non-zero
+ * cell of that sum is hidden too — repeated until nothing changes, as the sums share cells.
+ */
+export class LinkedCells {
+  readonly values: number[] = [];
+  private readonly groups: number[][] = [];
+
+  add(value: number): number {
+    this.values.push(value);
+    return this.values.length - 1;
+  }
+
+  /** The cells whose first ones sum to the last (any of them can be the unknown). */
+  link(cells: number[]): void {
+    this.groups.push(cells);
+  }
+
+  suppress(): Array<number | null> {
+    const hidden = this.values.map((value) => value > 0 && value < SUPPRESSION_THRESHOLD);
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const group of this.groups) {
+        if (group.filter((cell) => hidden[cell]).length !== 1) continue;
+        let smallest = -1;
+        for (const cell of group) if (!hidden[cell] && this.values[cell]! > 0 && (smallest < 0 || this.values[cell]! < this.values[smallest]!)) smallest = cell;
+        if (smallest >= 0) {
+          hidden[smallest] = true;
+          changed = true;
+        }
+      }
+    }
+    return this.values.map((value, cell) => (hidden[cell] ? null : value));
+  }
 }
 
 const rate = (part: number | null, whole: number | null): number | null => (part === null || whole === null || whole === 0 ? null : Math.round((part / whole) * 1000) / 10);
@@ -238,52 +276,91 @@ export async function readStatistics(deps: StatisticsDeps, ctx: RequestContext, 
   for (const row of robertRows) add(row.metric, row.day, row.count);
 
   const raw = (key: string) => daily.get(key) ?? days.map(() => 0);
-  const series: StatisticsSeries[] = [];
-  const push = (group: StatisticsSeries['group'], key: string, label: string, values: Array<number | null>, unit: StatisticsSeries['unit'] = 'count', national = false) =>
-    series.push({ key, group, label, unit, national, values });
 
-  // Parts shown with their total, day by day: suppressed together (suppressParts).
-  const withTotal = (group: StatisticsSeries['group'], parts: ReadonlyArray<readonly [string, string]>, total: readonly [string, string]) => {
-    const partValues = parts.map(([key]) => raw(key));
-    const totals = days.map((_, i) => partValues.reduce((sum, values) => sum + values[i]!, 0));
-    const shown = partValues.map(() => [] as Array<number | null>);
-    days.forEach((_, i) => suppressParts(partValues.map((values) => values[i]!)).forEach((value, p) => shown[p]!.push(value)));
-    const totalShown = totals.map(suppress);
-    push(group, total[0], total[1], totalShown);
-    parts.forEach(([key, label], p) => push(group, key, label, shown[p]!));
-    return { totals, totalShown };
+  // Every published count is a cell; every published sum ties its cells into a group (the day's
+  // parts and their total, the days and the period's total, the departments and the total
+  // line, the products, the delays). Suppression runs over all of them at once.
+  const model = new LinkedCells();
+  const series: Array<{ key: string; group: StatisticsSeries['group']; label: string; national: boolean; cells: number[] }> = [];
+  /** Parts by day with their daily total; the period total is the returned cell. */
+  const addGroup = (group: StatisticsSeries['group'], parts: ReadonlyArray<readonly [string, string]>, total: readonly [string, string]) => {
+    const partCells = parts.map(([key]) => raw(key).map((value) => model.add(value)));
+    const totalCells = days.map((_, d) => {
+      const cell = model.add(partCells.reduce((sum, cells) => sum + model.values[cells[d]!]!, 0));
+      model.link([...partCells.map((cells) => cells[d]!), cell]);
+      return cell;
+    });
+    const period = model.add(totalCells.reduce((sum, cell) => sum + model.values[cell]!, 0));
+    model.link([...totalCells, period]);
+    series.push({ key: total[0], group, label: total[1], national: false, cells: totalCells });
+    parts.forEach(([key, label], p) => series.push({ key, group, label, national: false, cells: partCells[p]! }));
+    return { period, partCells, totalCells };
   };
 
-  for (const metric of ['issued', 'used', 'expired'] as const) {
-    const verb = { issued: 'émis', used: 'utilisés', expired: 'expirés sans usage' }[metric];
-    withTotal('codes', CODE_KINDS.map(([kind, label]) => [`codes.${metric}.${kind}`, `Codes ${label} ${verb}`] as const), [`codes.${metric}.all`, `Codes ${verb}`]);
-  }
-  push('declarations', 'declarations', 'Déclarations dans l’application', raw('declarations').map(suppress));
-  for (const [name, label] of ROBERT) push('robert', `robert.${name}`, label, raw(`robert.${name}`).map(suppress), 'count', true);
-  const tests = withTotal('tests', TEST_TYPES.map(([type, label]) => [`tests.${type}`, `Tests, ${label}`] as const), ['tests.all', 'Tests, tous types']);
-  const positives = withTotal('tests', TEST_TYPES.map(([type, label]) => [`positives.${type}`, `Tests positifs, ${label}`] as const), ['positives.all', 'Tests positifs, tous types']);
-  push('tests', 'positivity', 'Taux de positivité (%)', days.map((_, i) => rate(positives.totalShown[i]!, tests.totalShown[i]!)), 'percent');
-  withTotal('vaccinations', DOSES.map(([dose, label]) => [`vaccinations.dose${dose}`, label] as const), ['vaccinations.all', 'Vaccinations, toutes doses']);
-  withTotal('late', LATE_BUCKETS.map(([bucket, label]) => [`late.${bucket}`, `Actes saisis en différé, ${label}`] as const), ['late.all', 'Actes saisis en différé']);
+  const codeTotals = Object.fromEntries(
+    (['issued', 'used', 'expired'] as const).map((metric) => {
+      const verb = { issued: 'émis', used: 'utilisés', expired: 'expirés sans usage' }[metric];
+      return [metric, addGroup('codes', CODE_KINDS.map(([kind, label]) => [`codes.${metric}.${kind}`, `Codes ${label} ${verb}`] as const), [`codes.${metric}.all`, `Codes ${verb}`])];
+    }),
+  ) as Record<'issued' | 'used' | 'expired', ReturnType<typeof addGroup>>;
+  const declarationCells = raw('declarations').map((value) => model.add(value));
+  const declarationPeriod = model.add(raw('declarations').reduce((a, b) => a + b, 0));
+  model.link([...declarationCells, declarationPeriod]);
+  series.push({ key: 'declarations', group: 'declarations', label: 'Déclarations dans l’application', national: false, cells: declarationCells });
+  for (const [name, label] of ROBERT) series.push({ key: `robert.${name}`, group: 'robert', label, national: true, cells: raw(`robert.${name}`).map((value) => model.add(value)) });
+  const tests = addGroup('tests', TEST_TYPES.map(([type, label]) => [`tests.${type}`, `Tests, ${label}`] as const), ['tests.all', 'Tests, tous types']);
+  const positives = addGroup('tests', TEST_TYPES.map(([type, label]) => [`positives.${type}`, `Tests positifs, ${label}`] as const), ['positives.all', 'Tests positifs, tous types']);
+  const vaccinations = addGroup('vaccinations', DOSES.map(([dose, label]) => [`vaccinations.dose${dose}`, label] as const), ['vaccinations.all', 'Vaccinations, toutes doses']);
+  const lateGroup = addGroup('late', LATE_BUCKETS.map(([bucket, label]) => [`late.${bucket}`, `Actes saisis en différé, ${label}`] as const), ['late.all', 'Actes saisis en différé']);
 
-  // The table by department, with its total line; each column suppressed with its total.
+  // Delays over the period: tests and vaccinations per bucket, which is the bucket's days summed.
+  const lateEntries = LATE_BUCKETS.map(([bucket, label], k) => {
+    const entry = late.get(bucket)!;
+    const testsCell = model.add(entry.tests);
+    const vaccinationsCell = model.add(entry.vaccinations);
+    const bucketCell = model.add(entry.tests + entry.vaccinations);
+    model.link([testsCell, vaccinationsCell, bucketCell]);
+    model.link([...lateGroup.partCells[k]!, bucketCell]);
+    return { bucket, label, testsCell, vaccinationsCell, bucketCell };
+  });
+  model.link([...lateEntries.map((e) => e.bucketCell), lateGroup.period]);
+  model.link([...lateEntries.flatMap((e) => [e.testsCell, e.vaccinationsCell]), lateGroup.period]);
+
+  // Products over the period: their total is the vaccinations' period total.
+  const productEntries = [...products].sort((a, b) => b[1] - a[1]).map(([product, count]) => ({ product, cell: model.add(count) }));
+  if (productEntries.length > 0) model.link([...productEntries.map((e) => e.cell), vaccinations.period]);
+
+  // The table by department, its total line being the period totals above.
   // The unknown department has a line only when something counts under it.
   const none = { tests: 0, positives: 0, vaccinations: 0, codesIssued: 0, codesUsed: 0, declarations: 0, lateActs: 0 };
   const lines = zone.list.filter((code) => code !== '' || departmentTotals.has('')).map((code) => ({ code, raw: departmentTotals.get(code) ?? none }));
   const columns = repo.DEPARTMENT_COLUMNS;
-  const shownColumns = Object.fromEntries(columns.map((column) => [column, suppressParts(lines.map((line) => line.raw[column]))])) as Record<(typeof columns)[number], Array<number | null>>;
-  const table: DepartmentFigures[] = lines.map((line, i) => {
-    const figures = Object.fromEntries(columns.map((column) => [column, shownColumns[column][i]!])) as Record<(typeof columns)[number], number | null>;
-    return { code: line.code, name: line.code === '' ? 'Département inconnu' : departmentLabel(line.code), ...figures, positivity: rate(figures.positives, figures.tests) };
-  });
-  const total = Object.fromEntries(columns.map((column) => [column, suppress(lines.reduce((sum, line) => sum + line.raw[column], 0))])) as Record<(typeof columns)[number], number | null>;
-  table.push({ code: 'total', name: 'Total', ...total, positivity: rate(total.positives, total.tests) });
+  const totalCell: Record<(typeof columns)[number], number> = {
+    tests: tests.period,
+    positives: positives.period,
+    vaccinations: vaccinations.period,
+    codesIssued: codeTotals.issued.period,
+    codesUsed: codeTotals.used.period,
+    declarations: declarationPeriod,
+    lateActs: lateGroup.period,
+  };
+  const lineCells = lines.map((line) => Object.fromEntries(columns.map((column) => [column, model.add(line.raw[column])])) as Record<(typeof columns)[number], number>);
+  for (const column of columns) model.link([...lineCells.map((cells) => cells[column]), totalCell[column]]);
 
-  const productEntries = [...products].sort((a, b) => b[1] - a[1]);
-  const productShown = suppressParts(productEntries.map(([, count]) => count));
-  const lateEntries = LATE_BUCKETS.map(([bucket, label]) => ({ bucket, label, ...late.get(bucket)! }));
-  const lateTests = suppressParts(lateEntries.map((e) => e.tests));
-  const lateVaccinations = suppressParts(lateEntries.map((e) => e.vaccinations));
+  const shown = model.suppress();
+  const at = (cell: number) => shown[cell]!;
+  const out: StatisticsSeries[] = series.map((s) => ({ key: s.key, group: s.group, label: s.label, unit: 'count', national: s.national, values: s.cells.map(at) }));
+  out.splice(
+    out.findIndex((s) => s.key === 'vaccinations.all'),
+    0,
+    { key: 'positivity', group: 'tests', label: 'Taux de positivité (%)', unit: 'percent', national: false, values: days.map((_, d) => rate(at(positives.totalCells[d]!), at(tests.totalCells[d]!))) },
+  );
+  const figuresOf = (cells: Record<(typeof columns)[number], number>) => {
+    const figures = Object.fromEntries(columns.map((column) => [column, at(cells[column])])) as Record<(typeof columns)[number], number | null>;
+    return { ...figures, positivity: rate(figures.positives, figures.tests) };
+  };
+  const table: DepartmentFigures[] = lines.map((line, i) => ({ code: line.code, name: line.code === '' ? 'Département inconnu' : departmentLabel(line.code), ...figuresOf(lineCells[i]!) }));
+  table.push({ code: 'total', name: 'Total', ...figuresOf(totalCell) });
 
   await recordAudit(deps.db, ctx, {
     action: 'statistics.read',
@@ -301,10 +378,10 @@ export async function readStatistics(deps: StatisticsDeps, ctx: RequestContext, 
     threshold: SUPPRESSION_THRESHOLD,
     refreshedAt: state?.at.toISOString() ?? null,
     days,
-    series,
+    series: out,
     byDepartment: table,
-    vaccinationsByProduct: productEntries.map(([product], i) => ({ product, label: findVaccineProduct(product)?.name ?? product, count: productShown[i]! })),
-    lateDelays: lateEntries.map((entry, i) => ({ bucket: entry.bucket, label: entry.label, tests: lateTests[i]!, vaccinations: lateVaccinations[i]! })),
+    vaccinationsByProduct: productEntries.map((e) => ({ product: e.product, label: findVaccineProduct(e.product)?.name ?? e.product, count: at(e.cell) })),
+    lateDelays: lateEntries.map((e) => ({ bucket: e.bucket, label: e.label, tests: at(e.testsCell), vaccinations: at(e.vaccinationsCell) })),
     incidents: incidents.map((incident) => ({
       id: incident.id,
       component: incident.component,

@@ -94,6 +94,10 @@ describe('GET /api/statistics (national operator)', () => {
     expect(series(stats, 'tests.all')['2026-12-03']).toBeNull();
     expect(series(stats, 'positivity')['2026-12-03']).toBeNull();
     expect(series(stats, 'tests.all')['2026-12-01']).toBe(0);
+    // The period's total (75, the table's total line) minus the days shown would give the
+    // 3 December's 8 back: the smallest other day (12 on 5 December) is hidden too.
+    expect(series(stats, 'tests.all')['2026-12-05']).toBeNull();
+    expect(line(stats, 'total')!.tests).toBe(75);
   });
 
   it('gives vaccinations by dose and product, codes by kind, declarations and ROBERT reports', async () => {
@@ -307,5 +311,28 @@ describe('KPIs with an operator API key (GET /api/kpi/v1/codes)', () => {
     const badLabel = await t.app.inject({ method: 'POST', url: '/api/admin/api-keys', headers: dgs.headers, payload: { label: 'a\u0000b' } });
     expect(badLabel.statusCode).toBe(400);
     expect((await t.app.inject({ method: 'POST', url: '/api/admin/api-keys', headers: pharmacist.headers, payload: { label: 'x' } })).statusCode).toBe(403);
+  });
+});
+
+describe('closing a day', () => {
+  it('rebuilds yesterday until 10 minutes past midnight, so an act committed just after midnight counts', async () => {
+    const fresh = await createTestApp({ env: { OPERATOR_ID_NAT_PS: DGS } });
+    try {
+      const db = fresh.database.db;
+      const paris = (iso: string) => new Date(`${iso}+01:00`);
+      await insertTests(db, 20, { department: '33', sampled_at: paris('2026-12-02T12:00:00') });
+      await refreshStatistics(db, paris('2026-12-03T00:01:00'));
+      expect((await db.selectFrom('stats_state').select('day').executeTakeFirstOrThrow()).day).toBe('2026-12-01');
+      // Recorded at 23:59:50, committed after the 00:01 run.
+      await insertTests(db, 15, { department: '33', sampled_at: paris('2026-12-02T23:59:00'), recorded_at: paris('2026-12-02T23:59:50') });
+      await refreshStatistics(db, paris('2026-12-03T00:20:00'));
+      expect((await db.selectFrom('stats_state').select('day').executeTakeFirstOrThrow()).day).toBe('2026-12-02');
+      const total = await db.selectFrom('stats_daily').select((eb) => eb.fn.sum<string>('count').as('n')).where('metric', '=', 'tests').where('day', '=', '2026-12-02').where('department', '=', '*').where('profession', '=', '*').executeTakeFirstOrThrow();
+      expect(Number(total.n)).toBe(35);
+      // Closed: a later run does not rebuild it again.
+      expect(await refreshStatistics(db, paris('2026-12-03T01:00:00'))).toEqual(['2026-12-03']);
+    } finally {
+      await fresh.close();
+    }
   });
 });
