@@ -17,6 +17,8 @@ import { UrgentMessageBanner } from './features/messages/UrgentMessageBanner';
 import { ExposureKpisPage } from './features/exposure/ExposureKpisPage';
 import { OutboxPage } from './features/outbox/OutboxPage';
 import { StatisticsPage } from './features/statistics/StatisticsPage';
+import { AuditPage } from './features/audit/AuditPage';
+import { ApiKeysPage } from './features/operator-keys/ApiKeysPage';
 import { SignInPage } from './features/auth/SignInPage';
 import { CodesPage } from './features/codes/CodesPage';
 import { StopCovidAppPage } from './features/declaration/StopCovidAppPage';
@@ -73,6 +75,8 @@ function Header({ title, me }: { title: string; me?: Me }) {
             {isOperator(me) && <NavLink href="/messages-urgents">Messages urgents (rédaction)</NavLink>}
             {isOperator(me) && <NavLink href="/messages-urgents/suivi">Suivi des messages</NavLink>}
             {isOperator(me) && <NavLink href="/statistiques">Statistiques</NavLink>}
+            {isOperator(me) && <NavLink href="/journal">Journal d'audit</NavLink>}
+            {isOperator(me) && <NavLink href="/cles-api">Clés d'API</NavLink>}
             <NavLink href="/compte">Accès de secours</NavLink>
           </nav>
         )}
@@ -134,6 +138,8 @@ const proPages: Record<ProPath, (me: Me, offline: boolean) => ReactNode> = {
   '/messages-urgents': (me) => <AuthoringPage me={me} />,
   '/messages-urgents/suivi': (me) => <FollowUpPage me={me} />,
   '/statistiques': (me) => <StatisticsPage me={me} />,
+  '/journal': (me) => <AuditPage me={me} />,
+  '/cles-api': (me) => <ApiKeysPage me={me} />,
   '/compte': (me) => <FallbackAccountPage me={me} />,
 };
 

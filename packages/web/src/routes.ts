@@ -25,6 +25,8 @@ export const PAGE_ROUTES = [
   { path: '/messages-urgents', title: 'Rédiger un message urgent', access: 'pro' },
   { path: '/messages-urgents/suivi', title: "Suivi d'un message urgent", access: 'pro' },
   { path: '/statistiques', title: 'Statistiques', access: 'pro' },
+  { path: '/journal', title: "Journal d'audit", access: 'pro' },
+  { path: '/cles-api', title: "Clés d'API", access: 'pro' },
   { path: '/compte', title: 'Accès de secours', access: 'pro' },
   { path: '/app', title: 'Application StopCovid', access: 'public' },
   { path: '/patient', title: 'Portail patient', access: 'public' },

@@ -78,6 +78,12 @@ export async function apiDownload(path: string, body?: unknown): Promise<Blob> {
   return (await send('POST', path, body, {}, 'application/pdf, application/json')).blob();
 }
 
+/** A file (a CSV export) from a GET, with the answer's headers (how many lines it holds, for example). */
+export async function apiGetFile(path: string, accept: string): Promise<{ blob: Blob; headers: Headers }> {
+  const response = await send('GET', path, undefined, {}, `${accept}, application/json`);
+  return { blob: await response.blob(), headers: response.headers };
+}
+
 export function getCsrfToken(): string | null {
   return csrfToken;
 }
