@@ -7,7 +7,7 @@ export const SUPPRESSION_THRESHOLD = 11;
 export const MAX_PERIOD_DAYS = 366;
 
 const IsoDate = (description: string) => Type.String({ format: 'date', description });
-const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: `null: between 1 and ${SUPPRESSION_THRESHOLD - 1}, suppressed` });
+const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: `null: suppressed — between 1 and ${SUPPRESSION_THRESHOLD - 1}, or hidden so that such a count cannot be worked out from a published total` });
 const Rate = Type.Union([Type.Number({ minimum: 0, maximum: 100 }), Type.Null()], { description: 'Percent, one decimal; null when a count it comes from is suppressed or zero' });
 
 export const StatisticsQuery = Type.Object(
@@ -31,7 +31,7 @@ export const StatisticsSeries = Type.Object({
   unit: Type.Union([Type.Literal('count'), Type.Literal('percent')]),
   /** ROBERT knows no place nor profession: national whatever the filters. */
   national: Type.Boolean(),
-  values: Type.Array(Type.Union([Type.Number(), Type.Null()]), { description: 'One per day of `days`; null: suppressed (or, for a rate, not computable)' }),
+  values: Type.Array(Type.Union([Type.Number(), Type.Null()]), { description: 'One per day of `days`; null: suppressed (1 to 10, or hidden beside one), or for a rate not computable' }),
 });
 export type StatisticsSeries = Static<typeof StatisticsSeries>;
 

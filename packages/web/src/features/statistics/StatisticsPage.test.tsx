@@ -134,7 +134,7 @@ async function downloadedCsv(): Promise<{ text: string; lines: string[][] }> {
 
 /** A cell of a table on the page, as the CSV writes it: suppressed and not computable empty, numbers without separators, days ISO. */
 function asCsv(text: string): string {
-  if (text === '< 11' || text === '—') return '';
+  if (text === 'masqué' || text === '—') return '';
   const day = /^(\d\d)\/(\d\d)\/(\d{4})$/.exec(text);
   if (day) return `${day[3]}-${day[2]}-${day[1]}`;
   return /^[\d\s\u202f,]+$/.test(text) ? text.replace(/[\s\u202f]/g, '') : text;
@@ -215,17 +215,17 @@ describe('the statistics page', () => {
     expect(screen.getByTestId('view-refreshed').textContent).toMatch(/^Chiffres reconstruits le 03\/03\/2026 \d\d:15 \(chaque minute\)$/);
   });
 
-  it('writes suppressed counts "< 11" and rates not computable "—", explained by the note', async () => {
+  it('writes suppressed counts "masqué" and rates not computable "—", explained by the note', async () => {
     await openPage('/statistiques');
     await shown();
     const tests = screen.getByTestId('statistiques-tests');
     expect(rowsOf(tests)).toEqual([
       ['Jour', 'Tests, tous types', 'Tests, test antigénique', 'Tests, autotest supervisé', 'Tests positifs, tous types', 'Taux de positivité (%)', 'Incident'],
       ['01/03/2026', '1\u202f234', '1\u202f200', '34', '123', '10,0', ''],
-      ['02/03/2026', '40', '< 11', '< 11', '0', '0,0', 'Pro Santé Connect indisponible'],
-      ['03/03/2026', '< 11', '< 11', '0', '< 11', '—', ''],
+      ['02/03/2026', '40', 'masqué', 'masqué', '0', '0,0', 'Pro Santé Connect indisponible'],
+      ['03/03/2026', 'masqué', 'masqué', '0', 'masqué', '—', ''],
     ]);
-    const suppressed = within(tests).getAllByText('< 11')[0]!;
+    const suppressed = within(tests).getAllByText('masqué')[0]!;
     expect(suppressed.getAttribute('aria-describedby')).toBe('note-secret');
     expect(document.getElementById('note-secret')!.textContent).toContain('aucun effectif de 1 à 10 n’est publié');
     // The day of the incident is marked in the table as on the chart.
@@ -233,9 +233,9 @@ describe('the statistics page', () => {
 
     const departments = screen.getByTestId('statistiques-departements');
     expect(rowsOf(departments).slice(1)).toEqual([
-      ['Gironde (33)', '1\u202f270', '123', '9,7', '15', '12', '0', '< 11', '14'],
-      ['Landes (40)', '< 11', '0', '—', '0', '0', '0', '0', '0'],
-      ['Total', '1\u202f278', '123', '9,6', '15', '12', '0', '< 11', '14'],
+      ['Gironde (33)', '1\u202f270', '123', '9,7', '15', '12', '0', 'masqué', '14'],
+      ['Landes (40)', 'masqué', '0', '—', '0', '0', '0', '0', '0'],
+      ['Total', '1\u202f278', '123', '9,6', '15', '12', '0', 'masqué', '14'],
     ]);
     expect(within(departments).getAllByRole('row')[3]!.parentElement!.tagName).toBe('TFOOT');
     // Departments where nothing is counted are left out (all of France: a long list), unless asked for.

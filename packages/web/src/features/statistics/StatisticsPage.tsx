@@ -447,7 +447,7 @@ function StatisticsView({ stats, filters, refreshing, onRefresh }: { stats: Stat
   );
 }
 
-/** A table of figures: suppressed counts "< 11" and rates not computable "—", explained by the note; scrollable with the keyboard. */
+/** A table of figures: suppressed counts "masqué" and rates not computable "—", explained by the note; scrollable with the keyboard. */
 function StatTable({ table }: { table: DataTable }) {
   const first = table.rows[0] ?? table.total;
   const numeric = table.columns.map((_, i) => first?.cells[i]?.kind === 'count' || first?.cells[i]?.kind === 'rate');

@@ -12,6 +12,7 @@ import {
 import { init, use as registerParts, type ComposeOption } from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import type { BarChart, TimeSeriesChart } from './chart-spec';
+import { SUPPRESSED_TEXT } from './statistics-view';
 
 /**
  * The statistics charts, drawn by Apache ECharts: only lines, bars, their grid, legend,
@@ -31,7 +32,7 @@ const percent = new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 1, maxim
 
 /** A count or a rate in the tooltip; null: suppressed (count) or not computable (rate). */
 const tooltipValue = (isPercent: boolean) => (value: unknown) => {
-  if (typeof value !== 'number') return isPercent ? '—' : '< 11';
+  if (typeof value !== 'number') return isPercent ? '—' : SUPPRESSED_TEXT;
   return isPercent ? `${percent.format(value)} %` : number.format(value);
 };
 

@@ -36,8 +36,8 @@ export interface DataTable {
 // ---------------------------------------------------------------------------------------------
 // How a cell is written, on the page and in the CSV
 
-/** What a suppressed count is shown as: the count is below this, at least 1. */
-export const SUPPRESSED_TEXT = `< ${SUPPRESSION_THRESHOLD}`;
+/** What a suppressed count is shown as: below the threshold, or hidden so that another cannot be worked out. */
+export const SUPPRESSED_TEXT = 'masqué';
 /** What a rate that cannot be computed is shown as. */
 export const NO_RATE_TEXT = '—';
 
@@ -51,7 +51,7 @@ export const formatDay = (day: string): string => dayFormat.format(new Date(`${d
 /** An instant, Paris time: 10/03/2026 14:05 */
 export const formatDateTime = (instant: string): string => dateTimeFormat.format(new Date(instant)).replace(',', '');
 
-/** On the page: suppressed counts "< 11", rates not computable "—", French numbers (1 234 ; 12,5). */
+/** On the page: suppressed counts "masqué", rates not computable "—", French numbers (1 234 ; 12,5). */
 export function cellText(cell: Cell): string {
   switch (cell.kind) {
     case 'count':
@@ -314,7 +314,7 @@ export function describeView(stats: Statistics, filters: StatisticsFilters): Vie
 }
 
 /** The note on the page and in the CSV: how suppressed cells are written, and why. */
-export const SUPPRESSION_NOTE = `Secret statistique : aucun effectif de 1 à ${SUPPRESSION_THRESHOLD - 1} n’est publié, pour que personne ne puisse être reconnu. Sur la page, un tel effectif est écrit « ${SUPPRESSED_TEXT} » ; quand il est le seul masqué d’un total, un autre effectif l’est aussi, pour qu’on ne puisse pas le retrouver par différence. Un taux qui ne peut être calculé (effectif masqué ou nul) est écrit « ${NO_RATE_TEXT} ». Dans le fichier CSV, ces cellules sont vides ; 0 veut dire aucun.`;
+export const SUPPRESSION_NOTE = `Secret statistique : aucun effectif de 1 à ${SUPPRESSION_THRESHOLD - 1} n’est publié, pour que personne ne puisse être reconnu. Sur la page, un tel effectif est écrit « ${SUPPRESSED_TEXT} » ; d’autres effectifs, même supérieurs, le sont aussi quand on pourrait sinon le retrouver par différence avec un total publié (celui du jour, de la période ou d’un département). Un taux qui ne peut être calculé (effectif masqué ou nul) est écrit « ${NO_RATE_TEXT} ». Dans le fichier CSV, ces cellules sont vides ; 0 veut dire aucun.`;
 
 // ---------------------------------------------------------------------------------------------
 // The CSV: what the page shows, from the same tables
