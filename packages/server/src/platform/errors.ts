@@ -76,6 +76,7 @@ export const errorCatalogue = {
   OPERATOR_KEY_INVALID: [401, "Clé d'API d'opérateur absente, inconnue ou révoquée."],
   OPERATOR_KEY_NOT_FOUND: [404, 'Cette clé est inconnue, déjà révoquée ou hors de votre périmètre.'],
   AUDIT_PERIOD_INVALID: [400, 'La période est invalide : le début doit précéder la fin.'],
+  AUDIT_SEARCH_TOO_BROAD: [400, "La recherche est trop large pour aboutir : précisez la période, l'acteur ou la cible."],
   LABS_KEY_INVALID: [401, "Clé d'API de laboratoire absente, inconnue ou révoquée."],
   LABS_NOT_FOUND: [404, 'Ce laboratoire ou cette clé est inconnu.'],
   LABS_DEPARTMENT_UNKNOWN: [400, "Ce département n'existe pas (code INSEE : 33, 2A, 971…)."],

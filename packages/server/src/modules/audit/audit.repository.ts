@@ -22,8 +22,21 @@ export interface AuditFilter {
 // actor_id holds a professional's id (a UUID) or nothing.
 const actorUuid = sql`(case when a.actor_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then a.actor_id::uuid end)`;
 
-/** One page of entries, newest first, found through the audit log's indexes (actor, target, BRIN on time). */
-export async function searchAudit(db: Executor, f: AuditFilter) {
+/**
+ * One page of entries, newest first, found through the audit log's indexes (actor, target,
+ * BRIN on time). A search the indexes do not narrow (a rare action over years) may walk the
+ * whole log: it is stopped after AUDIT_STATEMENT_TIMEOUT.
+ */
+export async function searchAudit(db: Kysely<Database>, f: AuditFilter) {
+  return db.transaction().execute(async (trx) => {
+    await sql`set local statement_timeout = ${sql.lit(AUDIT_STATEMENT_TIMEOUT)}`.execute(trx);
+    return searchQuery(trx, f).execute();
+  });
+}
+
+export const AUDIT_STATEMENT_TIMEOUT = '10s';
+
+function searchQuery(db: Executor, f: AuditFilter) {
   let query = db
     .selectFrom('audit_log as a')
     .select(['a.id', 'a.occurred_at', 'a.actor_type', 'a.actor_id', 'a.action', 'a.outcome', 'a.target_type', 'a.target_id', 'a.ip', 'a.request_id', 'a.details'])
@@ -44,7 +57,7 @@ export async function searchAudit(db: Executor, f: AuditFilter) {
       eb.exists(eb.selectFrom('professional_zones as z').select(sql`1`.as('one')).where('z.region', '=', region).where('z.professional_id', '=', sql<string>`${actorUuid}`)),
     );
   }
-  return query.execute();
+  return query;
 }
 
 export async function findProfessionalIds(db: Executor, idNatPs: string): Promise<string[]> {

@@ -59,6 +59,16 @@ async function entriesOf(deps: AuditDeps, rows: Awaited<ReturnType<typeof repo.s
   });
 }
 
+/** The search, or a clear 400 when the database gave up on it (statement timeout, 57014). */
+async function search(deps: AuditDeps, filter: repo.AuditFilter) {
+  try {
+    return await repo.searchAudit(deps.db, filter);
+  } catch (error) {
+    if ((error as { code?: string }).code === '57014') throw new AppError('AUDIT_SEARCH_TOO_BROAD', { cause: error });
+    throw error;
+  }
+}
+
 /** What was asked, for the audit entry of the search itself (no free text beyond the filters). */
 const searchDetails = (query: AuditQuery) => Object.fromEntries(Object.entries(query).filter(([key]) => key !== 'before' && key !== 'limit'));
 
@@ -66,7 +76,7 @@ const searchDetails = (query: AuditQuery) => Object.fromEntries(Object.entries(q
 export async function searchAuditLog(deps: AuditDeps, ctx: RequestContext, query: AuditQuery): Promise<AuditPage> {
   const filter = await filterOf(deps, ctx, query);
   // One more than the page: whether there is a next page.
-  const rows = await repo.searchAudit(deps.db, { ...filter, limit: filter.limit + 1 });
+  const rows = await search(deps, { ...filter, limit: filter.limit + 1 });
   const page = rows.slice(0, filter.limit);
   await recordAudit(deps.db, ctx, { action: 'audit.search', outcome: 'success', targetType: 'audit_log', details: { ...searchDetails(query), page: query.before ? 'next' : 'first' } });
   return { entries: await entriesOf(deps, page), next: rows.length > filter.limit ? String(page.at(-1)!.id) : null };
@@ -81,7 +91,7 @@ export async function exportAuditLog(deps: AuditDeps, ctx: RequestContext, query
   let lines = 0;
   let before: string | null = null;
   for (;;) {
-    const rows = await repo.searchAudit(deps.db, { ...filter, before, limit: Math.min(EXPORT_PAGE, AUDIT_EXPORT_MAX - lines) });
+    const rows = await search(deps, { ...filter, before, limit: Math.min(EXPORT_PAGE, AUDIT_EXPORT_MAX - lines) });
     for (const e of await entriesOf(deps, rows)) {
       csv += csvLine([e.id, e.occurredAt, e.actorType, e.actor?.idNatPs, e.actor?.name, e.action, e.outcome, e.targetType, e.targetId, e.ip, e.requestId, JSON.stringify(e.details)]);
     }

@@ -60,7 +60,8 @@ export async function issueCode(deps: CodesDeps, ctx: RequestContext, input: Iss
         action: 'codes.issue',
         outcome: 'success',
         targetType: 'declaration_code',
-        details: { caseKind: input.caseKind, qrCodeUnavailable, ...(resultId ? { testResultId: resultId } : {}) },
+        // No health data: not the case's kind, nor which test result (the code row links it).
+        details: { qrCodeUnavailable },
       }),
     };
     // Linked to a result: hold that result's row first, so a concurrent reprint of its COVID+
@@ -127,7 +128,7 @@ export async function issueLongCode(deps: CodesDeps, ctx: RequestContext, testRe
     const id = await repo.replaceLongCode(deps.db, { hash: deps.hasher.hash(code), keyId: deps.hasher.currentKeyId, testResultId, now: ctx.now, expiresAt });
     if (id === 'replaced-by-short-code') throw new AppError('TESTS_COVID_PLUS_REPLACED');
     if (id) {
-      await recordAudit(deps.db, ctx, { action: 'codes.issue_long', outcome: 'success', targetType: 'declaration_code', targetId: id, details: { testResultId } });
+      await recordAudit(deps.db, ctx, { action: 'codes.issue_long', outcome: 'success', targetType: 'declaration_code', targetId: id });
       return { code, expiresAt, deepLink: codeDeepLink(deps.publicUrl, code) };
     }
   }

@@ -61,7 +61,7 @@ export async function declareWithCode(deps: DeclarationsDeps, ctx: RequestContex
     windowTo: window.to,
     tokenHash: hashToken(uploadToken),
     tokenExpiresAt,
-    audit: auditRow(ctx, { action: 'declarations.redeem', outcome: 'success', targetType: 'declaration', details: { onsetKind: onset.kind } }),
+    audit: auditRow(ctx, { action: 'declarations.redeem', outcome: 'success', targetType: 'declaration' }),
   });
   const refusedBy = hits.find((h) => !h.allowed);
   if (refusedBy) {

@@ -13,14 +13,11 @@ export async function insertKey(db: Executor, key: { keyHash: string; label: str
     .executeTakeFirstOrThrow();
 }
 
-/** The keys of a scope (a region, or national keys when null), newest first. */
+/** The keys a scope sees, newest first: a region's, or every key for a national operator (null). */
 export async function listKeys(db: Executor, region: string | null) {
-  return db
-    .selectFrom('operator_api_keys')
-    .select(columns)
-    .where('region', region === null ? 'is' : '=', region)
-    .orderBy('created_at', 'desc')
-    .execute();
+  let query = db.selectFrom('operator_api_keys').select(columns).orderBy('created_at', 'desc');
+  if (region !== null) query = query.where('region', '=', region);
+  return query.execute();
 }
 
 export async function revokeKey(db: Executor, id: string, region: string | null, now: Date): Promise<boolean> {
@@ -28,12 +25,18 @@ export async function revokeKey(db: Executor, id: string, region: string | null,
     .updateTable('operator_api_keys')
     .set({ revoked_at: now })
     .where('id', '=', id)
-    .where('region', region === null ? 'is' : '=', region)
+    .$if(region !== null, (q) => q.where('region', '=', region))
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 
 export async function findActiveKey(db: Executor, keyHash: string) {
-  return db.selectFrom('operator_api_keys').select(['id', 'region']).where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
+  return db
+    .selectFrom('operator_api_keys as k')
+    .innerJoin('professionals as p', 'p.id', 'k.created_by')
+    .select(['k.id', 'k.region', 'p.id_nat_ps as creator'])
+    .where('k.key_hash', '=', keyHash)
+    .where('k.revoked_at', 'is', null)
+    .executeTakeFirst();
 }

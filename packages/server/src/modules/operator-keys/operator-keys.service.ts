@@ -47,7 +47,7 @@ export async function listOperatorKeys(deps: OperatorKeysDeps, ctx: RequestConte
   return { keys: (await repo.listKeys(deps.db, regionOf(deps, ctx))).map(view) };
 }
 
-/** Revokes a key of the operator's scope (a regional operator cannot revoke a national key). */
+/** Revokes a key: any for a national operator, their region's for a regional one. */
 export async function revokeOperatorKey(deps: OperatorKeysDeps, ctx: RequestContext, id: string): Promise<void> {
   const region = regionOf(deps, ctx);
   await deps.db.transaction().execute(async (trx) => {
@@ -56,10 +56,13 @@ export async function revokeOperatorKey(deps: OperatorKeysDeps, ctx: RequestCont
   });
 }
 
-/** Machine-to-machine: `Authorization: Bearer opk_…`. */
-export async function authenticateOperatorKey(deps: Pick<OperatorKeysDeps, 'db'>, authorization: string | undefined): Promise<OperatorKeyScope> {
+/**
+ * Machine-to-machine: `Authorization: Bearer opk_…`. A key works only while the operator who
+ * made it still is one, with the same scope (the configuration may have changed since).
+ */
+export async function authenticateOperatorKey(deps: OperatorKeysDeps, authorization: string | undefined): Promise<OperatorKeyScope> {
   const key = /^Bearer (opk_[A-Za-z0-9_-]{43})$/.exec(authorization ?? '')?.[1];
   const row = key ? await repo.findActiveKey(deps.db, hashToken(key)) : undefined;
-  if (!row) throw new AppError('OPERATOR_KEY_INVALID');
+  if (!row || !deps.operators.some((o) => o.idNatPs === row.creator && o.region === row.region)) throw new AppError('OPERATOR_KEY_INVALID');
   return { keyId: row.id, region: row.region };
 }

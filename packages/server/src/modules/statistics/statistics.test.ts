@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Statistics } from '@prostopcovid/contracts/statistics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertCodes, insertDeclarations, insertTests, insertVaccinations } from '../../testing/act-factories.js';
-import { createProfessional, createTestApp, signIn, type SignedIn, type TestApp } from '../../testing/test-app.js';
+import { buildSiblingApp, createProfessional, createTestApp, signIn, type SignedIn, type TestApp } from '../../testing/test-app.js';
 import { departments } from '../../platform/territories.js';
 import { refreshStatistics, suppress, suppressParts } from './statistics.service.js';
 
@@ -285,6 +285,19 @@ describe('KPIs with an operator API key (GET /api/kpi/v1/codes)', () => {
     const listed = (await t.app.inject({ method: 'GET', url: '/api/admin/api-keys', headers: { cookie: ars.cookie } })).json<{ keys: Array<{ id: string }> }>();
     expect(listed.keys.map((k) => k.id)).not.toContain(key.id);
     expect((await t.app.inject({ method: 'DELETE', url: `/api/admin/api-keys/${key.id}`, headers: ars.headers })).statusCode).toBe(404);
+    // The DGS sees every key, the ARS's too.
+    const all = (await t.app.inject({ method: 'GET', url: '/api/admin/api-keys', headers: { cookie: dgs.cookie } })).json<{ keys: Array<{ region: string | null }> }>();
+    expect(all.keys.map((k) => k.region)).toEqual(expect.arrayContaining([null, '75']));
+    // A key stops working once its maker is no longer an operator with that scope.
+    const reconfigured = await buildSiblingApp(t, { OPERATOR_ID_NAT_PS: `${DGS},${ARS_NA}:84` });
+    try {
+      const stale = await reconfigured.inject({ method: 'GET', url: '/api/kpi/v1/codes?fromDate=2026-12-01&toDate=2026-12-01', headers: { authorization: `Bearer ${regional.apiKey}` } });
+      expect(stale.statusCode).toBe(401);
+      const still = await reconfigured.inject({ method: 'GET', url: '/api/kpi/v1/codes?fromDate=2026-12-01&toDate=2026-12-01', headers: { authorization: `Bearer ${apiKey}` } });
+      expect(still.statusCode).toBe(200);
+    } finally {
+      await reconfigured.close();
+    }
 
     expect((await t.app.inject({ method: 'DELETE', url: `/api/admin/api-keys/${key.id}`, headers: dgs.headers })).statusCode).toBe(204);
     const revoked = await t.app.inject({ method: 'GET', url: '/api/kpi/v1/codes?fromDate=2026-12-01&toDate=2026-12-01', headers: { authorization: `Bearer ${apiKey}` } });
