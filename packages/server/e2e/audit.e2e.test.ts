@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signInAs, useSystemAndBrowser } from './harness.js';
+import { screenshotsOnFailure, seriousViolations, signInAs, useSystemAndBrowser } from './harness.js';
 
 /**
  * Issue 15, item 4, as an operator uses it: a Bordeaux pharmacist records tests through the
@@ -40,26 +39,11 @@ async function api(page: Page, method: 'GET' | 'POST', path: string, data?: unkn
   return { status: response.status(), body: await response.json().catch(() => null) };
 }
 
-/** Serious and critical axe-core violations of the page as it is. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const violations = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  return violations.map((v) => `${v.id}: ${v.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
 
-async function screenshotsOnFailure(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    for (const [index, page] of contexts.flatMap((c) => c.pages()).entries()) {
-      await page.screenshot({ path: `test-results/audit-failure-${index}.png`, fullPage: true }).catch(() => undefined);
-    }
-    throw error;
-  }
-}
 
 describe('the audit search and the API keys, as an operator uses them', () => {
   it('finds a pharmacist’s tests without their patients, pages, exports; a key created, used, revoked', { timeout: 240_000 }, () =>
-    screenshotsOnFailure(async () => {
+    screenshotsOnFailure('audit', () => contexts.flatMap((c) => c.pages()), async () => {
       const claire = await person(/Claire DEMO-PHARMACIEN-BORDEAUX/);
       const dgs = await person(/Agnès DEMO-DGS/);
 

@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,4 +118,24 @@ export function useSystemAndBrowser(env: Record<string, string> = {}): {
     }
   };
   return { system: () => system!, browser: () => browser!, restartAfter };
+}
+
+/** The serious and critical accessibility violations axe finds on the page, one line each. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+/** Runs `run`; when it fails, a full-page screenshot of each open page goes to test-results/<name>-failure-<n>.png. */
+export async function screenshotsOnFailure(name: string, pages: () => Page[], run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    for (const [index, page] of pages().entries()) {
+      await page.screenshot({ path: `test-results/${name}-failure-${index}.png`, fullPage: true }).catch(() => undefined);
+    }
+    throw error;
+  }
 }

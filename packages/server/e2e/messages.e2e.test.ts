@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, signInAs, startSystem, type RunningSystem } from './harness.js';
+import { launchChromium, screenshotsOnFailure, signInAs, startSystem, type RunningSystem } from './harness.js';
 
 /**
  * Issue 14, as people use it: the DGS operator writes and publishes an action message to the
@@ -32,21 +32,10 @@ async function person(label: RegExp): Promise<Page> {
   return page;
 }
 
-/** On failure, every open page is kept as a screenshot. */
-async function screenshotsOnFailure(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    for (const [index, page] of contexts.flatMap((c) => c.pages()).entries()) {
-      await page.screenshot({ path: `test-results/messages-failure-${index}.png`, fullPage: true }).catch(() => undefined);
-    }
-    throw error;
-  }
-}
 
 describe('an urgent message, from the DGS to the pharmacists of Nouvelle-Aquitaine', () => {
   it('is written, published, seen, acknowledged, followed up and e-mailed', { timeout: 180_000 }, () =>
-    screenshotsOnFailure(async () => {
+    screenshotsOnFailure('messages', () => contexts.flatMap((c) => c.pages()), async () => {
       // Each professional's sign-in records where they work.
       const bordeauxPharmacist = await person(/Claire DEMO-PHARMACIEN-BORDEAUX/);
       const lyonPharmacist = await person(/Louis DEMO-PHARMACIEN-LYON/);

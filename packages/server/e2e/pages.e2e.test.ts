@@ -1,8 +1,7 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentTitle, NOT_FOUND_TITLE, PAGE_ROUTES, SIGN_IN_TITLE } from '../../web/src/routes.js';
-import { signInAs, useSystemAndBrowser } from './harness.js';
+import { seriousViolations, signInAs, useSystemAndBrowser } from './harness.js';
 
 /**
  * Every page of the web client (the router's own list), anonymous and signed in: its title,
@@ -35,13 +34,6 @@ async function settle(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle');
 }
 
-/** Serious and critical axe-core violations, each with the elements it names. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
 
 async function checkPage(page: Page, path: string, expectedTitle: string, errors: string[]): Promise<void> {
   await settle(page);

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { AxeBuilder } from '@axe-core/playwright';
 import { PDFDocument } from 'pdf-lib';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { signInAs, useSystemAndBrowser } from './harness.js';
+import { seriousViolations, signInAs, useSystemAndBrowser } from './harness.js';
 
 /**
  * The confirmation of an act: the provisional document (test attestation,
@@ -61,10 +60,6 @@ const sent = (page: Page) => page.getByTestId('send-status').and(page.locator('[
 
 const occurrences = (text: string, part: string) => text.split(part).length - 1;
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe('act confirmations', () => {
   it('offers the provisional document only while the act waits or an incident covers it, and says why not otherwise', async () => {

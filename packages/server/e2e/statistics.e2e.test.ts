@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signInAs, useSystemAndBrowser } from './harness.js';
+import { screenshotsOnFailure, seriousViolations, signInAs, useSystemAndBrowser } from './harness.js';
 
 /**
  * Issue 15, the statistics page as an operator uses it: a week seeded through the real APIs
@@ -84,20 +83,10 @@ async function waitForFigures(page: Page, days: string[], expected: string[][]):
     .toEqual(expected);
 }
 
-async function screenshotsOnFailure(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    for (const [index, page] of contexts.flatMap((c) => c.pages()).entries()) {
-      await page.screenshot({ path: `test-results/statistics-failure-${index}.png`, fullPage: true }).catch(() => undefined);
-    }
-    throw error;
-  }
-}
 
 describe('the statistics page', () => {
   it('shows an operator the seeded week with the incident shaded, by department, and as CSV', { timeout: 240_000 }, () =>
-    screenshotsOnFailure(async () => {
+    screenshotsOnFailure('statistics', () => contexts.flatMap((c) => c.pages()), async () => {
       const today = parisDay(new Date());
       const [dayA, dayB, dayC] = [addDays(today, -5), addDays(today, -4), addDays(today, -3)];
 
@@ -155,8 +144,7 @@ describe('the statistics page', () => {
       expect(delays.find((row) => row[0] === 'plus de 3 jours')).toEqual(['plus de 3 jours', '15', '0']);
       await dgs.screenshot({ path: 'test-results/statistics-france.png', fullPage: true });
       // With its figures, charts and an open table: no serious accessibility violation.
-      const violations = (await new AxeBuilder({ page: dgs }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(violations.map((v) => `${v.id}: ${v.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+      expect(await seriousViolations(dgs)).toEqual([]);
 
       // Gironde only, then Rhône only: the figures follow the department, the address too.
       const filters = dgs.getByTestId('statistics-filters');
