@@ -283,10 +283,15 @@ async function registerStatistics(app: FastifyInstance, config: Config): Promise
   if (config.statsRefreshSeconds === 0) return;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
+  let notBefore = 0;
   const refresh = () => {
-    // One rebuild at a time in this process; a slow one (a first backfill) is not stacked.
-    if (running) return;
+    // One rebuild at a time in this process; a slow one (a first backfill) is not stacked, and
+    // after a run of d seconds a day the next waits 9 d: the job takes at most a tenth of the
+    // database's time on a heavy day, at the cost of older figures.
+    if (running || Date.now() < notBefore) return;
+    const started = Date.now();
     running = refreshStatistics(app.db, app.clock.now())
+      .then((days) => (notBefore = Date.now() + (9 * (Date.now() - started)) / Math.max(1, days.length)))
       .catch((error: unknown) => app.log.error({ err: serializeError(error) }, 'statistics refresh failed'))
       .finally(() => (running = undefined));
   };
