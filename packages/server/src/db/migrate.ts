@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { DatabaseHandle } from './database.js';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_declaration_codes.js';
@@ -38,8 +38,28 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Applies pending migrations; Kysely holds a PostgreSQL advisory lock meanwhile, so concurrent starts are safe. */
-export async function migrateToLatest({ db, schema }: Pick<DatabaseHandle, 'db' | 'schema'>): Promise<string[]> {
+/** Held while a schema's tables are created or dropped on PostgreSQL (migrations, tests' teardown). */
+export const SCHEMA_DDL_LOCK = 'prostopcovid.schema_ddl';
+
+/**
+ * Applies pending migrations; Kysely holds a PostgreSQL advisory lock meanwhile, so concurrent
+ * starts are safe. Before taking it, Kysely reads the tables of every schema, which fails if
+ * another connection drops or renames one at that moment (tests, each in a schema of its own,
+ * on one database): on PostgreSQL the whole run holds SCHEMA_DDL_LOCK, as schema drops do.
+ */
+export async function migrateToLatest({ db, schema, kind }: Pick<DatabaseHandle, 'db' | 'schema' | 'kind'>): Promise<string[]> {
+  if (kind !== 'postgres') return migrate(db, schema);
+  return db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(hashtext(${SCHEMA_DDL_LOCK}))`.execute(connection);
+    try {
+      return await migrate(connection, schema);
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${SCHEMA_DDL_LOCK}))`.execute(connection);
+    }
+  });
+}
+
+async function migrate(db: DatabaseHandle['db'], schema: string): Promise<string[]> {
   // Naming the schema keeps Kysely from mistaking another schema's bookkeeping tables for ours.
   const migrator = new Migrator({ db, provider, migrationTableSchema: schema });
   const { error, results } = await migrator.migrateToLatest();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../db/database.js';
 import { PG_SCHEMA_PREFIX_ENV, PGLITE_TEMPLATE_ENV } from './pglite-template.js';
+import { SCHEMA_DDL_LOCK } from '../db/migrate.js';
 
 /**
  * A fresh, empty database for one test app: PGlite by default (a new, empty cluster), or a
@@ -57,7 +58,10 @@ export async function openThrowAwayDatabase(url: string | undefined, prefix: str
       const admin = new pg.Client({ connectionString: url });
       await admin.connect();
       try {
+        // Not while another test file's migration reads every schema's tables (migrate.ts).
+        await admin.query('select pg_advisory_lock(hashtext($1))', [SCHEMA_DDL_LOCK]);
         await admin.query(`drop schema if exists ${schema} cascade`);
+        await admin.query('select pg_advisory_unlock(hashtext($1))', [SCHEMA_DDL_LOCK]);
       } finally {
         await admin.end();
       }
