@@ -18,3 +18,13 @@ export function SubmitButton({ busy, label, busyLabel }: { busy: boolean; label:
     </button>
   );
 }
+
+/** What a professional without the operator right reads on an operator's page, under its title. */
+export function OperatorOnlyNotice({ title }: { title: string }) {
+  return (
+    <>
+      <h1>{title}</h1>
+      <ErrorAlert>Cette page est réservée aux opérateurs de l'autorité sanitaire (DGS, agences régionales de santé).</ErrorAlert>
+    </>
+  );
+}

@@ -27,7 +27,7 @@ import { ApiError } from '../../data/api';
 import { isOperator } from '../../data/incidents';
 import { saveFile } from '../../data/save-file';
 import type { Me } from '../../data/store';
-import { ErrorAlert } from '../../ui/form-feedback';
+import { ErrorAlert, OperatorOnlyNotice } from '../../ui/form-feedback';
 import { ACTION_SUGGESTIONS, TARGET_TYPE_SUGGESTIONS, actionLabel, actorTypeLabel, detailPairs, outcomeLabel, targetTypeLabel } from './audit-labels';
 
 const PATH = '/journal';
@@ -64,12 +64,7 @@ function failure(e: unknown): { message: string; fields: string[] } {
  */
 export function AuditPage({ me }: { me: Me }) {
   if (!isOperator(me)) {
-    return (
-      <>
-        <h1>Journal d'audit</h1>
-        <ErrorAlert>Cette page est réservée aux opérateurs de l'autorité sanitaire (DGS, agences régionales de santé).</ErrorAlert>
-      </>
-    );
+    return <OperatorOnlyNotice title="Journal d'audit" />;
   }
   return <OperatorAudit />;
 }

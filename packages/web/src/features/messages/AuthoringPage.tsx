@@ -4,7 +4,7 @@ import { kindLabels, statusLabels } from '@prostopcovid/contracts/messages';
 import { isOperator } from '../../data/incidents';
 import { listMessages, loadAuthoringContext, type AuthoringContext, type MessageSummary } from '../../data/messages';
 import type { Me } from '../../data/store';
-import { ErrorAlert } from '../../ui/form-feedback';
+import { ErrorAlert, OperatorOnlyNotice } from '../../ui/form-feedback';
 import { formatCell, PriorityBadge, targetsText } from './message-parts';
 import { MessageEditor, type Notice } from './MessageEditor';
 
@@ -54,12 +54,7 @@ export function AuthoringPage({ me }: { me: Me }) {
   }, [operator, reload]);
 
   if (!operator) {
-    return (
-      <>
-        <h1>Rédiger un message urgent</h1>
-        <ErrorAlert>Cette page est réservée aux opérateurs de l'autorité sanitaire (DGS, agences régionales de santé).</ErrorAlert>
-      </>
-    );
+    return <OperatorOnlyNotice title="Rédiger un message urgent" />;
   }
 
   return (

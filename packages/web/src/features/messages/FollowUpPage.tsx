@@ -14,7 +14,7 @@ import {
   type MessageSummary,
 } from '../../data/messages';
 import type { Me } from '../../data/store';
-import { ErrorAlert } from '../../ui/form-feedback';
+import { ErrorAlert, OperatorOnlyNotice } from '../../ui/form-feedback';
 import type { ChartSeries } from './follow-up-echarts';
 import { formatCell, formatDateTime } from './message-parts';
 
@@ -45,12 +45,7 @@ export function FollowUpPage({ me }: { me: Me }) {
   const version = Number.isInteger(versionParam) && versionParam > 0 ? versionParam : undefined;
 
   if (!operator) {
-    return (
-      <>
-        <h1>Suivi d'un message urgent</h1>
-        <ErrorAlert>Cette page est réservée aux opérateurs de l'autorité sanitaire (DGS, agences régionales de santé).</ErrorAlert>
-      </>
-    );
+    return <OperatorOnlyNotice title="Suivi d'un message urgent" />;
   }
   return (
     <>

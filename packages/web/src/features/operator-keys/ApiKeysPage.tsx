@@ -4,7 +4,7 @@ import { loadAuthoringContext } from '../../data/messages';
 import { KEY_LABEL_MAX_LENGTH, KPI_CODES_PATH, createOperatorKey, kpiCurlExample, listOperatorKeys, revokeOperatorKey, type CreatedOperatorKey, type OperatorKey } from '../../data/operator-keys';
 import { addDays, parisDay } from '../../data/statistics';
 import type { Me } from '../../data/store';
-import { ErrorAlert } from '../../ui/form-feedback';
+import { ErrorAlert, OperatorOnlyNotice } from '../../ui/form-feedback';
 
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : 'Erreur inconnue');
 const when = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' });
@@ -37,12 +37,7 @@ async function copyText(text: string): Promise<boolean> {
  */
 export function ApiKeysPage({ me }: { me: Me }) {
   if (!isOperator(me)) {
-    return (
-      <>
-        <h1>Clés d'API</h1>
-        <ErrorAlert>Cette page est réservée aux opérateurs de l'autorité sanitaire (DGS, agences régionales de santé).</ErrorAlert>
-      </>
-    );
+    return <OperatorOnlyNotice title="Clés d'API" />;
   }
   return <OperatorKeys />;
 }

@@ -14,7 +14,7 @@ import {
   type StatisticsFilters,
 } from '../../data/statistics';
 import type { Me } from '../../data/store';
-import { ErrorAlert } from '../../ui/form-feedback';
+import { ErrorAlert, OperatorOnlyNotice } from '../../ui/form-feedback';
 import type { BarChart, TimeSeriesChart } from './chart-spec';
 import {
   SERIES_GROUPS,
@@ -51,12 +51,7 @@ type Choices = Pick<Statistics, 'scope' | 'options'>;
  */
 export function StatisticsPage({ me }: { me: Me }) {
   if (!isOperator(me)) {
-    return (
-      <>
-        <h1>Statistiques</h1>
-        <ErrorAlert>Cette page est réservée aux opérateurs de l'autorité sanitaire (DGS, agences régionales de santé).</ErrorAlert>
-      </>
-    );
+    return <OperatorOnlyNotice title="Statistiques" />;
   }
   return <OperatorStatistics />;
 }
