@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { screenshotsOnFailure, seriousViolations, signInAs, useSystemAndBrowser } from './harness.js';
+import { callApi, screenshotsOnFailure, seriousViolations, signInAs, useSystemAndBrowser } from './harness.js';
 
 /**
  * Issue 15, item 4, as an operator uses it: a Bordeaux pharmacist records tests through the
@@ -32,12 +32,7 @@ async function person(label: RegExp): Promise<Page> {
   return page;
 }
 
-/** A call of the API with the page's session (and its CSRF token), as the portal makes it. */
-async function api(page: Page, method: 'GET' | 'POST', path: string, data?: unknown): Promise<{ status: number; body: unknown }> {
-  const me = (await (await page.request.get(`${env.system().url}/api/me`)).json()) as { csrfToken: string };
-  const response = await page.request.fetch(`${env.system().url}${path}`, { method, headers: { 'x-csrf-token': me.csrfToken }, ...(data === undefined ? {} : { data }) });
-  return { status: response.status(), body: await response.json().catch(() => null) };
-}
+const api = (page: Page, method: 'GET' | 'POST', path: string, data?: unknown) => callApi(page, env.system().url, method, path, data);
 
 
 

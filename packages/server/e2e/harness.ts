@@ -139,3 +139,10 @@ export async function screenshotsOnFailure(name: string, pages: () => Page[], ru
     throw error;
   }
 }
+
+/** A call of the API with the page's session and its CSRF token, as the portal makes it. */
+export async function callApi(page: Page, baseUrl: string, method: 'GET' | 'POST', path: string, data?: unknown): Promise<{ status: number; body: unknown }> {
+  const me = (await (await page.request.get(`${baseUrl}/api/me`)).json()) as { csrfToken: string };
+  const response = await page.request.fetch(`${baseUrl}${path}`, { method, headers: { 'x-csrf-token': me.csrfToken }, ...(data === undefined ? {} : { data }) });
+  return { status: response.status(), body: await response.json().catch(() => null) };
+}

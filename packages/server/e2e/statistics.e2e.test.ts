@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { screenshotsOnFailure, seriousViolations, signInAs, useSystemAndBrowser } from './harness.js';
+import { callApi, screenshotsOnFailure, seriousViolations, signInAs, useSystemAndBrowser } from './harness.js';
 
 /**
  * Issue 15, the statistics page as an operator uses it: a week seeded through the real APIs
@@ -29,12 +29,7 @@ async function person(label: RegExp): Promise<Page> {
   return page;
 }
 
-/** A call of the API with the page's session (and its CSRF token), as the portal makes it. */
-async function api(page: Page, method: 'GET' | 'POST', path: string, data?: unknown): Promise<{ status: number; body: unknown }> {
-  const me = (await (await page.request.get(`${env.system().url}/api/me`)).json()) as { csrfToken: string };
-  const response = await page.request.fetch(`${env.system().url}${path}`, { method, headers: { 'x-csrf-token': me.csrfToken }, ...(data === undefined ? {} : { data }) });
-  return { status: response.status(), body: await response.json().catch(() => null) };
-}
+const api = (page: Page, method: 'GET' | 'POST', path: string, data?: unknown) => callApi(page, env.system().url, method, path, data);
 
 /** `count` antigen tests sampled on `day` (10:00 or 11:00 Paris), `positives` of them positive; `late`: saved in the outbox then, sent now. */
 async function recordTests(page: Page, place: string, day: string, count: number, positives: number, late = false): Promise<void> {
