@@ -45,7 +45,7 @@ import { startMailCatcher } from '../src/dev/mail-catcher.js';
 import { openDatabase } from '../src/db/database.js';
 import { startChild } from '../src/testing/processes.js';
 import { insertSyntheticProfessionals } from '../src/testing/synthetic-professionals.js';
-import { cleanup, cpuSeconds, machineBusySeconds, createThrowAwayDatabase, fmt, intSetting, onCleanup, percentile, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, startBenchSandbox, tempDir, type Session } from './shared.js';
+import { cleanup, cpuSeconds, machineBusySeconds, readPostgresUse, createThrowAwayDatabase, fmt, intSetting, onCleanup, percentile, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, startBenchSandbox, tempDir, type Session } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -256,18 +256,9 @@ async function main(): Promise<number> {
   await observer.connect();
   onCleanup(() => observer.end());
   const readCpu = async (): Promise<CpuReading> => {
-    await observer.query('select pg_stat_clear_snapshot()');
-    const { rows } = await observer.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [databaseName]);
-    const stats = await observer.query<{ xact: string }>('select xact_commit + xact_rollback as xact from pg_stat_database where datname = $1', [databaseName]);
+    const database = await readPostgresUse(observer, databaseName);
     const usage = process.cpuUsage();
-    return {
-      at: performance.now(),
-      server: cpuSeconds(server.pid),
-      bench: (usage.user + usage.system) / 1e6,
-      postgres: new Map(rows.map(({ pid }) => [pid, cpuSeconds(pid)])),
-      machine: machineBusySeconds(),
-      transactions: Number(stats.rows[0]?.xact ?? 0),
-    };
+    return { at: performance.now(), server: cpuSeconds(server.pid), bench: (usage.user + usage.system) / 1e6, machine: machineBusySeconds(), ...database };
   };
 
   // Sign-ins through the sandbox: the operator, and the pharmacists whose sessions poll. A busy

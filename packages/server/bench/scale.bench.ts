@@ -41,7 +41,7 @@ import type { SandboxProfessional } from '@prostopcovid/psc-sandbox';
 import type { Options, Result } from 'autocannon';
 import pg from 'pg';
 import { startChild, type ChildServer } from '../src/testing/processes.js';
-import { cleanup, cpuSeconds, machineBusySeconds, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, startBenchSandbox } from './shared.js';
+import { cleanup, cpuSeconds, machineBusySeconds, readPostgresUse, createThrowAwayDatabase, fmt, intSetting, onCleanup, pin, runBounded, runCannon, serverEnv, signIn, statusSummary, tempDir, type Session, startBenchSandbox } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -201,17 +201,14 @@ async function measureProcesses(
 
     await observer.connect();
     const read = async (): Promise<CpuReading> => {
-      await observer.query('select pg_stat_clear_snapshot()');
-      const { rows } = await observer.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [databaseName]);
-      const stats = await observer.query<{ xact: string }>('select xact_commit + xact_rollback as xact from pg_stat_database where datname = $1', [databaseName]);
+      const database = await readPostgresUse(observer, databaseName);
       const usage = process.cpuUsage();
       return {
         at: performance.now(),
         generator: (usage.user + usage.system) / 1e6,
         servers: new Map(serverPids(supervisor).map((pid) => [pid, cpuSeconds(pid)])),
-        postgres: new Map(rows.map(({ pid }) => [pid, cpuSeconds(pid)])),
         machine: machineBusySeconds(),
-        transactions: Number(stats.rows[0]?.xact ?? 0),
+        ...database,
       };
     };
     const sumDelta = (before: Map<number, number | undefined>, after: Map<number, number | undefined>): number | undefined => {

@@ -328,3 +328,11 @@ export function machineBusySeconds(): number {
   for (const cpu of os.cpus()) busy += (cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq) / 1000;
   return busy;
 }
+
+/** CPU seconds so far of each PostgreSQL backend connected to the database, and its transactions so far. */
+export async function readPostgresUse(observer: pg.Client, databaseName: string): Promise<{ postgres: Map<number, number | undefined>; transactions: number }> {
+  await observer.query('select pg_stat_clear_snapshot()');
+  const { rows } = await observer.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [databaseName]);
+  const stats = await observer.query<{ xact: string }>('select xact_commit + xact_rollback as xact from pg_stat_database where datname = $1', [databaseName]);
+  return { postgres: new Map(rows.map(({ pid }) => [pid, cpuSeconds(pid)])), transactions: Number(stats.rows[0]?.xact ?? 0) };
+}
