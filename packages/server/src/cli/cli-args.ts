@@ -30,7 +30,9 @@ function optionValue(name: string, type: 'string' | 'boolean', value: string | u
     return true;
   }
   // A following option is a forgotten value, a negative number is not (`--rssi -50`); `--name=-x` remains possible for odd values.
-  if (value === undefined || (!inline && value.startsWith('-') && !/^-\d+$/.test(value))) throw new UsageError(`L'option --${name} attend une valeur.`);
+  if (value === undefined || (!inline && value.startsWith('-') && !/^-\d+$/.test(value))) {
+    throw new UsageError(`L'option --${name} attend une valeur (une valeur qui commence par « - » s'écrit --${name}=valeur).`);
+  }
   return value;
 }
 

@@ -163,14 +163,14 @@ describe('phones: register, meet, declare, status', () => {
     expect(declared.code).toBe(0);
     expect(declared.stdout).toContain("Aucun historique envoyé (pas d'option --state).");
     expect(declared.stdout).toMatch(/Jeton d'envoi, valable jusqu'au \d\d\/\d\d\/\d{4} à \d\d:\d\d : [A-Za-z0-9_-]{43}/);
-    const command = /npm run app -- report --state FICHIER --token (\S+) --from (\S+) --to (\S+)\n/.exec(declared.stdout);
+    const command = /npm run app -- report --state FICHIER --token=(\S+) --from (\S+) --to (\S+)\n/.exec(declared.stdout);
     expect(command?.slice(2)).toEqual([daysAgo(4), today()]);
 
     const wrongToken = await run(['report', '--state', kase, '--token', 'x'.repeat(43), '--from', daysAgo(4), '--to', today(), '--url', url]);
     expect(wrongToken.code).toBe(1);
     expect(wrongToken.stderr).toContain("L'autorisation d'envoi est invalide, expirée ou déjà utilisée.");
 
-    const reported = await run(['report', '--state', kase, '--token', command![1]!, '--from', command![2]!, '--to', command![3]!, '--url', url]);
+    const reported = await run(['report', '--state', kase, `--token=${command![1]!}`, '--from', command![2]!, '--to', command![3]!, '--url', url]);
     expect(reported.stderr).toBe('');
     expect(reported.code).toBe(0);
     expect(reported.stdout).toBe('Historique envoyé : 41 messages retenus, 20 hors période.\n');
@@ -217,9 +217,9 @@ describe('phones: register, meet, declare, status', () => {
     expect(failed.stderr).toContain(`Erreur réseau : Impossible de joindre le serveur ${url} : connexion interrompue (ECONNRESET).`);
     expect((await readState(kase)).reportedAt).toBeUndefined();
 
-    expect(failed.stderr).toContain(`npm run app -- report --state ${kase} --token `);
-    const command = /--token (\S+) --from (\S+) --to (\S+)\n/.exec(failed.stderr);
-    const retried = await run(['report', '--state', kase, '--token', command![1]!, '--from', command![2]!, '--to', command![3]!, '--url', url]);
+    expect(failed.stderr).toContain(`npm run app -- report --state ${kase} --token=`);
+    const command = /--token=(\S+) --from (\S+) --to (\S+)\n/.exec(failed.stderr);
+    const retried = await run(['report', '--state', kase, `--token=${command![1]!}`, '--from', command![2]!, '--to', command![3]!, '--url', url]);
     expect(retried.stdout).toBe('Historique envoyé : 31 messages retenus, 0 hors période.\n');
     await processQueue();
   });
@@ -313,6 +313,9 @@ describe('bad usage', () => {
     [['report', '--state', 'a.json', '--token', 'T', '--to', '2026-11-21'], "L'option --from est obligatoire"],
     [['report', '--state', 'a.json', '--token', 'T', '--from', '2026-11-31', '--to', '2026-12-01'], 'Date invalide pour --from : « 2026-11-31 »'],
     [['report', '--state', 'a.json', '--token', 'T', '--from', '2026-11-21', '--to', '2026-11-20'], "La période est à l'envers"],
+    // A token may begin with "-" (Base64url): written with "=", it is taken as the value.
+    [['report', '--state', 'a.json', '--token=-Tq', '--from', '2026-11-21', '--to', '2026-11-20'], "La période est à l'envers"],
+    [['report', '--state', 'a.json', '--token', '-Tq', '--from', '2026-11-21', '--to', '2026-11-20'], "s'écrit --token=valeur"],
     [['simulate-contacts', '--days', '3'], 'Commande inconnue : « simulate-contacts »'],
     [['frobnicate'], 'Commande inconnue : « frobnicate »'],
     [[], 'Indiquez une commande'],

@@ -60,7 +60,8 @@ Commandes :
 
   report              Envoie l'historique d'un téléphone avec un jeton affiché par declare.
     --state FICHIER     Téléphone (obligatoire)
-    --token JETON       Jeton d'envoi (obligatoire)
+    --token=JETON       Jeton d'envoi (obligatoire) ; écrit avec « = », car un jeton peut
+                        commencer par « - »
     --from AAAA-MM-JJ   Premier jour de la période partagée (obligatoire)
     --to AAAA-MM-JJ     Dernier jour (obligatoire) ; seuls les messages de ces jours quittent le téléphone
 
@@ -214,7 +215,7 @@ function tokenLines(declaration: Declaration, state: string): string {
   const { uploadToken, tokenExpiresAt, window } = declaration;
   return (
     `Jeton d'envoi, valable jusqu'au ${frenchDateTime(tokenExpiresAt)} : ${uploadToken}\n` +
-    `Pour envoyer l'historique d'un téléphone : npm run app -- report --state ${state} --token ${uploadToken} --from ${window.from} --to ${window.to}\n`
+    `Pour envoyer l'historique d'un téléphone : npm run app -- report --state ${state} --token=${uploadToken} --from ${window.from} --to ${window.to}\n`
   );
 }
 
