@@ -172,6 +172,10 @@ export const MessageSummary = Type.Object({
   updatedAt: Instant,
   withdrawnAt: Nullable(Instant),
   expiresAt: Nullable(Instant),
+  revision: Type.Integer({
+    minimum: 1,
+    description: 'Raised by every change of the message; also its ETag ("3"). Send it back in If-Match with a change so that a change made meanwhile by someone else is not overwritten (412).',
+  }),
 });
 export type MessageSummary = Static<typeof MessageSummary>;
 export const MessageList = Type.Object({ messages: Type.Array(MessageSummary) });

@@ -16,6 +16,7 @@ import * as m0012 from './migrations/0012_cheaper_writes.js';
 import * as m0013 from './migrations/0013_messages.js';
 import * as m0014 from './migrations/0014_statistics.js';
 import * as m0015 from './migrations/0015_lab_long_codes.js';
+import * as m0016 from './migrations/0016_message_revision.js';
 
 // Forward-only: migrations have no `down`. Listed here, in order, so bundling never loses one.
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0013_messages': m0013,
   '0014_statistics': m0014,
   '0015_lab_long_codes': m0015,
+  '0016_message_revision': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -341,6 +341,8 @@ export interface MessagesTable {
   reference: string | null;
   status: MessageStatus;
   current_version: ColumnType<number, number | undefined, number>;
+  /** Raised by every change; the ETag of the message (migration 0016). */
+  revision: ColumnType<number, number | undefined, number>;
   created_by: string;
   created_at: Timestamp;
   updated_at: Timestamp;

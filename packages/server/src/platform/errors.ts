@@ -113,6 +113,10 @@ export const errorCatalogue = {
   MESSAGES_ATTACHMENT_NOT_PDF: [415, 'Les pièces jointes doivent être des fichiers PDF.'],
   MESSAGES_ATTACHMENT_TOO_LARGE: [413, 'Une pièce jointe ne peut pas dépasser 5 Mo.'],
   MESSAGES_TOO_MANY_ATTACHMENTS: [400, 'Un message a au plus 20 pièces jointes en tout (et 5 par version) : réutilisez celles déjà envoyées.'],
+  MESSAGES_CHANGED: [
+    412,
+    "Ce message a été modifié par une autre personne depuis que vous l'avez ouvert : rechargez-le pour voir sa version actuelle (copiez d'abord votre texte si vous voulez le garder).",
+  ],
   MESSAGES_NOT_DRAFT: [409, 'Ce message est déjà publié : il ne peut plus être modifié, seulement rectifié (nouvelle version) ou retiré.'],
   MESSAGES_NOT_PUBLISHED: [409, "Ce message n'est pas publié : publiez-le d'abord."],
   MESSAGES_WITHDRAWN: [409, 'Ce message a été retiré.'],

@@ -17,3 +17,22 @@ export function isNotModified(request: FastifyRequest, etag: string): boolean {
 export function sendNotModified(reply: FastifyReply): FastifyReply {
   return reply.status(304).send();
 }
+
+/**
+ * The entity tags of the request's If-Match (RFC 9110 §13.1.1), or undefined without one. Weak
+ * forms count as their strong tag: ours name a revision, not the bytes of an answer, and a
+ * compressing proxy may have weakened the ETag the client read.
+ */
+export function ifMatchTags(request: FastifyRequest): string[] | undefined {
+  const header = request.headers['if-match'];
+  if (header === undefined) return undefined;
+  return header
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .filter((tag) => tag !== '');
+}
+
+/** Whether an If-Match list (undefined: no condition) lets a change of the resource tagged `etag` through. */
+export function ifMatchAllows(tags: string[] | undefined, etag: string): boolean {
+  return tags === undefined || tags.includes('*') || tags.includes(etag);
+}

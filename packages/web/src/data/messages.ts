@@ -40,24 +40,28 @@ export function createDraft(content: MessageContent): Promise<MessageDetail> {
   return apiRequest(MessageDetail, 'POST', '/api/messages', content);
 }
 
-export function updateDraft(id: string, content: MessageContent): Promise<MessageDetail> {
-  return apiRequest(MessageDetail, 'PUT', messagePath(id), content);
+/** The message's revision as read: a change someone else made since is refused (412), not overwritten. */
+type Read = Pick<MessageDetail, 'id' | 'revision'>;
+const ifMatch = (message: Read) => ({ 'if-match': `"${message.revision}"` });
+
+export function updateDraft(message: Read, content: MessageContent): Promise<MessageDetail> {
+  return apiRequest(MessageDetail, 'PUT', messagePath(message.id), content, ifMatch(message));
 }
 
 export function previewMessage(content: MessageContent): Promise<MessagePreview> {
   return apiRequest(MessagePreview, 'POST', '/api/messages/preview', content);
 }
 
-export function publishMessage(id: string): Promise<MessageDetail> {
-  return apiRequest(MessageDetail, 'POST', `${messagePath(id)}/publish`);
+export function publishMessage(message: Read): Promise<MessageDetail> {
+  return apiRequest(MessageDetail, 'POST', `${messagePath(message.id)}/publish`, undefined, ifMatch(message));
 }
 
-export function correctMessage(id: string, correction: CorrectionBody): Promise<MessageDetail> {
-  return apiRequest(MessageDetail, 'POST', `${messagePath(id)}/corrections`, correction);
+export function correctMessage(message: Read, correction: CorrectionBody): Promise<MessageDetail> {
+  return apiRequest(MessageDetail, 'POST', `${messagePath(message.id)}/corrections`, correction, ifMatch(message));
 }
 
-export function withdrawMessage(id: string, reason: string): Promise<MessageDetail> {
-  return apiRequest(MessageDetail, 'POST', `${messagePath(id)}/withdraw`, { reason });
+export function withdrawMessage(message: Read, reason: string): Promise<MessageDetail> {
+  return apiRequest(MessageDetail, 'POST', `${messagePath(message.id)}/withdraw`, { reason }, ifMatch(message));
 }
 
 /** Uploads a PDF to a message (sent as the request body itself); its id then goes into the content's attachmentIds. */

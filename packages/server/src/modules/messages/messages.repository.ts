@@ -62,7 +62,7 @@ export async function insertVersion(
 
 export async function updateDraftVersion(db: Executor, messageId: string, values: VersionValues, now: Date): Promise<void> {
   await db.updateTable('message_versions').set(versionColumns(values)).where('message_id', '=', messageId).where('version', '=', 1).execute();
-  await db.updateTable('messages').set({ updated_at: now }).where('id', '=', messageId).execute();
+  await db.updateTable('messages').set((eb) => ({ updated_at: now, revision: eb('revision', '+', 1) })).where('id', '=', messageId).execute();
 }
 
 /** The message row, locked when `forUpdate` (publishing, correcting and withdrawing are serialised per message). */
@@ -119,7 +119,7 @@ export async function nextSeriesNumber(db: Executor, series: string, year: numbe
 export async function markPublished(db: Executor, input: { messageId: string; reference: string; version: number; now: Date; by: string }): Promise<void> {
   await db
     .updateTable('messages')
-    .set({ status: 'published', reference: input.reference, published_at: input.now, updated_at: input.now, current_version: input.version })
+    .set((eb) => ({ status: 'published', reference: input.reference, published_at: input.now, updated_at: input.now, current_version: input.version, revision: eb('revision', '+', 1) }))
     .where('id', '=', input.messageId)
     .execute();
   await db
@@ -131,11 +131,11 @@ export async function markPublished(db: Executor, input: { messageId: string; re
 }
 
 export async function setCurrentVersion(db: Executor, messageId: string, version: number, now: Date): Promise<void> {
-  await db.updateTable('messages').set({ current_version: version, updated_at: now }).where('id', '=', messageId).execute();
+  await db.updateTable('messages').set((eb) => ({ current_version: version, updated_at: now, revision: eb('revision', '+', 1) })).where('id', '=', messageId).execute();
 }
 
 export async function markWithdrawn(db: Executor, messageId: string, reason: string, now: Date): Promise<void> {
-  await db.updateTable('messages').set({ status: 'withdrawn', withdrawn_at: now, withdraw_reason: reason, updated_at: now }).where('id', '=', messageId).execute();
+  await db.updateTable('messages').set((eb) => ({ status: 'withdrawn', withdrawn_at: now, withdraw_reason: reason, updated_at: now, revision: eb('revision', '+', 1) })).where('id', '=', messageId).execute();
 }
 
 /** The professionals a targeting reaches, as SQL over professional_zones (each pair of profession and department). */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import {
   Attachment,
   AttachmentParams,
@@ -25,7 +26,7 @@ import {
 } from '@prostopcovid/contracts/messages';
 import { contextOf } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
-import { isNotModified, sendNotModified } from '../../platform/etag.js';
+import { ifMatchTags, isNotModified, sendNotModified } from '../../platform/etag.js';
 import * as service from './messages.service.js';
 
 export type { MessagesDeps } from './messages.service.js';
@@ -40,11 +41,19 @@ function contentDisposition(filename: string): string {
 /** Query strings are text (no type coercion here): the pattern let only a number through. */
 const versionOf = (text: string | undefined) => (text === undefined ? undefined : Number(text));
 
+const CHANGE = 'With If-Match: "revision" (the ETag of the message as last read), refused with 412 MESSAGES_CHANGED when someone changed it since. Answers the new revision as ETag.';
+
+/** The message's revision as its ETag, on every answer that gives a message. */
+function tagged(reply: FastifyReply, detail: MessageDetail): MessageDetail {
+  void reply.header('etag', service.messageEtag(detail.revision));
+  return detail;
+}
+
 /** Urgent messages (docs/domain.md §5): authoring for operators, the inbox for professionals, a public page and feed for all. */
 export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string }): FastifyPluginAsyncTypebox {
   return async (app) => {
     const operator = { right: 'operator' as const };
-    const admin = (summary: string) => ({ tags: ['admin'], summary });
+    const admin = (summary: string, description?: string) => ({ tags: ['admin'], summary, ...(description ? { description } : {}) });
 
     app.get('/api/messages/authoring', { schema: { ...admin('The operator’s scope and the lists of the form'), response: { 200: AuthoringContext } }, config: operator }, async (request) =>
       service.authoringContext(deps, contextOf(request)),
@@ -54,24 +63,24 @@ export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string 
     );
     app.post('/api/messages', { schema: { ...admin('Creates a draft'), body: MessageContent, response: { 201: MessageDetail } }, config: operator }, async (request, reply) => {
       reply.status(201);
-      return service.createDraft(deps, contextOf(request), request.body);
+      return tagged(reply, await service.createDraft(deps, contextOf(request), request.body));
     });
     app.post('/api/messages/preview', { schema: { ...admin('Renders a content and counts whom it would reach'), body: MessageContent, response: { 200: MessagePreview } }, config: operator }, async (request) =>
       service.previewMessage(deps, contextOf(request), request.body),
     );
-    app.get('/api/messages/:id', { schema: { ...admin('A message with all its versions'), params: MessageParams, response: { 200: MessageDetail } }, config: operator }, async (request) =>
-      service.getMessage(deps, contextOf(request), request.params.id),
+    app.get('/api/messages/:id', { schema: { ...admin('A message with all its versions', 'With its revision as ETag.'), params: MessageParams, response: { 200: MessageDetail } }, config: operator }, async (request, reply) =>
+      tagged(reply, await service.getMessage(deps, contextOf(request), request.params.id)),
     );
-    app.put('/api/messages/:id', { schema: { ...admin('Replaces the content of a draft'), params: MessageParams, body: MessageContent, response: { 200: MessageDetail } }, config: operator }, async (request) =>
-      service.updateDraft(deps, contextOf(request), request.params.id, request.body),
+    app.put('/api/messages/:id', { schema: { ...admin('Replaces the content of a draft', CHANGE), params: MessageParams, body: MessageContent, response: { 200: MessageDetail } }, config: operator }, async (request, reply) =>
+      tagged(reply, await service.updateDraft(deps, contextOf(request), request.params.id, request.body, ifMatchTags(request))),
     );
-    app.post('/api/messages/:id/publish', { schema: { ...admin('Numbers, publishes and queues the e-mails of a draft'), params: MessageParams, response: { 200: MessageDetail } }, config: operator }, async (request) =>
-      service.publishMessage(deps, contextOf(request), request.params.id),
+    app.post('/api/messages/:id/publish', { schema: { ...admin('Numbers, publishes and queues the e-mails of a draft', CHANGE), params: MessageParams, response: { 200: MessageDetail } }, config: operator }, async (request, reply) =>
+      tagged(reply, await service.publishMessage(deps, contextOf(request), request.params.id, ifMatchTags(request))),
     );
     app.post(
       '/api/messages/:id/corrections',
-      { schema: { ...admin('Publishes a correction: a new version'), params: MessageParams, body: CorrectionBody, response: { 200: MessageDetail } }, config: operator },
-      async (request) => service.correctMessage(deps, contextOf(request), request.params.id, request.body),
+      { schema: { ...admin('Publishes a correction: a new version', CHANGE), params: MessageParams, body: CorrectionBody, response: { 200: MessageDetail } }, config: operator },
+      async (request, reply) => tagged(reply, await service.correctMessage(deps, contextOf(request), request.params.id, request.body, ifMatchTags(request))),
     );
     app.get('/api/messages/:id/follow-up', { schema: { ...admin('Reached, e-mailed, delivered, read, acknowledged'), params: MessageParams, querystring: FollowUpQuery, response: { 200: FollowUp } }, config: operator }, async (request) =>
       service.followUp(deps, contextOf(request), request.params.id, versionOf(request.query.version)),
@@ -156,8 +165,8 @@ export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string 
     });
 
     // Last in the document: a withdrawal ends what the routes above act on.
-    app.post('/api/messages/:id/withdraw', { schema: { ...admin('Withdraws a message'), params: MessageParams, body: WithdrawBody, response: { 200: MessageDetail } }, config: operator }, async (request) =>
-      service.withdrawMessage(deps, contextOf(request), request.params.id, request.body.reason),
+    app.post('/api/messages/:id/withdraw', { schema: { ...admin('Withdraws a message', CHANGE), params: MessageParams, body: WithdrawBody, response: { 200: MessageDetail } }, config: operator }, async (request, reply) =>
+      tagged(reply, await service.withdrawMessage(deps, contextOf(request), request.params.id, request.body.reason, ifMatchTags(request))),
     );
   };
 }

@@ -27,6 +27,7 @@ import { DAY, HOUR } from '../../platform/clock.js';
 import type { RequestContext } from '../../platform/context.js';
 import { parisDate, parseInstant } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
+import { ifMatchAllows } from '../../platform/etag.js';
 import { departmentLabel, departments, findDepartment, findRegion, regions, regionOf } from '../../platform/territories.js';
 import { professionLabel } from '../auth/policy.js';
 import type { ActiveMessages, PublishedMessage } from './active-messages.js';
@@ -188,6 +189,7 @@ function presentSummary(
     updatedAt: message.updated_at.toISOString(),
     withdrawnAt: iso(message.withdrawn_at),
     expiresAt: iso(current.expires_at),
+    revision: message.revision,
   };
 }
 
@@ -206,6 +208,19 @@ async function findInScope(deps: MessagesDeps, scope: OperatorScope, id: string,
   const message = await repo.findMessage(db, id, forUpdate);
   if (!message) throw new AppError('MESSAGES_NOT_FOUND');
   checkInScope(scope, message);
+  return message;
+}
+
+/** A message's ETag: its revision, raised by every change. */
+export const messageEtag = (revision: number) => `"${revision}"`;
+
+/**
+ * The message, locked, for a change: refused with a 412 when the client's If-Match names an
+ * older revision (another operator changed it since it was read). No If-Match: no condition.
+ */
+async function lockForChange(deps: MessagesDeps, scope: OperatorScope, id: string, trx: Db, ifMatch: string[] | undefined): Promise<repo.MessageRow> {
+  const message = await findInScope(deps, scope, id, trx, true);
+  if (!ifMatchAllows(ifMatch, messageEtag(message.revision))) throw new AppError('MESSAGES_CHANGED');
   return message;
 }
 
@@ -237,11 +252,11 @@ export async function createDraft(deps: MessagesDeps, ctx: RequestContext, conte
   return getMessage(deps, ctx, id);
 }
 
-export async function updateDraft(deps: MessagesDeps, ctx: RequestContext, id: string, content: MessageContent): Promise<MessageDetail> {
+export async function updateDraft(deps: MessagesDeps, ctx: RequestContext, id: string, content: MessageContent, ifMatch?: string[]): Promise<MessageDetail> {
   const scope = operatorScope(deps, ctx);
   const values = await checkContent(scope, content, ctx.now);
   await deps.db.transaction().execute(async (trx) => {
-    const message = await findInScope(deps, scope, id, trx, true);
+    const message = await lockForChange(deps, scope, id, trx, ifMatch);
     if (message.status !== 'draft') throw new AppError('MESSAGES_NOT_DRAFT');
     await checkAttachments(trx, id, values.attachmentIds);
     await repo.updateDraftVersion(trx, id, values, ctx.now);
@@ -286,10 +301,10 @@ export async function previewMessage(deps: MessagesDeps, ctx: RequestContext, co
 /** "DGS-URGENT N°2026_01": numbered per series and year (Paris time) when published. */
 const formatReference = (series: string, year: number, number: number) => `${series} N°${year}_${String(number).padStart(2, '0')}`;
 
-export async function publishMessage(deps: MessagesDeps, ctx: RequestContext, id: string): Promise<MessageDetail> {
+export async function publishMessage(deps: MessagesDeps, ctx: RequestContext, id: string, ifMatch?: string[]): Promise<MessageDetail> {
   const scope = operatorScope(deps, ctx);
   await deps.db.transaction().execute(async (trx) => {
-    const message = await findInScope(deps, scope, id, trx, true);
+    const message = await lockForChange(deps, scope, id, trx, ifMatch);
     if (message.status !== 'draft') throw new AppError('MESSAGES_NOT_DRAFT');
     const [draft] = await repo.findVersions(trx, id);
     // Checked again: time passed since the draft (expiry), and the rules hold at publication.
@@ -306,11 +321,11 @@ export async function publishMessage(deps: MessagesDeps, ctx: RequestContext, id
 }
 
 /** A correction: a new version, published at once to whom it targets; the old one is kept, its unsent e-mails cancelled. */
-export async function correctMessage(deps: MessagesDeps, ctx: RequestContext, id: string, input: CorrectionBody): Promise<MessageDetail> {
+export async function correctMessage(deps: MessagesDeps, ctx: RequestContext, id: string, input: CorrectionBody, ifMatch?: string[]): Promise<MessageDetail> {
   const scope = operatorScope(deps, ctx);
   const values = await checkContent(scope, input.content, ctx.now);
   await deps.db.transaction().execute(async (trx) => {
-    const message = await findInScope(deps, scope, id, trx, true);
+    const message = await lockForChange(deps, scope, id, trx, ifMatch);
     if (message.status === 'draft') throw new AppError('MESSAGES_NOT_PUBLISHED');
     if (message.status === 'withdrawn') throw new AppError('MESSAGES_WITHDRAWN');
     await checkAttachments(trx, id, values.attachmentIds);
@@ -332,10 +347,10 @@ export async function correctMessage(deps: MessagesDeps, ctx: RequestContext, id
   return getMessage(deps, ctx, id);
 }
 
-export async function withdrawMessage(deps: MessagesDeps, ctx: RequestContext, id: string, reason: string): Promise<MessageDetail> {
+export async function withdrawMessage(deps: MessagesDeps, ctx: RequestContext, id: string, reason: string, ifMatch?: string[]): Promise<MessageDetail> {
   const scope = operatorScope(deps, ctx);
   await deps.db.transaction().execute(async (trx) => {
-    const message = await findInScope(deps, scope, id, trx, true);
+    const message = await lockForChange(deps, scope, id, trx, ifMatch);
     if (message.status === 'withdrawn') throw new AppError('MESSAGES_WITHDRAWN');
     const cancelled = await repo.cancelQueuedEmails(trx, id);
     await repo.markWithdrawn(trx, id, reason.trim(), ctx.now);

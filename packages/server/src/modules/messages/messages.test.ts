@@ -193,6 +193,55 @@ describe('versions and acknowledgement', () => {
     expect(audit.map((a) => a.action)).toEqual(['messages.draft', 'messages.publish', 'messages.acknowledge', 'messages.correct', 'messages.acknowledge']);
   });
 
+  it('refuses with a 412 a change based on a revision someone else changed since, and stores nothing of it', async () => {
+    const created = await t.app.inject({ method: 'POST', url: '/api/messages', headers: dgs.headers, payload: content({ title: 'Brouillon partagé' }) });
+    const draft = created.json<MessageDetail>();
+    expect(created.headers.etag).toBe(`"${draft.revision}"`);
+    const read = await t.app.inject({ method: 'GET', url: `/api/messages/${draft.id}`, headers: { cookie: dgs.cookie } });
+    expect(read.headers.etag).toBe(created.headers.etag);
+
+    // Two operators opened the same draft; the first saves.
+    const first = await t.app.inject({
+      method: 'PUT',
+      url: `/api/messages/${draft.id}`,
+      headers: { ...dgs.headers, 'if-match': created.headers.etag as string },
+      payload: content({ title: 'Version de la première' }),
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json<MessageDetail>().revision).toBe(draft.revision + 1);
+    expect(first.headers.etag).toBe(`"${draft.revision + 1}"`);
+
+    // The second saves, publishes or withdraws from what they read: refused, the first's text kept.
+    const stale = { ...dgs.headers, 'if-match': created.headers.etag as string };
+    for (const [method, url, payload] of [
+      ['PUT', `/api/messages/${draft.id}`, content({ title: 'Version de la seconde' })],
+      ['POST', `/api/messages/${draft.id}/publish`, undefined],
+      ['POST', `/api/messages/${draft.id}/withdraw`, { reason: 'Doublon' }],
+    ] as const) {
+      const refused = await t.app.inject({ method, url, headers: stale, ...(payload ? { payload } : {}) });
+      expect(refused.statusCode, url).toBe(412);
+      expect(refused.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'MESSAGES_CHANGED', message: expect.stringContaining('modifié par une autre personne') });
+    }
+    const kept = (await t.app.inject({ method: 'GET', url: `/api/messages/${draft.id}`, headers: { cookie: dgs.cookie } })).json<MessageDetail>();
+    expect(kept).toMatchObject({ status: 'draft', title: 'Version de la première', revision: draft.revision + 1 });
+
+    // Weak form, a list and "*" name the current revision; no If-Match, no condition.
+    const published = await t.app.inject({ method: 'POST', url: `/api/messages/${draft.id}/publish`, headers: { ...dgs.headers, 'if-match': `"999", W/"${kept.revision}"` } });
+    expect(published.statusCode, published.body).toBe(200);
+    const corrected = await t.app.inject({
+      method: 'POST',
+      url: `/api/messages/${draft.id}/corrections`,
+      headers: { ...dgs.headers, 'if-match': '*' },
+      payload: { content: content({ title: 'Rectifiée' }), note: 'Titre.' },
+    });
+    expect(corrected.statusCode, corrected.body).toBe(200);
+    const withdrawn = await t.app.inject({ method: 'POST', url: `/api/messages/${draft.id}/withdraw`, headers: dgs.headers, payload: { reason: 'Fin' } });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    expect(withdrawn.json<MessageDetail>().revision).toBe(kept.revision + 3);
+    const actions = await t.database.db.selectFrom('audit_log').select(['action']).where('target_id', '=', draft.id).orderBy('id').execute();
+    expect(actions.map((a) => a.action)).toEqual(['messages.draft', 'messages.draft_update', 'messages.publish', 'messages.correct', 'messages.withdraw']);
+  });
+
   it('counts reads and acknowledgements in the follow-up, and lists unread first', async () => {
     const message = await publish(dgs, content({ title: 'Suivi' }));
     const bordeaux = pros.pharmacistBordeaux!;

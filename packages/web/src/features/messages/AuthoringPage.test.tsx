@@ -42,7 +42,7 @@ const regionalContext: AuthoringContext = {
 
 const now = new Date().toISOString();
 /** The message as the server answers it, from the content it was sent. */
-function detail(content: MessageContent, status: MessageDetail['status'] = 'draft'): MessageDetail {
+function detail(content: MessageContent, status: MessageDetail['status'] = 'draft', revision = (stored?.revision ?? 0) + 1): MessageDetail {
   const targets = { professions: content.professions === null ? ['Tous les professionnels'] : ['Pharmacien'], zone: content.zone.national ? ['National'] : ['Gironde (33)'] };
   return {
     id: MESSAGE_ID,
@@ -59,6 +59,7 @@ function detail(content: MessageContent, status: MessageDetail['status'] = 'draf
     updatedAt: now,
     withdrawnAt: null,
     expiresAt: content.expiresAt,
+    revision,
     withdrawReason: null,
     versions: [
       {
@@ -230,9 +231,9 @@ describe('the urgent message authoring page', () => {
     click('Publier');
     expect((await screen.findByText(/^Message publié : DGS-URGENT N°2026_01\./)).getAttribute('data-testid')).toBe('authoring-notice');
     expect(confirm).toHaveBeenCalledOnce();
-    // Saved as written, then published.
-    expect(sent('PUT', `/api/messages/${MESSAGE_ID}`)).toHaveLength(1);
-    expect(sent('POST', `/api/messages/${MESSAGE_ID}/publish`)).toHaveLength(1);
+    // Saved as written, then published, each from the revision the one before answered.
+    expect(sent('PUT', `/api/messages/${MESSAGE_ID}`).map((r) => r.headers['if-match'])).toEqual(['"1"']);
+    expect(sent('POST', `/api/messages/${MESSAGE_ID}/publish`).map((r) => r.headers['if-match'])).toEqual(['"2"']);
     // Published: corrected or withdrawn, never edited.
     expect(await screen.findByRole('button', { name: 'Rectifier' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Retirer' })).toBeTruthy();

@@ -57,6 +57,7 @@ const message: MessageDetail = {
   priority: 'normal',
   targets: version(1).targets,
   series: 'DGS-URGENT',
+  revision: 3,
   createdAt: published,
   publishedAt: published,
   updatedAt: published,

@@ -173,7 +173,7 @@ export function MessageEditor({
   }
 
   /** Saves the content as the draft (created the first time). */
-  const saveDraft = (content: MessageContent) => (detail ? updateDraft(detail.id, content) : createDraft(content));
+  const saveDraft = (content: MessageContent) => (detail ? updateDraft(detail, content) : createDraft(content));
 
   function requestPreview() {
     const content = checkedContent();
@@ -206,7 +206,7 @@ export function MessageEditor({
       const draft = await saveDraft(content);
       let published: MessageDetail;
       try {
-        published = await publishMessage(draft.id);
+        published = await publishMessage(draft);
       } catch (e) {
         // A new message: its draft exists now, opened with the reason (publishing again does not create a second one).
         if (draft.id !== id) {
@@ -226,7 +226,7 @@ export function MessageEditor({
     if (!window.confirm('Publier ce rectificatif ? Une nouvelle version remplace la précédente pour tous les destinataires, avec votre note.')) return;
     const text = checked.text;
     void run('correct', async () => {
-      const corrected = await correctMessage(detail.id, { content, note: text });
+      const corrected = await correctMessage(detail, { content, note: text });
       setNote('');
       showDetail(corrected, `Rectificatif publié (version ${corrected.version}).`);
     });
@@ -243,7 +243,7 @@ export function MessageEditor({
     if (!window.confirm(`Retirer ${detail.reference ?? 'ce message'} ? Il disparaît des messageries et la page publique indique son retrait.`)) return;
     const text = checked.text;
     void run('withdraw', async () => {
-      const withdrawn = await withdrawMessage(detail.id, text);
+      const withdrawn = await withdrawMessage(detail, text);
       setReason('');
       setErrors({});
       showDetail(withdrawn, 'Message retiré.');
