@@ -279,7 +279,7 @@ async function registerMessages(app: FastifyInstance, config: Config, changes: C
 async function registerStatistics(app: FastifyInstance, config: Config): Promise<void> {
   await app.register(statisticsRoutes({ db: app.db, operators: config.operators, keyRequestsPerMinute: config.admission.labKeyRequestsPerMinute }));
   await app.register(operatorKeysRoutes({ db: app.db, operators: config.operators }));
-  await app.register(auditRoutes({ db: app.db, operators: config.operators }));
+  await app.register(auditRoutes({ db: app.db, operators: config.operators, timeoutMs: config.auditSearchTimeoutMs }));
   if (config.statsRefreshSeconds === 0) return;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;

@@ -77,6 +77,8 @@ export interface Config {
   };
   /** Seconds between two rebuilds of the statistics' rollup (0: never, in this process). */
   readonly statsRefreshSeconds: number;
+  /** How long one query of an audit search may run before it is stopped (400 AUDIT_SEARCH_TOO_BROAD). */
+  readonly auditSearchTimeoutMs: number;
   readonly certificates: {
     /** Document signer key and certificate (PEM files); undefined: a development signer in keysDir. */
     readonly signerKeyFile: string | undefined;
@@ -418,6 +420,7 @@ export function loadConfig(env: Env = process.env): Config {
       retrievalReplayDays: integer(env, 'LAB_RETRIEVAL_REPLAY_DAYS', 7, 1, 90),
     },
     statsRefreshSeconds: integer(env, 'STATS_REFRESH_SECONDS', 60, 0, 86_400),
+    auditSearchTimeoutMs: integer(env, 'AUDIT_SEARCH_TIMEOUT_MS', 10_000, 100, 600_000),
     certificates: {
       signerKeyFile: env.DSC_KEY_FILE || undefined,
       signerCertFile: env.DSC_CERT_FILE || undefined,

@@ -25,16 +25,14 @@ const actorUuid = sql`(case when a.actor_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]
 /**
  * One page of entries, newest first, found through the audit log's indexes (actor, target,
  * BRIN on time). A search the indexes do not narrow (a rare action over years) may walk the
- * whole log: it is stopped after AUDIT_STATEMENT_TIMEOUT.
+ * whole log: it is stopped after `timeoutMs` (PostgreSQL's statement_timeout, error 57014).
  */
-export async function searchAudit(db: Kysely<Database>, f: AuditFilter) {
+export async function searchAudit(db: Kysely<Database>, f: AuditFilter, timeoutMs: number) {
   return db.transaction().execute(async (trx) => {
-    await sql`set local statement_timeout = ${sql.lit(AUDIT_STATEMENT_TIMEOUT)}`.execute(trx);
+    await sql`set local statement_timeout = ${sql.lit(Math.trunc(timeoutMs))}`.execute(trx);
     return searchQuery(trx, f).execute();
   });
 }
-
-export const AUDIT_STATEMENT_TIMEOUT = '10s';
 
 function searchQuery(db: Executor, f: AuditFilter) {
   let query = db

@@ -12,6 +12,8 @@ import * as repo from './audit.repository.js';
 export interface AuditDeps {
   db: Db;
   operators: Config['operators'];
+  /** AUDIT_SEARCH_TIMEOUT_MS: one query's limit. */
+  timeoutMs: number;
 }
 
 const PAGE_DEFAULT = 100;
@@ -62,7 +64,7 @@ async function entriesOf(deps: AuditDeps, rows: Awaited<ReturnType<typeof repo.s
 /** The search, or a clear 400 when the database gave up on it (statement timeout, 57014). */
 async function search(deps: AuditDeps, filter: repo.AuditFilter) {
   try {
-    return await repo.searchAudit(deps.db, filter);
+    return await repo.searchAudit(deps.db, filter, deps.timeoutMs);
   } catch (error) {
     if ((error as { code?: string }).code === '57014') throw new AppError('AUDIT_SEARCH_TOO_BROAD', { cause: error });
     throw error;

@@ -1,5 +1,6 @@
 import type { AuditPage } from '@prostopcovid/contracts/audit';
 import type { SandboxProfessional } from '@prostopcovid/psc-sandbox';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProfessional, createTestApp, signIn, type SignedIn, type TestApp } from '../../testing/test-app.js';
 import { AUDIT_CSV_HEADER } from './audit.service.js';
@@ -35,7 +36,7 @@ const search = async (session: SignedIn, query: string) => {
 };
 
 beforeAll(async () => {
-  t = await createTestApp({ env: { OPERATOR_ID_NAT_PS: `${DGS},${ARS_NA}:75` } });
+  t = await createTestApp({ env: { OPERATOR_ID_NAT_PS: `${DGS},${ARS_NA}:75`, AUDIT_SEARCH_TIMEOUT_MS: '2000' } });
   t.clock.set(new Date());
   dgs = await signIn(t, t.professionals.find((p) => p.idNatPs === DGS)!);
   ars = await signIn(t, t.professionals.find((p) => p.idNatPs === ARS_NA)!);
@@ -136,6 +137,27 @@ describe('bad input', () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/audit?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z', headers: { cookie: dgs.cookie } });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe('AUDIT_PERIOD_INVALID');
+  });
+
+  // A search PostgreSQL gives up on: here it waits for a lock another session holds on the log
+  // (a lock wait counts in statement_timeout), as a search walking years of log would run.
+  it.skipIf(!process.env.TEST_DATABASE_URL)('a search stopped by the time limit: 400 AUDIT_SEARCH_TOO_BROAD, for the page and the export', async () => {
+    await t.database.db.connection().execute(async (holder) => {
+      await sql`begin`.execute(holder);
+      try {
+        await sql`lock table audit_log in access exclusive mode`.execute(holder);
+        for (const url of ['/api/audit?action=tests', '/api/audit.csv?action=tests']) {
+          const started = Date.now();
+          const response = await t.app.inject({ method: 'GET', url, headers: { cookie: dgs.cookie } });
+          expect(response.statusCode, response.body).toBe(400);
+          expect(response.json().error).toMatchObject({ code: 'AUDIT_SEARCH_TOO_BROAD', message: expect.stringContaining('précisez la période') });
+          expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+        }
+      } finally {
+        await sql`rollback`.execute(holder);
+      }
+    });
+    expect((await t.app.inject({ method: 'GET', url: '/api/audit?action=tests', headers: { cookie: dgs.cookie } })).statusCode).toBe(200);
   });
 
   it('is refused to a professional who is not an operator', async () => {
