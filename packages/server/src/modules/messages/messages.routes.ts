@@ -124,7 +124,7 @@ export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string 
           .header('content-type', 'application/pdf')
           .header('content-disposition', contentDisposition(attachment.filename))
           .header('etag', etag)
-          .header('cache-control', attachment.isPublic ? 'public, max-age=86400, immutable' : 'private, no-cache');
+          .header('cache-control', attachment.isPublic ? 'public, max-age=600' : 'private, no-cache');
         if (isNotModified(request, etag)) return sendNotModified(reply);
         return attachment.content;
       },

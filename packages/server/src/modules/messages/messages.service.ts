@@ -379,10 +379,14 @@ export async function uploadAttachment(deps: MessagesDeps, ctx: RequestContext, 
   });
 }
 
-/** Anyone may download an attachment of a published version (the public page lists it); others need the operator's scope. */
+/**
+ * Anyone may download an attachment the current version of a published message lists (the
+ * public page and the inboxes show it); one a correction dropped, or of a withdrawn message, is
+ * no longer public (it may have been the wrong file). Others need the operator's scope.
+ */
 export async function readAttachment(deps: MessagesDeps, ctx: RequestContext, id: string, attachmentId: string) {
   const published = (await deps.active.list()).find((m) => m.id === id);
-  const isPublic = published !== undefined && (await repo.findVersions(deps.db, id)).some((v) => v.published_at !== null && v.attachment_ids.includes(attachmentId));
+  const isPublic = published !== undefined && published.attachment_ids.includes(attachmentId);
   if (!isPublic) {
     if (!ctx.professional || !deps.operators.some((o) => o.idNatPs === ctx.professional!.idNatPs)) throw new AppError('NOT_FOUND');
     await findInScope(deps, operatorScope(deps, ctx), id);

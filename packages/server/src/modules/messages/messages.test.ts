@@ -389,5 +389,16 @@ describe('bad input', () => {
     expect(Buffer.from(downloaded.rawPayload).equals(pdf)).toBe(true);
     const republished = await t.app.inject({ method: 'PUT', url: `/api/messages/${draft.id}`, headers: dgs.headers, payload: content() });
     expect(republished.statusCode).toBe(409);
+
+    // A correction that drops it (the wrong file): no longer public, still there for the operators.
+    const corrected = await t.app.inject({ method: 'POST', url: `/api/messages/${draft.id}/corrections`, headers: dgs.headers, payload: { content: content(), note: 'Mauvaise fiche jointe.' } });
+    expect(corrected.statusCode, corrected.body).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: attachment.url })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: attachment.url, headers: { cookie: dgs.cookie } })).statusCode).toBe(200);
+    // Listed again, public again; withdrawn, no longer.
+    await t.app.inject({ method: 'POST', url: `/api/messages/${draft.id}/corrections`, headers: dgs.headers, payload: { content: content({ attachmentIds: [attachment.id] }), note: 'Fiche remise.' } });
+    expect((await t.app.inject({ method: 'GET', url: attachment.url })).statusCode).toBe(200);
+    await t.app.inject({ method: 'POST', url: `/api/messages/${draft.id}/withdraw`, headers: dgs.headers, payload: { reason: 'Fin' } });
+    expect((await t.app.inject({ method: 'GET', url: attachment.url })).statusCode).toBe(404);
   });
 });
