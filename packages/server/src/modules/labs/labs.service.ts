@@ -155,8 +155,11 @@ export async function ingestLabResults(deps: LabsDeps, ctx: RequestContext, lab:
   const sealedSince = new Date(ctx.now.getTime() - deps.retrievalReplayDays * DAY);
   const planAttachments = async (trx: Transaction<Database>) => {
     if (withCodes.length === 0) return { faults: new Map<number, string[]>(), codeIdBySample: new Map<string, string>() };
-    const known = await repo.findLabResults(trx, lab.labId, [...new Set(withCodes.map((item) => item.sampleId))], sealedSince);
-    return planLongCodeAttachments(deps, trx, lab.labId, withCodes, new Map(known.map((r) => [r.lab_sample_id, r.id])), firstIndexOfSample, ctx.now);
+    const readKnown = async () => {
+      const known = await repo.findLabResults(trx, lab.labId, [...new Set(withCodes.map((item) => item.sampleId))], sealedSince);
+      return new Map(known.map((r) => [r.lab_sample_id, r.id]));
+    };
+    return planLongCodeAttachments(deps, trx, lab.labId, withCodes, readKnown, firstIndexOfSample, ctx.now);
   };
   if (faults.size > 0) {
     // Every fault at once: the long codes of the otherwise valid results are checked too.

@@ -205,14 +205,16 @@ export interface AttachPlan {
  * of this lab's, unused, unexpired, attached to no other result, once in the batch. A code already
  * attached to the same sample (the batch sent again) is fine. The live codes stay locked until the
  * transaction ends, so two batches cannot take the same code.
- * `knownResults`: the results of this lab with those sample ids stored before this batch.
+ * `readKnownResults`: the results of this lab with those sample ids stored before this batch —
+ * read once the codes are locked, so that the same batch sent twice at once finds, after waiting,
+ * the result the other request committed (a replay), not a code taken by "another" result.
  */
 export async function planLongCodeAttachments(
   deps: Pick<LongCodesDeps, 'hasher'>,
   trx: Transaction<Database>,
   labId: string,
   items: CodeToAttach[],
-  knownResults: Map<string, string>,
+  readKnownResults: () => Promise<Map<string, string>>,
   firstIndexOfSample: Map<string, number>,
   now: Date,
 ): Promise<AttachPlan> {
@@ -225,6 +227,7 @@ export async function planLongCodeAttachments(
     if (code && !candidates.has(code)) candidates.set(code, deps.hasher.candidates(code));
   }
   const rows = await repo.lockLabCodes(trx, [...candidates.values()].flat());
+  const knownResults = await readKnownResults();
   const rowByHash = new Map(rows.map((row) => [row.code_hash, row]));
   const codeOfSample = new Map<string, string | null>();
   const sampleOfCode = new Map<string, string>();

@@ -284,6 +284,18 @@ describe('concurrent requests', () => {
     expect(await count(sql<{ n: number }>`select count(*)::int as n from test_results where lab_sample_id in ('RACE-A', 'RACE-B')`)).toBe(1);
   });
 
+  it('answers the same batch sent twice at once (a retry after a timeout) created and duplicate, with the same retrieval code', async () => {
+    const [code] = await longCodes(labB, 1);
+    const batch = [labResult(t, 'RETRY-1', { longCode: code! })];
+    const answers = await Promise.all([sendLabResults(t, labB, batch), sendLabResults(t, labB, batch)]);
+    expect(answers.map((r) => r.statusCode), answers.map((r) => r.body).join('\n')).toEqual([200, 200]);
+    const results = answers.map((r) => r.json().results[0]);
+    expect(results.map((r) => r.status).sort()).toEqual(['created', 'duplicate']);
+    expect(results[0].id).toBe(results[1].id);
+    expect(results[0].retrievalCode).toBe(results[1].retrievalCode);
+    expect(await count(sql<{ n: number }>`select count(*)::int as n from test_results where lab_sample_id = 'RETRY-1'`)).toBe(1);
+  });
+
   it('makes one batch for two concurrent requests with the same Idempotency-Key', async () => {
     const before = await labCodes(labC.labId);
     const answers = await Promise.all([1, 2].map(() => requestLabLongCodes(t, labC, 5, { csv: true, idempotencyKey: 'lot-concurrent-0001' })));
