@@ -2,11 +2,14 @@ import { PERSON_NAME_MAX_LENGTH, PERSON_NAME_PATTERN } from '@prostopcovid/dcc/n
 import { Type } from 'typebox';
 
 /**
- * What nobody types: control characters, lone surrogate halves (broken UTF-16), and U+FFFD,
- * which is what invalid UTF-8 bytes decode to (Ajv matches patterns in Unicode mode).
+ * What nobody types: control characters, lone surrogate halves (broken UTF-16), U+FFFD, which
+ * is what invalid UTF-8 bytes decode to (Ajv matches patterns in Unicode mode), and the
+ * noncharacters U+FFFE and U+FFFF, which XML (the Atom feed) forbids.
  */
-export const UNTYPED_CHARACTERS = '\\u0000-\\u001f\\u007f\\uD800-\\uDFFF\\uFFFD';
+export const UNTYPED_CHARACTERS = '\\u0000-\\u001f\\u007f\\uD800-\\uDFFF\\uFFFD-\\uFFFF';
 const TYPED = `[^${UNTYPED_CHARACTERS}]`;
+/** Characters that show nothing (zero-width spaces and joiners, word joiner, BOM): no text is made of them alone. */
+const INVISIBLE = '\\u200b-\\u200d\\u2060\\ufeff';
 
 /**
  * Free text a person typed: not blank, no control characters (PostgreSQL refuses NUL, and
@@ -15,7 +18,7 @@ const TYPED = `[^${UNTYPED_CHARACTERS}]`;
  */
 export const PLAIN_TEXT_MAX_LENGTH = 80;
 export const PlainText = (maxLength = PLAIN_TEXT_MAX_LENGTH) =>
-  Type.String({ minLength: 1, maxLength, pattern: `^${TYPED}*[^\\s${UNTYPED_CHARACTERS}]${TYPED}*$` });
+  Type.String({ minLength: 1, maxLength, pattern: `^${TYPED}*[^\\s${INVISIBLE}${UNTYPED_CHARACTERS}]${TYPED}*$` });
 
 /**
  * A person's family or given name under the one name policy (`@prostopcovid/dcc` names.ts):

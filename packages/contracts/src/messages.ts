@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { DepartmentCode, PlainText, Uuid } from './common.js';
 
 /** Text over several lines: no control characters but tabs and line breaks (PostgreSQL refuses NUL). */
-const MULTILINE_TEXT = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\uD800-\\uDFFF\\uFFFD]*$';
+const MULTILINE_TEXT = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\uD800-\\uDFFF\\uFFFD-\\uFFFF]*$';
 
 /**
  * Urgent messages to professionals (docs/domain.md §5): DGS-Urgent and ARS messages, targeted

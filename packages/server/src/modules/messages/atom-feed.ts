@@ -30,5 +30,6 @@ export function atomFeed(messages: PublicMessage[], publicUrl: string): string {
       category: [{ name: kindLabels[message.kind] }],
     });
   }
-  return feed.atom1();
+  // Defence in depth: what XML 1.0 forbids anywhere (the contracts refuse it in what is typed).
+  return feed.atom1().replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '');
 }

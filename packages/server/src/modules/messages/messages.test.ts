@@ -342,6 +342,10 @@ describe('bad input', () => {
     ['an attachment of another message', { attachmentIds: ['00000000-0000-4000-8000-000000000000'] }, 400, 'MESSAGES_ATTACHMENT_UNKNOWN'],
     ['a blank title', { title: '   ' }, 400, 'REQUEST_INVALID'],
     ['a NUL in the body', { body: 'Texte\u0000caché' }, 400, 'REQUEST_INVALID'],
+    // XML forbids them: the Atom feed would no longer parse.
+    ['U+FFFF in the title', { title: 'Essai \uFFFF' }, 400, 'REQUEST_INVALID'],
+    ['U+FFFE in the body', { body: 'Essai \uFFFE' }, 400, 'REQUEST_INVALID'],
+    ['a title of a zero-width space alone', { title: '\u200b\u200b' }, 400, 'REQUEST_INVALID'],
     ['quotes nested 2,000 deep', { body: `${'>'.repeat(2000)} x` }, 400, 'MESSAGES_BODY_TOO_DEEP'],
     ['emphasis nested 10,000 deep', { body: `${'*'.repeat(9999)}a${'*'.repeat(9999)}` }, 400, 'MESSAGES_BODY_TOO_DEEP'],
   ])('refuses %s with a clear 4xx and stores nothing', async (_name, overrides, status, code) => {
