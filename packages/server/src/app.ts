@@ -9,7 +9,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Gauge } from 'prom-client';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -46,6 +46,7 @@ import { MessageMailer } from './modules/messages/message-mailer.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { statisticsRoutes } from './modules/statistics/statistics.routes.js';
 import { operatorKeysRoutes } from './modules/operator-keys/operator-keys.routes.js';
+import { clientErrorHandler } from './platform/client-errors.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { refreshStatistics } from './modules/statistics/statistics.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -105,6 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   };
   const admission = new AdmissionControl(config.admission, database.pressure, config.session.cookies.session);
+  const logger: { log?: FastifyBaseLogger } = {};
   const app = Fastify({
     serverFactory: admission.serverFactory,
     logger: { ...loggerOptions(config.logLevel), ...(options.logStream ? { stream: options.logStream } : {}) },
@@ -116,7 +118,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => crypto.randomUUID(),
     // Strict input: unknown properties and wrong types are refused, not silently fixed.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false }, onCreate: addDateFormats },
-    // Malformed URLs and the like go through the catalogue too.
+    // What the HTTP parser refuses, and malformed URLs and the like, go through the catalogue too.
+    clientErrorHandler: clientErrorHandler(() => logger.log!),
     frameworkErrors: (error, request, reply) => {
       securityHeaders(request, reply);
       // Fastify takes nothing back from this hook: the reply (a thenable) is sent, not awaited.
@@ -124,6 +127,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  logger.log = app.log;
   app.decorate('db', database.db);
   app.decorate('databaseKind', database.kind);
   app.decorate('clock', options.clock ?? systemClock);

@@ -12,6 +12,8 @@ const frenchInteger = (value: number) => String(value).replace(/\B(?=(\d{3})+(?!
 export const errorCatalogue = {
   REQUEST_INVALID: [400, 'La requête est invalide.'],
   REQUEST_TOO_LARGE: [413, 'La requête est trop volumineuse.'],
+  REQUEST_HEADERS_TOO_LARGE: [431, 'Les en-têtes de la requête sont trop volumineux (cookies trop nombreux ?).'],
+  REQUEST_TIMEOUT: [408, "La requête n'a pas été reçue entièrement à temps. Réessayez."],
   REQUEST_UNSUPPORTED_MEDIA: [415, "Ce format de contenu n'est pas accepté."],
   NOT_FOUND: [404, "Cette ressource n'existe pas."],
   METHOD_NOT_ALLOWED: [405, "Cette méthode n'est pas autorisée ici."],
