@@ -264,7 +264,7 @@ export const InboxMessage = Type.Object({
   correctionNote: Nullable(Type.String()),
 });
 export type InboxMessage = Static<typeof InboxMessage>;
-export const ReceiptBody = Type.Object({ version: Type.Integer({ minimum: 1, description: 'The version read or acknowledged' }) }, { additionalProperties: false });
+export const ReceiptBody = Type.Object({ version: Type.Integer({ minimum: 1, maximum: 999_999, description: 'The version read or acknowledged' }) }, { additionalProperties: false });
 export const Receipt = Type.Object({ readAt: Nullable(Instant), acknowledgedAt: Nullable(Instant) });
 
 /** The public page (as the ministry publishes every DGS-Urgent). */

@@ -274,6 +274,10 @@ describe('versions and acknowledgement', () => {
     expect(refused.statusCode).toBe(409);
     const other = await t.app.inject({ method: 'GET', url: `/api/inbox/${info.id}`, headers: { cookie: pros.pharmacistLyon!.cookie } });
     expect(other.statusCode).toBe(404);
+    // A version no message can have is malformed, not "corrected since".
+    const absurd = await t.app.inject({ method: 'POST', url: `/api/inbox/${info.id}/read`, headers: { ...pros.pharmacistBordeaux!.headers, 'content-type': 'application/json' }, payload: '{"version":1e308}' });
+    expect(absurd.statusCode).toBe(400);
+    expect(absurd.json().error.code).toBe('REQUEST_INVALID');
   });
 
   it('answers the same inbox with a 304 to its ETag', async () => {
