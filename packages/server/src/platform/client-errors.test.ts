@@ -52,3 +52,17 @@ describe('requests the HTTP parser refuses', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
   });
 });
+
+describe('bodies announced in another charset than UTF-8', () => {
+  it.each(['application/json; charset=utf-16', 'application/json;charset="ISO-8859-1"'])('%s: 415, not misread as UTF-8', async (contentType) => {
+    const response = await t.app.inject({ method: 'POST', url: '/api/app/v1/declarations', headers: { 'content-type': contentType, 'x-device-id': 'charset-test-device' }, payload: '{}' });
+    expect(response.statusCode).toBe(415);
+    expect(response.json().error.code).toBe('REQUEST_UNSUPPORTED_MEDIA');
+  });
+
+  it.each(['application/json; charset=utf-8', 'application/json; charset=UTF8', 'application/json'])('%s: read', async (contentType) => {
+    const response = await t.app.inject({ method: 'POST', url: '/api/app/v1/declarations', headers: { 'content-type': contentType, 'x-device-id': 'charset-test-device' }, payload: '{}' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('REQUEST_INVALID');
+  });
+});
