@@ -46,6 +46,7 @@ import { MessageMailer } from './modules/messages/message-mailer.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { statisticsRoutes } from './modules/statistics/statistics.routes.js';
 import { operatorKeysRoutes } from './modules/operator-keys/operator-keys.routes.js';
+import { useFrenchSchemaMessages } from './platform/validation-messages.js';
 import { clientErrorHandler } from './platform/client-errors.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { refreshStatistics } from './modules/statistics/statistics.service.js';
@@ -107,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   const admission = new AdmissionControl(config.admission, database.pressure, config.session.cookies.session);
   const logger: { log?: FastifyBaseLogger } = {};
+  useFrenchSchemaMessages();
   const app = Fastify({
     serverFactory: admission.serverFactory,
     logger: { ...loggerOptions(config.logLevel), ...(options.logStream ? { stream: options.logStream } : {}) },

@@ -1,14 +1,16 @@
+import type { ErrorObject } from 'ajv';
 import { escapeHtml } from './html.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorAnswer } from '@prostopcovid/contracts/errors';
 import { AppError, type ErrorCode } from './errors.js';
 import { serializeError } from './logger.js';
+import { frenchValidationMessages } from './validation-messages.js';
 
 /** Fastify's own 4xx errors, mapped to catalogue entries. */
 function fromFastify(error: FastifyError): AppError | null {
   if (error.validation) {
     return new AppError('REQUEST_INVALID', {
-      publicDetails: error.validation.map((v) => ({ path: v.instancePath || v.params?.missingProperty || '', message: v.message })),
+      publicDetails: frenchValidationMessages(error.validation as ErrorObject[]).map((v) => ({ path: v.instancePath || (v.params as { missingProperty?: string }).missingProperty || '', message: v.message })),
     });
   }
   const status = error.statusCode ?? 500;

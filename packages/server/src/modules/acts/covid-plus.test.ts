@@ -116,7 +116,7 @@ describe('COVID+ document and its long code', () => {
         payload: { patient: { ...patient, familyName }, testType: 'antigen', sampledAt: new Date(t.clock.now().getTime() - 600_000).toISOString(), result: 'detected', deviceId: '1232', place: 'Pharmacie' },
       });
       expect(refused.statusCode, familyName).toBe(400);
-      expect(refused.json().error.details[0].path).toBe('/patient/familyName');
+      expect(refused.json().error.details[0]).toEqual({ path: '/patient/familyName', message: "n'a pas le format attendu" });
     }
   });
 

@@ -64,6 +64,11 @@ describe('laboratory interface', () => {
     expect(body.error.code).toBe('LABS_BATCH_INVALID');
     expect(body.error.message).toContain("aucun résultat n'a été enregistré");
     expect(body.error.details.map((d: { sampleId: string }) => d.sampleId)).toEqual(['S-021', 'S-022', 'S-023', 'S-024', 'S-025']);
+    // Each problem in French, naming the value; never the schema's regular expression.
+    const problems = body.error.details.flatMap((d: { problems: string[] }) => d.problems);
+    expect(problems).toContain('/patient : doit avoir les propriétés requises givenName, birthDate, sex');
+    expect(problems).toContain("/patient/familyName : n'a pas le format attendu");
+    expect(problems.join('\n')).not.toMatch(/\bmust\b|\^/);
     expect(await countLabResults()).toBe(before);
   });
 
