@@ -14,7 +14,7 @@ import {
   type MessageSummary,
   type MessageVersion,
 } from '@prostopcovid/contracts/messages';
-import { apiRequest } from './api';
+import { ApiError, apiRequest } from './api';
 
 export type { Attachment, AuthoringContext, FollowUp, FollowUpRow, MessageContent, MessageDetail, MessagePreview, MessageSummary, MessageVersion, PublicMessage };
 
@@ -23,6 +23,10 @@ export type { Attachment, AuthoringContext, FollowUp, FollowUpRow, MessageConten
  * following up) and the public page. Operators work online: nothing here is kept on the device.
  */
 const messagePath = (id: string) => `/api/messages/${encodeURIComponent(id)}`;
+
+/** A message's id as the server gives it (a UUID): anything else is a link cut or mistyped. */
+export const isMessageId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+export const BROKEN_MESSAGE_LINK = 'Ce lien de message est incomplet ou erroné (une messagerie a pu le couper) : ouvrez le message depuis la liste.';
 
 export function loadAuthoringContext(): Promise<AuthoringContext> {
   return apiRequest(AuthoringContext, 'GET', '/api/messages/authoring');
@@ -91,8 +95,25 @@ export async function listPublicMessages(): Promise<PublicMessage[]> {
   return (await apiRequest(PublicMessageList, 'GET', '/api/public/messages')).messages;
 }
 
-export function loadPublicMessage(id: string): Promise<PublicMessage> {
-  return apiRequest(PublicMessage, 'GET', `/api/public/messages/${encodeURIComponent(id)}`);
+/** A withdrawn message's public trace: its reference, when and why (the server's 410). */
+export interface WithdrawnMessage {
+  withdrawn: true;
+  reference: string | null;
+  withdrawnAt: string | null;
+  reason: string | null;
+}
+
+export async function loadPublicMessage(id: string): Promise<PublicMessage | WithdrawnMessage> {
+  if (!isMessageId(id)) throw new ApiError(400, 'LINK_BROKEN', BROKEN_MESSAGE_LINK);
+  try {
+    return await apiRequest(PublicMessage, 'GET', `/api/public/messages/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'MESSAGES_WITHDRAWN_PUBLIC') {
+      const trace = (e.details ?? {}) as Partial<Omit<WithdrawnMessage, 'withdrawn'>>;
+      return { withdrawn: true, reference: trace.reference ?? null, withdrawnAt: trace.withdrawnAt ?? null, reason: trace.reason ?? null };
+    }
+    throw e;
+  }
 }
 
 export const ATOM_FEED_PATH = '/dgs-urgent.atom';

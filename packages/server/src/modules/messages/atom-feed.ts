@@ -2,8 +2,29 @@ import { Feed } from 'feed';
 import { kindLabels, type PublicMessage } from '@prostopcovid/contracts/messages';
 import { escapeHtml } from '../../platform/html.js';
 
-/** The public page's Atom feed: one entry per published message, its current version in full. */
-export function atomFeed(messages: PublicMessage[], publicUrl: string): string {
+const DGS = 'Direction générale de la santé';
+
+/** Who wrote it, from its series: "DGS-URGENT N°…" or "ARS Nouvelle-Aquitaine N°…". */
+function authorOf(reference: string): string {
+  const series = reference.split(' N°')[0] ?? reference;
+  return series.startsWith('ARS ') ? `Agence régionale de santé ${series.slice(4)}` : DGS;
+}
+
+/** The entry's content: the correction note first, the text, then the attachments as links. */
+function contentOf(message: PublicMessage, publicUrl: string): string {
+  const note = message.correctionNote ? `<p><strong>Rectificatif :</strong> ${escapeHtml(message.correctionNote)}</p>` : '';
+  const attachments = message.attachments.length
+    ? `<p>Pièces jointes :</p><ul>${message.attachments.map((a) => `<li><a href="${escapeHtml(new URL(a.url, publicUrl).href)}">${escapeHtml(a.filename)}</a></li>`).join('')}</ul>`
+    : '';
+  return `${note}${message.bodyHtml}${attachments}`;
+}
+
+/**
+ * The public page's Atom feed: one entry per published message, its current version in full.
+ * `lastChange`: when a message was last published, corrected or withdrawn (the feed's date,
+ * also when no message is left).
+ */
+export function atomFeed(messages: PublicMessage[], publicUrl: string, lastChange: Date | null): string {
   const page = `${publicUrl}/dgs-urgent`;
   const feed = new Feed({
     id: page,
@@ -11,7 +32,8 @@ export function atomFeed(messages: PublicMessage[], publicUrl: string): string {
     description: 'Messages urgents aux professionnels de santé publiés par la DGS et les ARS',
     link: page,
     language: 'fr',
-    updated: messages.length > 0 ? new Date(Math.max(...messages.map((m) => Date.parse(m.updatedAt)))) : new Date(0),
+    updated: lastChange ?? new Date(Math.max(0, ...messages.map((m) => Date.parse(m.updatedAt)))),
+    author: { name: DGS },
     feedLinks: { atom: `${publicUrl}/dgs-urgent.atom` },
     generator: 'ProStopCovid',
     copyright: 'Licence Ouverte / Open Licence 2.0',
@@ -26,8 +48,9 @@ export function atomFeed(messages: PublicMessage[], publicUrl: string): string {
       date: new Date(message.updatedAt),
       published: new Date(message.publishedAt),
       description: escapeHtml(`${kindLabels[message.kind]} — ${message.targets.professions.join(', ')} — ${message.targets.zone.join(', ')}`),
-      content: message.bodyHtml,
-      category: [{ name: kindLabels[message.kind] }],
+      content: contentOf(message, publicUrl),
+      author: [{ name: authorOf(message.reference) }],
+      category: [{ name: kindLabels[message.kind], term: message.kind }],
     });
   }
   // Defence in depth: what XML 1.0 forbids anywhere (the contracts refuse it in what is typed).

@@ -21,7 +21,7 @@ export interface VersionValues extends Targeting {
   attachmentIds: string[];
 }
 
-const versionColumns = (v: VersionValues) => ({
+export const versionColumns = (v: VersionValues) => ({
   title: v.title,
   body: v.body,
   body_html: v.bodyHtml,
@@ -103,6 +103,12 @@ export async function listPublished(db: Executor) {
     .where('m.status', '=', 'published')
     .orderBy('m.published_at', 'desc')
     .execute();
+}
+
+/** When a message was last published, corrected or withdrawn (null before the first publication). */
+export async function lastPublicChange(db: Executor): Promise<Date | null> {
+  const row = await db.selectFrom('messages').select((eb) => eb.fn.max('updated_at').as('last')).where('status', '<>', 'draft').executeTakeFirst();
+  return row?.last ?? null;
 }
 
 /** The next number of a series in a year: "DGS-URGENT N°2026_01", then _02… (the row is locked until commit). */

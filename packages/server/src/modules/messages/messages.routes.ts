@@ -161,7 +161,8 @@ export function messagesRoutes(deps: service.MessagesDeps & { publicUrl: string 
     app.get('/dgs-urgent.atom', { schema: { tags: ['public'], summary: 'Atom feed of the published urgent messages', produces: ['application/atom+xml'] }, config: publicRoute }, async (_request, reply) => {
       reply.header('content-type', 'application/atom+xml; charset=utf-8').header('cache-control', 'public, max-age=300');
       const { atomFeed } = await import('./atom-feed.js');
-      return atomFeed(await service.listPublicMessages(deps), deps.publicUrl);
+      const { messages, lastChange } = await service.publicFeed(deps);
+      return atomFeed(messages, deps.publicUrl, lastChange);
     });
 
     // Last in the document: a withdrawal ends what the routes above act on.

@@ -320,6 +320,12 @@ export async function publishMessage(deps: MessagesDeps, ctx: RequestContext, id
   return getMessage(deps, ctx, id);
 }
 
+/** Whether a content is the version's own (dates by instant, lists in order). */
+function sameContent(version: Record<string, unknown>, values: repo.VersionValues): boolean {
+  const comparable = (value: unknown) => JSON.stringify(value instanceof Date ? value.getTime() : value);
+  return Object.entries(repo.versionColumns(values)).every(([column, value]) => comparable(version[column]) === comparable(value));
+}
+
 /** A correction: a new version, published at once to whom it targets; the old one is kept, its unsent e-mails cancelled. */
 export async function correctMessage(deps: MessagesDeps, ctx: RequestContext, id: string, input: CorrectionBody, ifMatch?: string[]): Promise<MessageDetail> {
   const scope = operatorScope(deps, ctx);
@@ -329,6 +335,9 @@ export async function correctMessage(deps: MessagesDeps, ctx: RequestContext, id
     if (message.status === 'draft') throw new AppError('MESSAGES_NOT_PUBLISHED');
     if (message.status === 'withdrawn') throw new AppError('MESSAGES_WITHDRAWN');
     await checkAttachments(trx, id, values.attachmentIds);
+    const current = (await repo.findVersions(trx, id)).find((v) => v.version === message.current_version)!;
+    // A correction sends every recipient an e-mail and asks them to acknowledge again: not for nothing.
+    if (sameContent(current, values)) throw new AppError('MESSAGES_CORRECTION_UNCHANGED');
     const version = message.current_version + 1;
     const cancelled = await repo.cancelQueuedEmails(trx, id);
     await repo.insertVersion(trx, { messageId: id, version, values, correctionNote: input.note.trim(), publishedAt: ctx.now, publishedBy: ctx.professional!.id });
@@ -620,9 +629,22 @@ export async function listPublicMessages(deps: MessagesDeps): Promise<PublicMess
   return built;
 }
 
+/** The feed's messages and the date of the last publication, correction or withdrawal. */
+export async function publicFeed(deps: MessagesDeps): Promise<{ messages: PublicMessage[]; lastChange: Date | null }> {
+  const [messages, lastChange] = await Promise.all([listPublicMessages(deps), repo.lastPublicChange(deps.db)]);
+  return { messages, lastChange };
+}
+
+/** One published message; a withdrawn one answers 410 with its reference, date and reason (its public trace). */
 export async function getPublicMessage(deps: MessagesDeps, id: string): Promise<PublicMessage> {
   const message = (await deps.active.list()).find((m) => m.id === id);
-  if (!message) throw new AppError('MESSAGES_NOT_FOUND');
+  if (!message) {
+    const row = await repo.findMessage(deps.db, id);
+    if (row?.status === 'withdrawn') {
+      throw new AppError('MESSAGES_WITHDRAWN_PUBLIC', { publicDetails: { reference: row.reference, withdrawnAt: iso(row.withdrawn_at), reason: row.withdraw_reason } });
+    }
+    throw new AppError('MESSAGES_NOT_FOUND');
+  }
   return presentPublic(message, await repo.findAttachments(deps.db, id));
 }
 

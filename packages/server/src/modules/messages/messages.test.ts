@@ -179,6 +179,16 @@ describe('versions and acknowledgement', () => {
       [2, 'Second (rectifié)'],
     ]);
 
+    // The same content again: refused, nobody e-mailed or asked to acknowledge again.
+    const unchanged = await t.app.inject({
+      method: 'POST',
+      url: `/api/messages/${second.id}/corrections`,
+      headers: dgs.headers,
+      payload: { content: content({ title: 'Second (rectifié)' }), note: 'Rien de neuf.' },
+    });
+    expect(unchanged.statusCode).toBe(409);
+    expect(unchanged.json().error.code).toBe('MESSAGES_CORRECTION_UNCHANGED');
+
     const entry = (await inbox(bordeaux)).messages.find((m) => m.id === second.id)!;
     expect(entry).toMatchObject({ version: 2, corrected: true, acknowledgedAt: null, readAt: null });
     const stale = await t.app.inject({ method: 'POST', url: `/api/inbox/${second.id}/acknowledge`, headers: bordeaux.headers, payload: { version: 1 } });
@@ -312,7 +322,7 @@ describe('versions and acknowledgement', () => {
     expect(ack.statusCode).toBe(200);
   });
 
-  it('takes a withdrawn message out of inboxes and off the public page', async () => {
+  it('takes a withdrawn message out of inboxes and off the public list; its public address tells it was withdrawn, when and why', async () => {
     const message = await publish(dgs, content({ title: 'À retirer' }));
     const publicBefore = (await t.app.inject({ method: 'GET', url: '/api/public/messages' })).json<PublicMessageList>();
     expect(publicBefore.messages.map((m) => m.id)).toContain(message.id);
@@ -325,6 +335,12 @@ describe('versions and acknowledgement', () => {
     expect(feed.headers['content-type']).toContain('application/atom+xml');
     expect(feed.body).toContain('<feed');
     expect(feed.body).not.toContain('À retirer');
+    const trace = await t.app.inject({ method: 'GET', url: `/api/public/messages/${message.id}` });
+    expect(trace.statusCode).toBe(410);
+    expect(trace.json().error).toMatchObject({
+      code: 'MESSAGES_WITHDRAWN_PUBLIC',
+      details: { reference: message.reference, reason: 'Publié par erreur', withdrawnAt: withdrawn.json<MessageDetail>().withdrawnAt },
+    });
   });
 });
 

@@ -171,6 +171,31 @@ describe('the urgent messages inbox page', () => {
   });
 });
 
+describe('links to a message', () => {
+  it('says a link cut by a mail client is broken, with the way back, and asks the server nothing', async () => {
+    await openPage(`/messages?message=${ACTION_ID.slice(0, 20)}`);
+    expect((await screen.findByRole('alert')).textContent).toContain('Ce lien de message est incomplet ou erroné');
+    expect(screen.getByRole('link', { name: '← Tous les messages urgents' })).toBeTruthy();
+    expect(requests.filter((r) => r.path.startsWith('/api/inbox/'))).toHaveLength(0);
+  });
+
+  it('shows the public trace of a withdrawn message: when and why', async () => {
+    requests = stubNetwork(() => errorAnswer(410, 'MESSAGES_WITHDRAWN_PUBLIC', 'Ce message a été retiré par son auteur : il ne s’applique plus.', {
+      reference: 'DGS-URGENT N°2026_02',
+      withdrawnAt: '2026-03-10T13:05:00.000Z',
+      reason: 'Publié par erreur',
+    }));
+    window.history.replaceState(null, '', `/dgs-urgent?message=${ACTION_ID}`);
+    const { PublicMessagesPage } = await import('./PublicMessagesPage');
+    render(<PublicMessagesPage />);
+    const trace = await screen.findByTestId('public-message-withdrawn');
+    expect(within(trace).getByRole('heading').textContent).toBe('DGS-URGENT N°2026_02 : message retiré');
+    // Paris time, whatever the computer's clock.
+    expect(trace.textContent).toContain('Ce message a été retiré par son auteur le 10/03/2026 à 14:05 : il ne s’applique plus.');
+    expect(trace.textContent).toContain('Motif : Publié par erreur');
+  });
+});
+
 describe('the banner of action messages', () => {
   it('names each action message not acknowledged, with a link to read and confirm it', async () => {
     const { UrgentMessageBanner } = await import('./UrgentMessageBanner');

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'wouter';
 import { ApiError } from '../../data/api';
 import { acknowledgeMessage, markRead, openMessage, refreshInbox, useInbox, type InboxEntry, type OpenedMessage } from '../../data/inbox';
+import { BROKEN_MESSAGE_LINK, isMessageId } from '../../data/messages';
 import type { Me } from '../../data/store';
 import { ErrorAlert } from '../../ui/form-feedback';
 import { AttachmentList, CorrectedBadge, formatCell, formatDateTime, KindBadge, MessageBody, PriorityBadge } from './message-parts';
@@ -12,7 +13,28 @@ const errorMessage = (e: unknown) => (e instanceof Error ? e.message : 'Erreur i
 export function InboxPage({ me }: { me: Me }) {
   const [params] = useSearchParams();
   const id = params.get('message');
-  return id ? <InboxMessageView key={id} owner={me.idNatPs} id={id} /> : <InboxList owner={me.idNatPs} />;
+  if (!id) return <InboxList owner={me.idNatPs} />;
+  if (!isMessageId(id)) return <BrokenLink />;
+  return <InboxMessageView key={id} owner={me.idNatPs} id={id} />;
+}
+
+function BackToInbox() {
+  return (
+    <p className="no-print">
+      <Link href="/messages">← Tous les messages urgents</Link>
+    </p>
+  );
+}
+
+/** A link cut by a mail client or mistyped: said so, with the way back to the list. */
+function BrokenLink() {
+  return (
+    <>
+      <BackToInbox />
+      <h1>Message urgent</h1>
+      <ErrorAlert>{BROKEN_MESSAGE_LINK}</ErrorAlert>
+    </>
+  );
 }
 
 /** Where one message stands for this professional. */
@@ -142,11 +164,7 @@ function InboxMessageView({ owner, id }: { owner: string; id: string }) {
     }
   }
 
-  const back = (
-    <p className="no-print">
-      <Link href="/messages">← Tous les messages urgents</Link>
-    </p>
-  );
+  const back = <BackToInbox />;
 
   if (state.status === 'loading') {
     return (

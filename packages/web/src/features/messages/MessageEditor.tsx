@@ -240,7 +240,7 @@ export function MessageEditor({
       refuse(checked.errors);
       return;
     }
-    if (!window.confirm(`Retirer ${detail.reference ?? 'ce message'} ? Il disparaît des messageries et la page publique indique son retrait.`)) return;
+    if (!window.confirm(`Retirer ${detail.reference ?? 'ce message'} ? Il disparaît des messageries et de la liste publique ; son adresse publique indique son retrait et votre motif.`)) return;
     const text = checked.text;
     void run('withdraw', async () => {
       const withdrawn = await withdrawMessage(detail, text);
@@ -482,7 +482,7 @@ export function MessageEditor({
       {status === 'published' && detail && (
         <section className="card" aria-labelledby="titre-retirer">
           <h2 id="titre-retirer">Retirer ce message</h2>
-          <p className="hint">Le message disparaît des messageries des professionnels ; la page publique garde la trace de son retrait.</p>
+          <p className="hint">Le message disparaît des messageries des professionnels et de la liste publique ; son adresse publique (le lien du courriel, du flux Atom) indique son retrait et ce motif.</p>
           <div className="field">
             <label htmlFor="withdraw-reason">Motif du retrait</label>
             <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={2} maxLength={MESSAGE_WITHDRAW_REASON_MAX_LENGTH} {...fieldProps('withdraw-reason', errors)} />

@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'wouter';
-import { ATOM_FEED_PATH, listPublicMessages, loadPublicMessage, type PublicMessage } from '../../data/messages';
+import { ATOM_FEED_PATH, listPublicMessages, loadPublicMessage, type PublicMessage, type WithdrawnMessage } from '../../data/messages';
 import { ErrorAlert } from '../../ui/form-feedback';
-import { AttachmentList, CorrectedBadge, formatCell, KindBadge, MessageBody, PriorityBadge } from './message-parts';
+import { AttachmentList, CorrectedBadge, formatCell, formatDateTime, KindBadge, MessageBody, PriorityBadge } from './message-parts';
 
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : 'Erreur inconnue');
 
@@ -88,6 +88,26 @@ function PublicList() {
   );
 }
 
+/** What the address of a withdrawn message shows: that it no longer applies, since when and why. */
+function WithdrawnTrace({ trace, back }: { trace: WithdrawnMessage; back: ReactNode }) {
+  return (
+    <>
+      {back}
+      <section className="card" aria-labelledby="titre-message-retire" data-testid="public-message-withdrawn">
+        <h1 id="titre-message-retire">{trace.reference ? `${trace.reference} : message retiré` : 'Message retiré'}</h1>
+        <p role="status">
+          Ce message a été retiré par son auteur{trace.withdrawnAt ? ` ${formatDateTime(trace.withdrawnAt)}` : ''} : il ne s’applique plus.
+        </p>
+        {trace.reason && (
+          <p>
+            <strong>Motif :</strong> {trace.reason}
+          </p>
+        )}
+      </section>
+    </>
+  );
+}
+
 function OnePublicMessage({ id }: { id: string }) {
   const state = useLoaded(() => loadPublicMessage(id), id);
   const back = (
@@ -110,6 +130,7 @@ function OnePublicMessage({ id }: { id: string }) {
       </>
     );
   }
+  if ('withdrawn' in state.value) return <WithdrawnTrace trace={state.value} back={back} />;
   const message: PublicMessage = state.value;
   return (
     <>

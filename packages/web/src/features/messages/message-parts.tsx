@@ -3,10 +3,14 @@ import type { Attachment } from '../../data/messages';
 
 /** The pieces every urgent-message page shows the same way: badges, targets, body, attachments. */
 
-/** "le 22/11/2026 à 07:41". */
+/** Paris time, as the journal, the statistics and the e-mails give it, whatever the computer's clock. */
+const parisDay = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' });
+const parisTime = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' });
+
+/** "le 22/11/2026 à 07:41" (Paris time). */
 export function formatDateTime(iso: string): string {
   const d = new Date(iso);
-  return `le ${d.toLocaleDateString('fr-FR')} à ${d.toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' })}`;
+  return `le ${parisDay.format(d)} à ${parisTime.format(d)}`;
 }
 
 /** "22/11/2026 à 07:41", for table cells and lists (no leading "le"). */
