@@ -117,6 +117,26 @@ describe('every page of the web client', () => {
       });
     }
 
+    it('on a 375 px phone, every pro page fits the screen: no sideways scrolling, every menu link within it; the skip link comes first', async () => {
+      const phone = await newContext({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
+      const small = await phone.newPage();
+      await signInAs(small, harness.system().url, /Médecin généraliste/);
+      for (const route of PRO_ROUTES) {
+        await small.goto(`${harness.system().url}${route.path}`);
+        await settle(small);
+        const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${route.path}: wider than the screen by`).toBeLessThanOrEqual(0);
+        const outside = await small.getByRole('navigation', { name: 'Menu principal' }).locator('a').evaluateAll((links) =>
+          links.filter((a) => a.getBoundingClientRect().right > window.innerWidth).map((a) => a.textContent),
+        );
+        expect(outside, route.path).toEqual([]);
+      }
+      await small.screenshot({ path: 'test-results/pages-375-menu.png', fullPage: true });
+      await small.keyboard.press('Tab');
+      expect(await small.evaluate(() => document.activeElement?.textContent)).toBe('Aller au contenu');
+      await phone.close();
+    });
+
     it('a mistyped address is a 404 page, not the home page', async () => {
       expect(PRO_ROUTES.length).toBeGreaterThan(1);
       await page.goto(`${harness.system().url}${UNKNOWN_PATH}`);

@@ -57,6 +57,10 @@ function NavLink({ href, children, testId }: { href: ProPath; children: ReactNod
 function Header({ title, me }: { title: string; me?: Me }) {
   return (
     <header className="site-header">
+      {/* First on the page: a keyboard user skips the menu (up to 14 links) in one step. */}
+      <a className="skip-link" href="#contenu">
+        Aller au contenu
+      </a>
       <div className="container header-row">
         <p className="brand">
           <span className="marianne">République française</span>
