@@ -179,7 +179,7 @@ function page(mails: Awaited<ReturnType<MailCatcher['list']>>, total: number): s
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#161616}article{border-bottom:1px solid #ddd;padding:.5rem 0}h2{font-size:1.1rem;margin:.2rem 0}.meta{color:#555;margin:.2rem 0}pre{white-space:pre-wrap;background:#f6f6f6;padding:.75rem}</style>
 </head><body>
 <h1>Courriels capturés</h1>
-<p>Ce serveur SMTP local reçoit les courriels de ProStopCovid à la place d'un vrai relais (aucun n'est remis à son destinataire). ${total} courriel(s) reçu(s) depuis le démarrage ; les ${mails.length} plus récents sont affichés. La page se recharge toutes les 10 secondes.</p>
+<p>Ce serveur SMTP local reçoit les courriels de ProStopCovid à la place d'un vrai relais (aucun n'est remis à son destinataire). Courriels reçus depuis le démarrage : ${total}${mails.length < total ? ` (les ${mails.length} plus récents sont affichés)` : ''}. La page se recharge toutes les 10 secondes.</p>
 ${mails.length === 0 ? '<p><strong>Aucun courriel pour le moment.</strong> Publiez un message urgent depuis le portail (compte opérateur) : les professionnels ciblés le recevront ici, au rythme d’envoi configuré.</p>' : rows}
 </body></html>`;
 }

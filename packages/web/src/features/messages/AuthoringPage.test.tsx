@@ -292,6 +292,17 @@ describe('the urgent message authoring page', () => {
     expect(field('Titre').getAttribute('aria-invalid')).toBe('true');
   });
 
+  it('puts a refusal about the text (HTML, a link) next to the Texte field, not above the form', async () => {
+    answerCreate = () => errorAnswer(400, 'MESSAGES_BODY_LINK', 'Un lien du texte n’est pas autorisé : seuls les liens https://, http:// et mailto: sont acceptés.');
+    await openPage();
+    fillMessage();
+    click('Enregistrer le brouillon');
+    expect((await screen.findByTestId('form-errors')).textContent).toContain('Un lien du texte n’est pas autorisé');
+    expect(field('Texte').getAttribute('aria-invalid')).toBe('true');
+    // Said once, in the summary and at the field, not again above the form.
+    expect(screen.getAllByText(/Un lien du texte n’est pas autorisé/).filter((e) => e.classList.contains('alert'))).toEqual([]);
+  });
+
   it('offers a regional operator its own region only, never the national zone', async () => {
     context = regionalContext;
     await openPage();

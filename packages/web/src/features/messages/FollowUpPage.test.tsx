@@ -116,7 +116,7 @@ describe('the follow-up of an urgent message', () => {
     expect(screen.getByRole('link', { name: 'Télécharger le CSV' }).getAttribute('href')).toBe(`/api/messages/${ID}/follow-up.csv`);
 
     const chart = screen.getByRole('img');
-    expect(chart.getAttribute('aria-label')).toContain('au total 1\u202f500 atteints');
+    expect(chart.getAttribute('aria-label')).toContain('au total atteints : 1\u202f500');
     await vi.waitFor(() => expect(drawn).toHaveLength(1));
     expect(drawn[0]).toEqual({ rows: ['Pharmacien', 'Infirmier'], series: ['Atteints', 'Courriels', 'Remis', 'Échecs', 'Incertains', 'Lus', 'Pris connaissance'] });
     fireEvent.change(screen.getByLabelText('Répartition'), { target: { value: 'byZone' } });
@@ -131,8 +131,21 @@ describe('the follow-up of an urgent message', () => {
     expect(options[0]).toMatch(/^Version 1 du 10\/03\/2026 à \d\d:00$/);
     expect(options[1]).toMatch(/^Version 2 du 10\/03\/2026 à \d\d:00 \(rectificatif\)$/);
     expect(select.value).toBe('2');
+    expect(screen.getByRole('button', { name: 'Relancer les non-confirmés' })).toBeTruthy();
     fireEvent.change(select, { target: { value: '1' } });
     await vi.waitFor(() => expect(window.location.search).toBe(`?message=${ID}&version=1`));
+  });
+
+  it('offers no reminder on an earlier version (reminders go to the current one)', async () => {
+    await openPage(`/messages-urgents/suivi?message=${ID}&version=1`);
+    expect(screen.getByLabelText<HTMLSelectElement>('Version').value).toBe('1');
+    expect(screen.queryByRole('button', { name: 'Relancer les non-confirmés' })).toBeNull();
+  });
+
+  it('shows the current version, and says so, for a version the message does not have', async () => {
+    await openPage(`/messages-urgents/suivi?message=${ID}&version=9`);
+    expect(screen.getByLabelText<HTMLSelectElement>('Version').value).toBe('2');
+    expect(screen.getByTestId('follow-up-notice').textContent).toBe("Ce message n'a pas de version 9 : voici sa version actuelle.");
   });
 
   it('queues reminders to those who have not acknowledged, once', async () => {

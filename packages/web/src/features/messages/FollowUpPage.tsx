@@ -13,6 +13,7 @@ import {
   type MessageDetail,
   type MessageSummary,
 } from '../../data/messages';
+import { ApiError } from '../../data/api';
 import type { Me } from '../../data/store';
 import { ErrorAlert, OperatorOnlyNotice } from '../../ui/form-feedback';
 import type { ChartSeries } from './follow-up-echarts';
@@ -117,7 +118,15 @@ function MessageFollowUp({ id, version }: { id: string; version?: number }) {
   // Never rejects: a failure is shown in place of the figures.
   const load = useCallback(
     () =>
-      Promise.all([loadMessage(id), loadFollowUp(id, version)]).then(
+      Promise.all([
+        loadMessage(id),
+        // A version the message does not have (a link edited by hand): the current one, said so.
+        loadFollowUp(id, version).catch(async (e: unknown) => {
+          if (version === undefined || !(e instanceof ApiError) || e.status !== 404) throw e;
+          setNotice(`Ce message n'a pas de version ${version} : voici sa version actuelle.`);
+          return loadFollowUp(id);
+        }),
+      ]).then(
         ([detail, followUp]) => setState({ status: 'loaded', detail, followUp }),
         (e: unknown) => setState({ status: 'error', message: errorMessage(e) }),
       ),
@@ -218,7 +227,8 @@ function MessageFollowUp({ id, version }: { id: string; version?: number }) {
           <button type="button" className="button secondary" onClick={() => void refresh()} disabled={refreshing}>
             {refreshing ? 'Actualisation…' : 'Actualiser'}
           </button>
-          {followUp.kind === 'action' && !followUp.remindersQueuedAt && (
+          {/* Reminders go to the current version's recipients: offered on its own figures only. */}
+          {followUp.kind === 'action' && !followUp.remindersQueuedAt && followUp.version === detail.version && (
             <button type="button" onClick={() => void remind(followUp)} disabled={reminding}>
               {reminding ? 'Programmation des rappels…' : 'Relancer les non-confirmés'}
             </button>
@@ -338,7 +348,7 @@ function FollowUpChart({ followUp, grouping }: { followUp: FollowUp; grouping: '
       remove?.();
     };
   }, [rows, columns]);
-  const summary = columns.map((column) => `${n(followUp.total[column.key])} ${column.label.toLowerCase()}`).join(', ');
+  const summary = columns.map((column) => `${column.label.toLowerCase()} : ${n(followUp.total[column.key])}`).join(', ');
   if (failed) return <p className="hint">Le graphique n'a pas pu être chargé : les chiffres sont dans le tableau ci-dessus.</p>;
   return (
     <div

@@ -26,7 +26,7 @@ import {
 import { ErrorAlert } from '../../ui/form-feedback';
 import { ErrorSummary } from '../acts/ErrorSummary';
 import { FieldError, fieldProps, refreshShownErrors, type FieldErrors } from '../acts/field-errors';
-import { emptyValues, fieldLabels, serverFieldErrors, validate, validateNote, valuesOfVersion, type FormValues } from './message-form';
+import { emptyValues, fieldLabels, isFieldRefusal, serverFieldErrors, validate, validateNote, valuesOfVersion, type FormValues } from './message-form';
 import { formatCell, formatDateTime, MessageBody, targetsText } from './message-parts';
 import { ProfessionsField, ZoneField } from './TargetFields';
 
@@ -156,7 +156,7 @@ export function MessageEditor({
     try {
       await action();
     } catch (e) {
-      setServerError(errorMessage(e));
+      if (!isFieldRefusal(e)) setServerError(errorMessage(e));
       const fields = serverFieldErrors(e);
       if (Object.keys(fields).length > 0) refuse(fields);
     } finally {

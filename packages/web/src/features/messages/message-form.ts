@@ -38,7 +38,7 @@ export const fieldLabels: Record<string, string> = {
   'message-body': 'Texte',
   'message-expiresAt': 'Expiration',
   'message-attachments': 'Pièces jointes',
-  'message-note': 'Note de rectification',
+  'message-note': 'Note de rectificatif',
   'withdraw-reason': 'Motif du retrait',
 };
 
@@ -158,9 +158,30 @@ const serverFields: Array<[RegExp, string, string]> = [
   [/^\/reason/, 'withdraw-reason', 'motif vide ou trop long'],
 ];
 
-/** The fields the server refused (REQUEST_INVALID), in French next to each field, whatever the validator's English. */
+/** The server's refusals that concern one field: its own French message goes next to that field. */
+const fieldOfCode: Record<string, string> = {
+  MESSAGES_BODY_HTML: 'message-body',
+  MESSAGES_BODY_LINK: 'message-body',
+  MESSAGES_BODY_IMAGE: 'message-body',
+  MESSAGES_BODY_TOO_DEEP: 'message-body',
+  MESSAGES_EXPIRY_INVALID: 'message-expiresAt',
+  MESSAGES_ZONE_INVALID: 'message-zone',
+  MESSAGES_ZONE_UNKNOWN: 'message-zone',
+  MESSAGES_ZONE_OUT_OF_SCOPE: 'message-zone',
+  MESSAGES_PROFESSION_UNKNOWN: 'message-professions',
+  MESSAGES_ATTACHMENT_UNKNOWN: 'message-attachments',
+  MESSAGES_TOO_MANY_ATTACHMENTS: 'message-attachments',
+};
+
+/** A refusal about one field: shown there (and in the summary), not above the form. */
+export const isFieldRefusal = (error: unknown) => error instanceof ApiError && error.code in fieldOfCode;
+
+/** The fields the server refused, in French next to each field: REQUEST_INVALID's details (whatever the validator said), or a refusal about one field. */
 export function serverFieldErrors(error: unknown): FieldErrors {
-  if (!(error instanceof ApiError) || !Array.isArray(error.details)) return {};
+  if (!(error instanceof ApiError)) return {};
+  const field = fieldOfCode[error.code];
+  if (field) return { [field]: error.message };
+  if (!Array.isArray(error.details)) return {};
   const errors: FieldErrors = {};
   for (const detail of error.details as unknown[]) {
     const path = detail !== null && typeof detail === 'object' && 'path' in detail && typeof detail.path === 'string' ? detail.path : '';
