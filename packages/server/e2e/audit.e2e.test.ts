@@ -86,7 +86,7 @@ describe('the audit search and the API keys, as an operator uses them', () => {
       expect(cells[2]).toBe("tests.recordEnregistrement d'un test");
       expect(cells[3]).toBe('Réussite');
       expect(cells[4]).toBe(`Résultat de test${recorded.at(-1)!.id}`);
-      expect(cells[5]).toBe('testType: antigen');
+      expect(cells[5]).toBe('type de test : antigénique');
       expect(cells[0]).toMatch(/^\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d$/);
       // No patient data anywhere on the page: names, birth dates, results, retrieval codes.
       const text = (await dgs.locator('main').textContent())!;

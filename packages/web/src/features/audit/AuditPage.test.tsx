@@ -99,10 +99,13 @@ describe('the audit search page', () => {
       "tests.recordEnregistrement d'un test",
       'Réussite',
       `Résultat de test${TEST_ID}`,
-      'testType: antigenoutbox: true',
+      'type de test : antigéniqueenvoyé depuis la file de l’appareil : oui',
       '192.0.2.10requête req-42',
     ]);
-    expect(within(row!).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['testType: antigen', 'outbox: true']);
+    // In French; the key as recorded (and exported in the CSV) is the label's title.
+    const items = within(row!).getAllByRole('listitem');
+    expect(items.map((li) => li.textContent)).toEqual(['type de test : antigénique', 'envoyé depuis la file de l’appareil : oui']);
+    expect(items.map((li) => li.querySelector('[title]')!.getAttribute('title'))).toEqual(['testType', 'outbox']);
   });
 
   it('shows who acted without a session, the system, failures, and details of every kind compactly', async () => {
@@ -118,9 +121,9 @@ describe('the audit search page', () => {
     await openPage('/journal');
     await results();
     const rows = within(screen.getByTestId('audit-table')).getAllByTestId('audit-entry').map(cells);
-    expect(rows[0]!.slice(1)).toEqual(['Sans session (laboratoire, patient, application, machine)', "declarations.redeemDéclaration dans l'application avec un code", 'Échec', '—', 'reason: CODE_INVALID', '—']);
+    expect(rows[0]!.slice(1)).toEqual(['Sans session (laboratoire, patient, application, machine)', "declarations.redeemDéclaration dans l'application avec un code", 'Échec', '—', 'motif : CODE_INVALID', '—']);
     expect(rows[1]![1]).toBe('Système (tâche automatique)');
-    expect(rows[1]![5]).toBe('component: psccounts: 1, 2nested: {"a":1}none: —');
+    expect(rows[1]![5]).toBe('composant : psccounts : 1, 2nested : {"a":1}none : —');
     expect(rows[2]!.slice(2, 6)).toEqual(['something.new', 'Refus', `unheard_of${TEST_ID}`, '—']);
   });
 

@@ -564,9 +564,12 @@ function EntryRow({ entry }: { entry: AuditEntry }) {
           '—'
         ) : (
           <ul className="audit-details">
-            {details.map(({ key, value }) => (
+            {details.map(({ key, label, value }) => (
               <li key={key}>
-                <span className="audit-detail-key">{key}</span>: {value}
+                <span className="audit-detail-key" title={key}>
+                  {label}
+                </span>{' '}
+                : {value}
               </li>
             ))}
           </ul>

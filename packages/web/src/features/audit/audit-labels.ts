@@ -110,26 +110,89 @@ export function actorTypeLabel(actorType: string): string {
   return actorType;
 }
 
+/** The details' keys the server writes (recordAudit calls), in French; an unknown key is shown as written. */
+const DETAIL_LABELS: Record<string, string> = {
+  testType: 'type de test',
+  outbox: 'envoyé depuis la file de l’appareil',
+  product: 'vaccin',
+  reason: 'motif',
+  reference: 'référence',
+  version: 'version',
+  kind: 'nature',
+  priority: 'priorité',
+  professions: 'professions',
+  profession: 'profession',
+  zone: 'zone',
+  region: 'région',
+  department: 'département',
+  departments: 'départements',
+  recipients: 'destinataires',
+  emails: 'courriels',
+  queued: 'mis en file',
+  cancelledEmails: 'courriels annulés',
+  cancelled: 'annulés',
+  attachmentId: 'pièce jointe',
+  sha256: 'empreinte SHA-256',
+  bytes: 'octets',
+  keyId: 'clé',
+  labId: 'laboratoire',
+  idNatPs: 'IdNat_PS',
+  count: 'nombre',
+  requested: 'demandés',
+  received: 'reçus',
+  created: 'créés',
+  accepted: 'acceptés',
+  lines: 'lignes',
+  truncated: 'tronqué',
+  page: 'page',
+  from: 'du',
+  to: 'au',
+  validUntil: 'valable jusqu’au',
+  withdrawnAt: 'retiré le',
+  remainingToday: 'restant aujourd’hui',
+  longCodesAttached: 'codes longs rattachés',
+  idempotencyKey: 'clé d’idempotence',
+  authMeans: 'moyen d’authentification',
+  acr: 'niveau d’authentification',
+  right: 'droit',
+  deviceId: 'test utilisé',
+  endedSessions: 'sessions fermées',
+  automatic: 'automatique',
+  component: 'composant',
+  contacts: 'contacts',
+  rejectedOutsideWindow: 'hors période',
+  code: 'code',
+};
+
+/** Values that are codes of a closed list, in French; others as written. */
+const VALUE_LABELS: Record<string, string> = {
+  antigen: 'antigénique',
+  'self-test': 'autotest supervisé',
+  pcr: 'RT-PCR',
+  information: 'pour information',
+  action: 'pour action',
+  normal: 'normale',
+  high: 'prioritaire',
+  national: 'nationale',
+  first: 'première',
+  next: 'suivante',
+};
+
 /**
- * The entry's details as `key: value` pairs (identifiers, reasons, counts: the server never puts
- * health data there): text as is, numbers and booleans as written, lists joined, anything else
+ * The entry's details as pairs (identifiers, reasons, counts: the server never puts health data
+ * there): `label` in French, `key` as recorded (the CSV export keeps it), `value` with text as
+ * is, closed-list codes and yes/no in French, numbers as written, lists joined, anything else
  * as compact JSON.
  */
-export function detailPairs(details: AuditEntry['details']): Array<{ key: string; value: string }> {
-  return Object.entries(details).map(([key, value]) => ({ key, value: detailValue(value) }));
+export function detailPairs(details: AuditEntry['details']): Array<{ key: string; label: string; value: string }> {
+  return Object.entries(details).map(([key, value]) => ({ key, label: DETAIL_LABELS[key] ?? key, value: detailValue(value) }));
 }
 
 function detailValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return VALUE_LABELS[value] ?? value;
+  if (typeof value === 'boolean') return value ? 'oui' : 'non';
+  if (typeof value === 'number') return value.toLocaleString('fr-FR');
   if (Array.isArray(value)) return value.map((item) => (typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item))).join(', ');
   return JSON.stringify(value);
-}
-
-/** The details on one line, for the CSV-minded and the tests: "testType: antigen · outbox: true". */
-export function detailsText(details: AuditEntry['details']): string {
-  return detailPairs(details)
-    .map(({ key, value }) => `${key}: ${value}`)
-    .join(' · ');
 }
