@@ -175,6 +175,17 @@ describe('the statistics page', () => {
     fireEvent.change(screen.getByLabelText('Au (inclus)'), { target: { value: '2026-03-01' } });
     fireEvent.click(screen.getByRole('button', { name: 'Afficher' }));
     expect(screen.getByRole('alert').textContent).toBe('La date de début doit précéder la date de fin.');
+    expect(screen.getByLabelText('Au (inclus)').getAttribute('aria-invalid')).toBe('true');
+    expect(document.activeElement).toBe(screen.getByLabelText('Au (inclus)'));
+    // Too long a period, or a day to come: said at the field, not sent either.
+    fireEvent.change(screen.getByLabelText('Du'), { target: { value: '2024-01-01' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Afficher' }));
+    expect(document.getElementById('stats-to-error')!.textContent).toBe('La période demandée est trop longue (366 jours au plus).');
+    fireEvent.change(screen.getByLabelText('Du'), { target: { value: '2999-01-01' } });
+    fireEvent.change(screen.getByLabelText('Au (inclus)'), { target: { value: '' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Afficher' }));
+    expect(document.getElementById('stats-from-error')!.textContent).toBe('La date de début ne peut pas être dans le futur.');
+    expect(screen.getByLabelText('Au (inclus)').getAttribute('aria-invalid')).toBeNull();
     expect(statisticsRequests()).toHaveLength(before);
   });
 

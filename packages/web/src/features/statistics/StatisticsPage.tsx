@@ -15,6 +15,8 @@ import {
 } from '../../data/statistics';
 import type { Me } from '../../data/store';
 import { ErrorAlert, OperatorOnlyNotice } from '../../ui/form-feedback';
+import { FieldError, fieldProps, refreshShownErrors, type FieldErrors } from '../acts/field-errors';
+import { MAX_PERIOD_DAYS } from '@prostopcovid/contracts/statistics';
 import type { BarChart, TimeSeriesChart } from './chart-spec';
 import {
   SERIES_GROUPS,
@@ -163,6 +165,19 @@ interface Draft {
   profession: string;
 }
 
+/** What is wrong with a period, by field: in the future, the wrong way round, too long. Days are YYYY-MM-DD (Paris). */
+function periodErrors(next: { from: string; to: string }, today: string): FieldErrors {
+  const errors: FieldErrors = {};
+  if (next.from > today) errors['stats-from'] = 'La date de début ne peut pas être dans le futur.';
+  if (next.to > today) errors['stats-to'] = 'La date de fin ne peut pas être dans le futur.';
+  if (next.from && next.to && !errors['stats-to']) {
+    const days = (Date.parse(`${next.to}T00:00:00Z`) - Date.parse(`${next.from}T00:00:00Z`)) / 86_400_000 + 1;
+    if (next.from > next.to) errors['stats-to'] = 'La date de début doit précéder la date de fin.';
+    else if (days > MAX_PERIOD_DAYS) errors['stats-to'] = `La période demandée est trop longue (${MAX_PERIOD_DAYS} jours au plus).`;
+  }
+  return errors;
+}
+
 function FiltersForm({
   filters,
   period,
@@ -185,18 +200,24 @@ function FiltersForm({
     departments: filters.departments,
     profession: filters.profession ?? '',
   });
-  const [error, setError] = useState<string | null>(null);
-  const change = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const change = (patch: Partial<Draft>) => {
+    const next = { ...draft, ...patch };
+    setDraft(next);
+    setErrors((shown) => refreshShownErrors(shown, periodErrors(next, today)));
+  };
   const national = choices?.scope.kind === 'national';
   const departments = (choices?.options.departments ?? []).filter((d) => !draft.region || d.region === draft.region);
   const today = parisDay(new Date());
 
   const submit = (next: Draft) => {
-    if (next.from && next.to && next.from > next.to) {
-      setError('La date de début doit précéder la date de fin.');
+    const found = periodErrors(next, today);
+    setErrors(found);
+    const first = Object.keys(found)[0];
+    if (first) {
+      document.getElementById(first)?.focus();
       return;
     }
-    setError(null);
     onApply({ from: next.from || undefined, to: next.to || undefined, region: next.region || undefined, departments: next.departments, profession: next.profession || undefined });
   };
   const onSubmit = (e: FormEvent) => {
@@ -214,18 +235,20 @@ function FiltersForm({
   const toggleDepartment = (code: string, on: boolean) => change({ departments: on ? [...draft.departments, code].sort() : draft.departments.filter((c) => c !== code) });
 
   return (
-    <form className="card no-print stats-filters" aria-labelledby="titre-filtres" onSubmit={onSubmit} data-testid="statistics-filters">
+    <form className="card no-print stats-filters" aria-labelledby="titre-filtres" onSubmit={onSubmit} data-testid="statistics-filters" noValidate>
       <h2 id="titre-filtres">Filtres</h2>
       <fieldset>
         <legend>Période</legend>
         <div className="form-grid">
           <div className="field">
             <label htmlFor="stats-from">Du</label>
-            <input id="stats-from" type="date" value={draft.from} max={today} onChange={(e) => change({ from: e.target.value })} />
+            <input type="date" value={draft.from} max={today} onChange={(e) => change({ from: e.target.value })} {...fieldProps('stats-from', errors)} />
+            <FieldError id="stats-from" errors={errors} />
           </div>
           <div className="field">
             <label htmlFor="stats-to">Au (inclus)</label>
-            <input id="stats-to" type="date" value={draft.to} max={today} onChange={(e) => change({ to: e.target.value })} />
+            <input type="date" value={draft.to} max={today} onChange={(e) => change({ to: e.target.value })} {...fieldProps('stats-to', errors)} />
+            <FieldError id="stats-to" errors={errors} />
           </div>
         </div>
         <div className="button-row" role="group" aria-label="Choix rapides de période">
@@ -295,7 +318,7 @@ function FiltersForm({
           <p className="hint">Les résultats de RT-PCR des laboratoires ne sont comptés que sans choix de profession.</p>
         </div>
       )}
-      <ErrorAlert>{error}</ErrorAlert>
+      <ErrorAlert>{Object.values(errors).join(' ') || null}</ErrorAlert>
       <div className="button-row">
         <button type="submit" disabled={busy}>
           {busy ? 'Chargement…' : 'Afficher'}
