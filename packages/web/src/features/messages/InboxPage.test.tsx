@@ -125,6 +125,7 @@ describe('the urgent messages inbox page', () => {
     expect(acknowledged.textContent).toMatch(/^Pris connaissance le 10\/03\/2026 à \d\d:30\.$/);
     expect(requests.filter((r) => r.path === `/api/inbox/${ACTION_ID}/acknowledge`)).toHaveLength(1);
     expect(screen.queryByRole('button', { name: "J'ai pris connaissance" })).toBeNull();
+    await vi.waitFor(() => expect(document.activeElement).toBe(acknowledged));
   });
 
   it('shows the correction note of a corrected message, and no acknowledgement for information', async () => {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'wouter';
 import { ApiError } from '../../data/api';
 import { acknowledgeMessage, markRead, openMessage, refreshInbox, useInbox, type InboxEntry, type OpenedMessage } from '../../data/inbox';
@@ -128,6 +128,7 @@ function InboxMessageView({ owner, id }: { owner: string; id: string }) {
   const [acknowledging, setAcknowledging] = useState(false);
   const [ackError, setAckError] = useState<string | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
+  const acknowledgedRef = useRef<HTMLParagraphElement>(null);
 
   useEffect(() => {
     let current = true;
@@ -155,6 +156,8 @@ function InboxMessageView({ owner, id }: { owner: string; id: string }) {
     setAckError(null);
     try {
       setState({ status: 'loaded', opened: await acknowledgeMessage(owner, opened) });
+      // The button is gone: focus goes to its outcome, once shown, not to the page's body.
+      setTimeout(() => acknowledgedRef.current?.focus(), 0);
     } catch (e) {
       setAckError(errorMessage(e));
       // A correction came meanwhile: the new version is shown, to be read before confirming.
@@ -229,7 +232,7 @@ function InboxMessageView({ owner, id }: { owner: string; id: string }) {
         {message.kind === 'action' && (
           <div className="message-acknowledge">
             {message.acknowledgedAt ? (
-              <p className="alert alert-success" role="status" data-testid="acknowledged">
+              <p className="alert alert-success action-outcome" role="status" data-testid="acknowledged" ref={acknowledgedRef} tabIndex={-1}>
                 Pris connaissance {formatDateTime(message.acknowledgedAt)}.
               </p>
             ) : (

@@ -84,6 +84,10 @@ export function MessageEditor({
   const [focusKey, setFocusKey] = useState(0);
   const [busy, setBusy] = useState<Busy>(null);
   const [serverError, setServerError] = useState<string | null>(null);
+  const outcomeRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (notice || serverError) outcomeRef.current?.focus();
+  }, [notice, serverError]);
   const [preview, setPreview] = useState<{ preview: MessagePreview; content: MessageContent } | null>(null);
   const [uploaded, setUploaded] = useState<Map<string, Attachment>>(new Map());
   const [note, setNote] = useState('');
@@ -282,13 +286,16 @@ export function MessageEditor({
 
   return (
     <>
-      {notice?.kind === 'success' && (
-        <p className="alert alert-success" role="status" data-testid="authoring-notice">
-          {notice.text}
-        </p>
-      )}
-      {notice?.kind === 'error' && <ErrorAlert>{notice.text}</ErrorAlert>}
-      <ErrorAlert>{serverError}</ErrorAlert>
+      {/* Focus comes here after an action (publish, correct, withdraw, a refusal): a keyboard user keeps their place. */}
+      <div ref={outcomeRef} tabIndex={-1} className="action-outcome" data-testid="authoring-outcome">
+        {notice?.kind === 'success' && (
+          <p className="alert alert-success" role="status" data-testid="authoring-notice">
+            {notice.text}
+          </p>
+        )}
+        {notice?.kind === 'error' && <ErrorAlert>{notice.text}</ErrorAlert>}
+        <ErrorAlert>{serverError}</ErrorAlert>
+      </div>
       {detail && (
         <section className="card" aria-labelledby="titre-etat-message" data-testid="message-state">
           <h2 id="titre-etat-message">
