@@ -6,6 +6,7 @@ import { errorAnswer, freshProfile, json, pharmacist, stubNetwork, type SentRequ
 import type { AuthoringContext, MessageContent, MessageDetail } from '../../data/messages';
 
 const MESSAGE_ID = '7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
+const ATTACHMENT_ID = '7f3e2d1c-0b9a-4e8f-9d7c-6b5a4f3e2d1c';
 const operator = { ...pharmacist, rights: [...pharmacist.rights, 'operator' as const] };
 type OperatorRights = typeof operator.rights;
 
@@ -125,6 +126,9 @@ beforeEach(async () => {
       return json(200, stored);
     }
     if (r.method === 'POST' && r.path === `/api/messages/${MESSAGE_ID}/publish`) return answerPublish();
+    if (r.method === 'POST' && r.path.startsWith(`/api/messages/${MESSAGE_ID}/attachments?filename=`)) {
+      return json(201, { id: ATTACHMENT_ID, filename: 'Fiche réflexe.pdf', bytes: 12, sha256: 'ab', url: `/api/messages/${MESSAGE_ID}/attachments/${ATTACHMENT_ID}` });
+    }
     return errorAnswer(404, 'NOT_FOUND', "Cette ressource n'existe pas.");
   });
 });
@@ -259,6 +263,29 @@ describe('the urgent message authoring page', () => {
     await screen.findByText(/^Message publié : DGS-URGENT N°2026_01\./);
     expect(sent('POST', '/api/messages')).toHaveLength(1);
     expect(sent('PUT', `/api/messages/${MESSAGE_ID}`)).toHaveLength(1);
+  });
+
+  it('keeps a PDF added to a complete draft at once (the draft saved with it), and asks before leaving what is typed and not saved', async () => {
+    const asked = () => {
+      const event = new Event('beforeunload', { cancelable: true });
+      window.dispatchEvent(event);
+      return event.defaultPrevented;
+    };
+    await openPage();
+    expect(asked()).toBe(false);
+    fillMessage();
+    expect(asked()).toBe(true);
+    click('Enregistrer le brouillon');
+    await screen.findByTestId('authoring-notice');
+    expect(asked()).toBe(false);
+
+    const input = await screen.findByLabelText<HTMLInputElement>('Ajouter un PDF (5 Mo au plus)');
+    fireEvent.change(input, { target: { files: [new File(['%PDF-1.4'], 'Fiche réflexe.pdf', { type: 'application/pdf' })] } });
+    expect((await screen.findByText('Pièce jointe ajoutée au brouillon : Fiche réflexe.pdf.')).getAttribute('data-testid')).toBe('authoring-notice');
+    const saves = sent('PUT', `/api/messages/${MESSAGE_ID}`);
+    expect(saves).toHaveLength(1);
+    expect((saves[0]!.body as MessageContent).attachmentIds).toEqual([ATTACHMENT_ID]);
+    expect(asked()).toBe(false);
   });
 
   it('does not publish when the confirmation is declined', async () => {

@@ -116,6 +116,16 @@ export function MessageEditor({
     if (preview) previewHeading.current?.focus();
   }, [preview]);
 
+  // Typed and not saved (or not published as a correction): the browser asks before the page is left or reloaded.
+  const saved = detail ? valuesOfVersion(detail.versions[detail.versions.length - 1]!) : emptyValues(context);
+  const unsaved = loaded.status === 'ready' && (JSON.stringify(values) !== JSON.stringify(saved) || note.trim() !== '' || reason.trim() !== '');
+  useEffect(() => {
+    if (!unsaved) return;
+    const ask = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', ask);
+    return () => window.removeEventListener('beforeunload', ask);
+  }, [unsaved]);
+
   if (loaded.status === 'loading') {
     return (
       <p role="status" aria-live="polite">
@@ -272,7 +282,14 @@ export function MessageEditor({
     void run('upload', async () => {
       const attachment = await uploadAttachment(detail.id, file, filename);
       setUploaded((known) => new Map(known).set(attachment.id, attachment));
-      setValues((current) => ({ ...current, attachmentIds: [...current.attachmentIds, attachment.id] }));
+      const next = { ...values, attachmentIds: [...values.attachmentIds, attachment.id] };
+      setValues(next);
+      // A draft keeps it at once (with what is typed, when complete): leaving the page does not lose it.
+      const content = status === 'draft' ? check(next).content : undefined;
+      if (content && Object.keys(check(next).errors).length === 0) {
+        showDetail(await updateDraft(detail, content), `Pièce jointe ajoutée au brouillon : ${attachment.filename}.`);
+        return;
+      }
       onNotice({
         kind: 'success',
         text: `Pièce jointe ajoutée : ${attachment.filename}. ${status === 'published' ? 'Publiez le rectificatif pour la joindre au message.' : 'Enregistrez le brouillon pour la conserver.'}`,
