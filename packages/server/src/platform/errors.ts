@@ -132,7 +132,7 @@ export const errorCatalogue = {
   ATTESTATIONS_KEY_PRIVATE: [400, 'La partie privée de la clé ne doit jamais être envoyée : seule la clé publique est enregistrée.'],
   ATTESTATIONS_KEY_TAKEN: [409, 'Cette clé de signature est déjà enregistrée pour un autre professionnel.'],
   ATTESTATIONS_KEY_REVOKED: [409, 'Cette clé de signature a été révoquée : ce navigateur doit en générer une nouvelle.'],
-  ATTESTATIONS_KEY_LIMIT: [409, "Vous avez atteint le nombre maximal de navigateurs enregistrés pour signer des attestations provisoires. Révoquez une clé que vous n'utilisez plus."],
+  ATTESTATIONS_KEY_LIMIT: [409, "Vous avez atteint le nombre maximal de navigateurs enregistrés pour signer des attestations provisoires. Révoquez celle d'un navigateur que vous n'utilisez plus, dans la page « Accès de secours »."],
   ATTESTATIONS_KEY_NOT_FOUND: [404, "Cette clé de signature n'existe pas ou ne vous appartient pas."],
   CLIENT_RATE_LIMITED: [429, 'Trop de requêtes pour ce compte en une minute. Réessayez dans quelques instants.'],
   SERVICE_OVERLOADED: [503, 'Le service est très sollicité : votre demande n’a pas été traitée. Elle sera reprise automatiquement ; sinon, réessayez dans quelques instants.'],

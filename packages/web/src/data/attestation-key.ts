@@ -1,6 +1,7 @@
 import { computeKid, generateAttestationKeyPair, publicJwkOf, signProvisionalTest, type ProvisionalTestClaims } from '@prostopcovid/continuity';
 import { del, get, set } from 'idb-keyval';
-import { EnrolledKey } from '@prostopcovid/contracts/attestations';
+import { EnrolledKey, OwnKeys } from '@prostopcovid/contracts/attestations';
+import { Type, type Static } from 'typebox';
 import { ApiError, NetworkError, apiRequest } from './api';
 
 /**
@@ -119,4 +120,19 @@ export async function syncAttestationKey(idNatPs?: string): Promise<void> {
 export async function signTestAttestation(claims: ProvisionalTestClaims): Promise<string> {
   const key = await ensureAttestationKey(claims.professional.idNatPs);
   return signProvisionalTest(key.privateKey, key.kid, claims);
+}
+
+/** The professional's enrolled signing keys, one per browser profile, and which one is this browser's. */
+export async function listAttestationKeys(idNatPs: string): Promise<{ keys: Static<typeof OwnKeys>['keys']; thisBrowser: string | null }> {
+  const [{ keys }, stored] = await Promise.all([apiRequest(OwnKeys, 'GET', '/api/attestation-keys'), get<StoredKey>(storageKey(idNatPs)).catch(() => undefined)]);
+  return { keys, thisBrowser: stored?.enrolled ? stored.kid : null };
+}
+
+/**
+ * Revokes a key (a browser no longer used, a private window long closed); then this browser's
+ * own key is enrolled if it was not (the limit of browsers may have stopped it).
+ */
+export async function revokeAttestationKey(idNatPs: string, kid: string): Promise<void> {
+  await apiRequest(Type.Undefined(), 'DELETE', `/api/attestation-keys/${encodeURIComponent(kid)}`);
+  await syncAttestationKey(idNatPs);
 }

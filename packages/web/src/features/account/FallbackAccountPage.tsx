@@ -14,6 +14,7 @@ import {
 } from '../../data/fallback';
 import type { Me } from '../../data/store';
 import { TotpCodeField } from '../auth/TotpCodeField';
+import { AttestationKeysCard } from './AttestationKeysCard';
 import { ErrorAlert, SubmitButton } from '../../ui/form-feedback';
 
 const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : 'Erreur inconnue');
@@ -123,6 +124,7 @@ export function FallbackAccountPage({ me }: { me: Me }) {
           }}
         />
       )}
+      {me.rights.includes('tests:record') && <AttestationKeysCard idNatPs={me.idNatPs} />}
     </>
   );
 }
