@@ -1,3 +1,4 @@
+import { SessionLostBanner } from './features/auth/SessionLostBanner';
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
 import { countToCorrect, countWaiting, useOutbox } from './data/outbox';
@@ -160,6 +161,7 @@ function ProPortal({ route }: { route: Extract<AnyRoute, { access: 'pro' }> }) {
     <>
       <Header title="Portail des professionnels de santé" me={me.status === 'signed-in' ? me.me : undefined} />
       <IncidentBanner />
+      {me.status === 'signed-in' && <SessionLostBanner />}
       {owner && <UrgentMessageBanner owner={owner} />}
       <main className="container" id="contenu">
         {me.status === 'loading' && (

@@ -25,6 +25,9 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** Dispatched on `window` when a request finds the session gone. */
+export const SESSION_LOST_EVENT = 'prostopcovid:session-lost';
+
 /**
  * Sends the request; a failed answer becomes an ApiError with the server's French message.
  * A body is sent as JSON, except a Blob (a file upload), sent as is with the content type the caller gives.
@@ -48,6 +51,10 @@ async function send(method: string, path: string, body: unknown, extraHeaders: R
   if (!response.ok) {
     const payload: unknown = await response.json().catch(() => null);
     const error = isAnswer(ErrorAnswer, payload) ? payload.error : undefined;
+    // The session ended while a page was open (expired, signed out elsewhere): the page says so with a way back in.
+    if (response.status === 401 && path !== '/api/me' && (error?.code === 'AUTH_REQUIRED' || error?.code === 'AUTH_SESSION_EXPIRED')) {
+      window.dispatchEvent(new CustomEvent(SESSION_LOST_EVENT));
+    }
     throw new ApiError(response.status, error?.code ?? 'UNKNOWN', error?.message ?? `Erreur ${response.status}`, error?.details, error?.retryAfterSeconds);
   }
   return response;
