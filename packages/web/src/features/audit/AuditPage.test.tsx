@@ -194,8 +194,8 @@ describe('the audit search page', () => {
     fireEvent.click(next);
     await vi.waitFor(() => expect(searches().at(-1)).toBe(`/api/audit?actor=${CLAIRE}&limit=3&before=10`));
     await vi.waitFor(() => expect(screen.getByTestId('audit-summary').textContent).toMatch(/2 entrées sur cette page suivante/));
-    // The keyboard goes on from the new page's results.
-    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Résultats' }));
+    // The keyboard goes on from the new page's results (focused once they are drawn: waited for, on a busy machine).
+    await vi.waitFor(() => expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Résultats' })));
     expect(within(screen.getByTestId('audit-table')).getAllByTestId('audit-entry')).toHaveLength(2);
     expect(screen.queryByRole('link', { name: 'Page suivante' })).toBeNull();
     // The CSV is every page: neither the cursor nor the page size.
