@@ -236,7 +236,7 @@ describe('the urgent message authoring page', () => {
     expect((await screen.findByText(/^Message publié : DGS-URGENT N°2026_01\./)).getAttribute('data-testid')).toBe('authoring-notice');
     expect(confirm).toHaveBeenCalledOnce();
     // Focus on the outcome, not lost to the page's body.
-    expect(document.activeElement).toBe(screen.getByTestId('authoring-outcome'));
+    await vi.waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('authoring-outcome')));
     // Saved as written, then published, each from the revision the one before answered.
     expect(sent('PUT', `/api/messages/${MESSAGE_ID}`).map((r) => r.headers['if-match'])).toEqual(['"1"']);
     expect(sent('POST', `/api/messages/${MESSAGE_ID}/publish`).map((r) => r.headers['if-match'])).toEqual(['"2"']);

@@ -109,7 +109,7 @@ describe("the operators' API keys page", () => {
     expect([post.method, post.path, post.body, post.headers['x-csrf-token']]).toEqual(['POST', '/api/admin/api-keys', { label: 'Tableau de bord DGS' }, 'csrf-token-1']);
     expect(within(panel).getByTestId('new-key-value').textContent).toBe(API_KEY);
     expect(within(panel).getByTestId('new-key-warning').textContent).toContain('Copiez cette clé maintenant : elle ne sera plus jamais affichée.');
-    expect(document.activeElement).toBe(within(panel).getByRole('heading', { level: 2 }));
+    await vi.waitFor(() => expect(document.activeElement).toBe(within(panel).getByRole('heading', { level: 2 })));
     expect(screen.getByLabelText<HTMLInputElement>('Libellé').value).toBe('');
     // The list, asked again, holds it.
     await vi.waitFor(() => expect(rows()[0]!.slice(0, 2)).toEqual(['Tableau de bord DGS', 'Région Nouvelle-Aquitaine (75)']));
