@@ -275,6 +275,13 @@ describe('the urgent message authoring page', () => {
     expect(asked()).toBe(false);
     fillMessage();
     expect(asked()).toBe(true);
+    // A link elsewhere (the menu's, which the browser does not see leave): asked too; declined, the click does nothing.
+    const menuLink = document.body.appendChild(Object.assign(document.createElement('a'), { href: '/messages', textContent: 'Messages' }));
+    const confirm = vi.fn(() => false);
+    vi.stubGlobal('confirm', confirm);
+    expect(fireEvent.click(menuLink)).toBe(false);
+    expect(confirm).toHaveBeenCalledWith('Quitter cette page ? Ce que vous avez saisi et pas encore enregistré sera perdu.');
+    menuLink.remove();
     click('Enregistrer le brouillon');
     await screen.findByTestId('authoring-notice');
     expect(asked()).toBe(false);

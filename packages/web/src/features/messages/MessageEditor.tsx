@@ -26,6 +26,7 @@ import {
 import { ErrorAlert } from '../../ui/form-feedback';
 import { ErrorSummary } from '../acts/ErrorSummary';
 import { FieldError, fieldProps, refreshShownErrors, type FieldErrors } from '../acts/field-errors';
+import { useLeaveGuard } from '../../ui/leave-guard';
 import { emptyValues, fieldLabels, isFieldRefusal, serverFieldErrors, validate, validateNote, valuesOfVersion, type FormValues } from './message-form';
 import { formatCell, formatDateTime, MessageBody, targetsText } from './message-parts';
 import { ProfessionsField, ZoneField } from './TargetFields';
@@ -116,15 +117,9 @@ export function MessageEditor({
     if (preview) previewHeading.current?.focus();
   }, [preview]);
 
-  // Typed and not saved (or not published as a correction): the browser asks before the page is left or reloaded.
+  // Typed and not saved (or not published as a correction): asked before the page is left.
   const saved = detail ? valuesOfVersion(detail.versions[detail.versions.length - 1]!) : emptyValues(context);
-  const unsaved = loaded.status === 'ready' && (JSON.stringify(values) !== JSON.stringify(saved) || note.trim() !== '' || reason.trim() !== '');
-  useEffect(() => {
-    if (!unsaved) return;
-    const ask = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener('beforeunload', ask);
-    return () => window.removeEventListener('beforeunload', ask);
-  }, [unsaved]);
+  useLeaveGuard(loaded.status === 'ready' && (JSON.stringify(values) !== JSON.stringify(saved) || note.trim() !== '' || reason.trim() !== ''));
 
   if (loaded.status === 'loading') {
     return (
