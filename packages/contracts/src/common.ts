@@ -33,7 +33,8 @@ export const PersonName = () =>
   });
 
 /** A database id: the plain canonical form only (ajv's `uuid` format also takes `urn:uuid:`). */
-export const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const Uuid = Type.String({ pattern: UUID_PATTERN });
 
 /** An INSEE department code: '33', '2A', '2B', '971'…'976', or an overseas collectivity ('975', '977', '978'…). */
 export const DepartmentCode = (description?: string) => Type.String({ pattern: '^([0-9]{2}|2[AB]|9[78][0-9])$', ...(description ? { description } : {}) });

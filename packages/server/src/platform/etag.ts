@@ -1,16 +1,26 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
+ * The entity tags of an If-None-Match or If-Match list, each as its strong form: ours name a
+ * version, not the bytes of an answer, and a compressing proxy may have weakened the ETag the
+ * client read.
+ */
+function entityTags(header: string): string[] {
+  return header
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .filter((tag) => tag !== '');
+}
+
+/**
  * Whether the request's If-None-Match names `etag` (a quoted strong tag): a list, weak forms
- * (which a compressing proxy may add) and `*` all count, as RFC 9110 §13.1.2 says.
+ * and `*` all count, as RFC 9110 §13.1.2 says.
  */
 export function isNotModified(request: FastifyRequest, etag: string): boolean {
   const header = request.headers['if-none-match'];
   if (!header) return false;
-  return header.split(',').some((tag) => {
-    const trimmed = tag.trim();
-    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
-  });
+  const tags = entityTags(header);
+  return tags.includes('*') || tags.includes(etag);
 }
 
 /** 304 with neither body nor length (a route's typed reply would serialise `null`, 4 bytes). */
@@ -18,18 +28,10 @@ export function sendNotModified(reply: FastifyReply): FastifyReply {
   return reply.status(304).send();
 }
 
-/**
- * The entity tags of the request's If-Match (RFC 9110 §13.1.1), or undefined without one. Weak
- * forms count as their strong tag: ours name a revision, not the bytes of an answer, and a
- * compressing proxy may have weakened the ETag the client read.
- */
+/** The entity tags of the request's If-Match (RFC 9110 §13.1.1), or undefined without one. */
 export function ifMatchTags(request: FastifyRequest): string[] | undefined {
   const header = request.headers['if-match'];
-  if (header === undefined) return undefined;
-  return header
-    .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, ''))
-    .filter((tag) => tag !== '');
+  return header === undefined ? undefined : entityTags(header);
 }
 
 /** Whether an If-Match list (undefined: no condition) lets a change of the resource tagged `etag` through. */

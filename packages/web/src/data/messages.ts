@@ -14,6 +14,7 @@ import {
   type MessageSummary,
   type MessageVersion,
 } from '@prostopcovid/contracts/messages';
+import { UUID_PATTERN } from '@prostopcovid/contracts/common';
 import { ApiError, apiRequest } from './api';
 
 export type { Attachment, AuthoringContext, FollowUp, FollowUpRow, MessageContent, MessageDetail, MessagePreview, MessageSummary, MessageVersion, PublicMessage };
@@ -25,7 +26,8 @@ export type { Attachment, AuthoringContext, FollowUp, FollowUpRow, MessageConten
 const messagePath = (id: string) => `/api/messages/${encodeURIComponent(id)}`;
 
 /** A message's id as the server gives it (a UUID): anything else is a link cut or mistyped. */
-export const isMessageId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+const MESSAGE_ID = new RegExp(UUID_PATTERN);
+export const isMessageId = (id: string) => MESSAGE_ID.test(id);
 export const BROKEN_MESSAGE_LINK = 'Ce lien de message est incomplet ou erroné (une messagerie a pu le couper) : ouvrez le message depuis la liste.';
 
 export function loadAuthoringContext(): Promise<AuthoringContext> {

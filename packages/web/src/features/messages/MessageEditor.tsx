@@ -280,9 +280,9 @@ export function MessageEditor({
       const next = { ...values, attachmentIds: [...values.attachmentIds, attachment.id] };
       setValues(next);
       // A draft keeps it at once (with what is typed, when complete): leaving the page does not lose it.
-      const content = status === 'draft' ? check(next).content : undefined;
-      if (content && Object.keys(check(next).errors).length === 0) {
-        showDetail(await updateDraft(detail, content), `Pièce jointe ajoutée au brouillon : ${attachment.filename}.`);
+      const checked = status === 'draft' ? check(next) : undefined;
+      if (checked?.content && Object.keys(checked.errors).length === 0) {
+        showDetail(await updateDraft(detail, checked.content), `Pièce jointe ajoutée au brouillon : ${attachment.filename}.`);
         return;
       }
       onNotice({
