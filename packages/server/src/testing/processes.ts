@@ -15,16 +15,28 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** A port free on 127.0.0.1 at the time of the call. */
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
+/**
+ * Below Linux's ephemeral range (32768–60999): a port chosen there and handed to a child could
+ * be taken, before the child binds it, by any listener on port 0 started meanwhile (a sandbox,
+ * a server's SMTP catcher) — a server then failed to start with EADDRINUSE in CI.
+ */
+const CHOSEN_PORTS = { from: 20_000, to: 32_000 };
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
     const server = createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
+}
+
+/** A port free on 127.0.0.1 at the time of the call, outside the range the system hands to port-0 listeners. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = CHOSEN_PORTS.from + Math.floor(Math.random() * (CHOSEN_PORTS.to - CHOSEN_PORTS.from));
+    if (await isFree(port)) return port;
+  }
+  throw new Error(`no free port between ${CHOSEN_PORTS.from} and ${CHOSEN_PORTS.to} after 100 attempts`);
 }
 
 export interface ChildServer {
